@@ -1,0 +1,58 @@
+"""cloudcarbon: turn the cloud bills an organisation already has into carbon statements.
+
+Library API (the CLI is a thin layer over it)::
+
+    import cloudcarbon as cc
+
+    result = cc.estimate(["aws:exports/cur"], "2026-10", config=cc.load_config("cloudcarbon.toml"))
+    result.lines      # polars DataFrame: one row per project with cost, kWh, kgCO2e and bounds
+    result.coverage   # billed cost = estimated + fallback + excluded, exactly
+"""
+
+from cloudcarbon._version import __version__
+from cloudcarbon.config import Config, load_config
+from cloudcarbon.exceptions import (
+    CloudCarbonError,
+    CloudCarbonWarning,
+    ConfigError,
+    FactorFallbackWarning,
+    FactorNotFound,
+    FactorSetError,
+    LedgerError,
+    MonthNotFound,
+    SchemaError,
+    SourceError,
+    SourceNotFound,
+    UnrecognisedExport,
+    ValueParseError,
+)
+from cloudcarbon.factors import FactorSet, available_factor_sets, load_factor_set
+from cloudcarbon.pipeline import GROUP_KEYS, EstimateResult, estimate, load_usage
+from cloudcarbon.schema import CANONICAL_USAGE
+
+__all__ = [
+    "CANONICAL_USAGE",
+    "GROUP_KEYS",
+    "CloudCarbonError",
+    "CloudCarbonWarning",
+    "Config",
+    "ConfigError",
+    "EstimateResult",
+    "FactorFallbackWarning",
+    "FactorNotFound",
+    "FactorSet",
+    "FactorSetError",
+    "LedgerError",
+    "MonthNotFound",
+    "SchemaError",
+    "SourceError",
+    "SourceNotFound",
+    "UnrecognisedExport",
+    "ValueParseError",
+    "__version__",
+    "available_factor_sets",
+    "estimate",
+    "load_config",
+    "load_factor_set",
+    "load_usage",
+]

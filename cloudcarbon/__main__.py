@@ -1,0 +1,5 @@
+"""``python -m cloudcarbon``."""
+
+from cloudcarbon.cli import main
+
+main()

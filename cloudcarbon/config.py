@@ -1,0 +1,276 @@
+"""User configuration: ``cloudcarbon.toml``.
+
+Example::
+
+    [projects]
+    # rules are tried in order; the first that matches names the project
+    rules = [
+      { tag = "user:project" },                              # the tag's value is the project
+      { tag = "user:team", value = "ml", project = "ml-platform" },
+      { account = "012345678901", project = "shared-services" },
+    ]
+    unmatched = "unallocated"   # or "account": rows no rule matches go to "(unallocated)" / their account
+
+    [utilisation]
+    cpu = 0.5                  # default average CPU utilisation (factor set default if absent)
+    accelerator = 0.5
+    overrides = [
+      { instance_family = "p4d", cpu = 0.3, accelerator = 0.9 },
+      { project = "batch", cpu = 0.8 },
+      { tag = "user:workload", value = "inference", accelerator = 0.3 },
+    ]
+
+    [grid]
+    datasets = ["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon"]
+
+    [engine]
+    memory_limit = "1GB"
+    threads = 2
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from cloudcarbon.exceptions import ConfigError
+
+__all__ = [
+    "UNALLOCATED",
+    "Config",
+    "EngineOptions",
+    "ProjectRule",
+    "UtilisationOverride",
+    "load_config",
+]
+
+#: Project name of rows that no allocation rule matched.
+UNALLOCATED = "(unallocated)"
+
+DEFAULT_GRID_DATASETS = ("electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon")
+
+
+@dataclass(frozen=True)
+class ProjectRule:
+    """One allocation rule. Exactly one of ``tag`` or ``account`` is set.
+
+    ``tag`` alone: the tag's (non-empty) value is the project name, optionally prefixed.
+    ``tag`` + ``value``: rows whose tag equals ``value`` go to ``project``.
+    ``account``: rows of that account go to ``project``.
+    """
+
+    tag: str | None = None
+    value: str | None = None
+    account: str | None = None
+    project: str | None = None
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class UtilisationOverride:
+    """Utilisation for the rows a selector matches (first matching override wins)."""
+
+    project: str | None = None
+    instance_family: str | None = None
+    tag: str | None = None
+    value: str | None = None
+    cpu: float | None = None
+    accelerator: float | None = None
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """DuckDB settings: spilling to disk is a choice, made explicit here."""
+
+    memory_limit: str = "1GB"
+    threads: int | None = None
+    temp_directory: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the estimate can be told; every field has a documented default."""
+
+    project_rules: tuple[ProjectRule, ...] = ()
+    unmatched: Literal["unallocated", "account"] = "unallocated"
+    cpu_utilisation: float | None = None
+    accelerator_utilisation: float | None = None
+    utilisation_overrides: tuple[UtilisationOverride, ...] = ()
+    grid_datasets: tuple[str, ...] = DEFAULT_GRID_DATASETS
+    strict: bool = False
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    path: str | None = None
+
+    def tag_keys(self) -> tuple[str, ...]:
+        """Tag keys the rules read, in first-use order."""
+        keys: list[str] = []
+        for r in self.project_rules:
+            if r.tag and r.tag not in keys:
+                keys.append(r.tag)
+        for o in self.utilisation_overrides:
+            if o.tag and o.tag not in keys:
+                keys.append(o.tag)
+        return tuple(keys)
+
+
+def _utilisation(value: Any, where: str, path: str | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(path, f"{where} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def _str(value: Any, where: str, path: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool) or str(value) == "":
+        raise ConfigError(path, f"{where} must be a non-empty string, got {value!r}")
+    return str(value)
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str, path: str | None) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            path, f"unknown key(s) {', '.join(unknown)} in {where}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _project_rules(raw: Any, path: str | None) -> tuple[ProjectRule, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(path, "[projects] rules must be a list of tables")
+    rules = []
+    for i, r in enumerate(raw, 1):
+        where = f"[projects] rule {i}"
+        if not isinstance(r, dict):
+            raise ConfigError(path, f"{where} must be a table like {{ tag = \"user:project\" }}")
+        _check_keys(r, {"tag", "value", "account", "project", "prefix"}, where, path)
+        rule = ProjectRule(
+            tag=_str(r.get("tag"), f"{where} tag", path),
+            value=_str(r.get("value"), f"{where} value", path),
+            account=_str(r.get("account"), f"{where} account", path),
+            project=_str(r.get("project"), f"{where} project", path),
+            prefix=str(r.get("prefix", "")),
+        )
+        if (rule.tag is None) == (rule.account is None):
+            raise ConfigError(path, f"{where} needs exactly one of 'tag' or 'account'")
+        if rule.account is not None and rule.project is None:
+            raise ConfigError(path, f"{where} maps an account, so it needs 'project'")
+        if rule.value is not None and rule.project is None:
+            raise ConfigError(path, f"{where} matches a tag value, so it needs 'project'")
+        rules.append(rule)
+    return tuple(rules)
+
+
+def _overrides(raw: Any, path: str | None) -> tuple[UtilisationOverride, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(path, "[utilisation] overrides must be a list of tables")
+    out = []
+    for i, o in enumerate(raw, 1):
+        where = f"[utilisation] override {i}"
+        if not isinstance(o, dict):
+            raise ConfigError(path, f"{where} must be a table")
+        _check_keys(
+            o, {"project", "instance_family", "tag", "value", "cpu", "accelerator"}, where, path
+        )
+        ov = UtilisationOverride(
+            project=_str(o.get("project"), f"{where} project", path),
+            instance_family=_str(o.get("instance_family"), f"{where} instance_family", path),
+            tag=_str(o.get("tag"), f"{where} tag", path),
+            value=_str(o.get("value"), f"{where} value", path),
+            cpu=_utilisation(o.get("cpu"), f"{where} cpu", path),
+            accelerator=_utilisation(o.get("accelerator"), f"{where} accelerator", path),
+        )
+        selectors = [ov.project, ov.instance_family, ov.tag]
+        if sum(s is not None for s in selectors) != 1:
+            raise ConfigError(path, f"{where} needs exactly one of project, instance_family, tag")
+        if ov.tag is not None and ov.value is None:
+            raise ConfigError(path, f"{where} selects by tag, so it needs 'value'")
+        if ov.cpu is None and ov.accelerator is None:
+            raise ConfigError(path, f"{where} sets neither 'cpu' nor 'accelerator'")
+        out.append(ov)
+    return tuple(out)
+
+
+def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> Config:
+    """Build a :class:`Config` from parsed TOML, validating every key."""
+    _check_keys(data, {"projects", "utilisation", "grid", "engine", "estimate"}, "the file", path)
+    projects = data.get("projects", {})
+    util = data.get("utilisation", {})
+    grid = data.get("grid", {})
+    engine = data.get("engine", {})
+    estimate = data.get("estimate", {})
+    _check_keys(projects, {"rules", "unmatched"}, "[projects]", path)
+    _check_keys(util, {"cpu", "accelerator", "overrides"}, "[utilisation]", path)
+    _check_keys(grid, {"datasets"}, "[grid]", path)
+    _check_keys(engine, {"memory_limit", "threads", "temp_directory"}, "[engine]", path)
+    _check_keys(estimate, {"strict"}, "[estimate]", path)
+    unmatched = projects.get("unmatched", "unallocated")
+    if unmatched not in ("unallocated", "account"):
+        raise ConfigError(path, "[projects] unmatched must be \"unallocated\" or \"account\"")
+    datasets = grid.get("datasets", list(DEFAULT_GRID_DATASETS))
+    if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
+        raise ConfigError(path, "[grid] datasets must be a non-empty list of dataset names")
+    unknown = sorted(set(datasets) - set(DEFAULT_GRID_DATASETS))
+    if unknown:
+        raise ConfigError(
+            path,
+            f"[grid] datasets: unknown {', '.join(unknown)}; known: {', '.join(DEFAULT_GRID_DATASETS)}",
+        )
+    threads = engine.get("threads")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ConfigError(path, "[engine] threads must be a positive integer")
+    strict = estimate.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ConfigError(path, "[estimate] strict must be true or false")
+    return Config(
+        project_rules=_project_rules(projects.get("rules", []), path),
+        unmatched=unmatched,
+        cpu_utilisation=_utilisation(util.get("cpu"), "[utilisation] cpu", path),
+        accelerator_utilisation=_utilisation(
+            util.get("accelerator"), "[utilisation] accelerator", path
+        ),
+        utilisation_overrides=_overrides(util.get("overrides", []), path),
+        grid_datasets=tuple(datasets),
+        strict=strict,
+        engine=EngineOptions(
+            memory_limit=str(engine.get("memory_limit", "1GB")),
+            threads=threads,
+            temp_directory=engine.get("temp_directory"),
+        ),
+        path=path,
+    )
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read ``cloudcarbon.toml``.
+
+    Parameters
+    ----------
+    path
+        The file. ``None`` reads ``./cloudcarbon.toml`` when it exists, else returns the defaults.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing (when named), not TOML, or has an invalid key or value.
+    """
+    if path is None:
+        default = Path("cloudcarbon.toml")
+        if not default.is_file():
+            return Config()
+        path = default
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(p, f"cannot read the configuration file ({exc.strerror})") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(p, f"not valid TOML: {exc}") from exc
+    return config_from_mapping(data, path=str(p))

@@ -1,0 +1,427 @@
+"""AWS Cost and Usage Reports: legacy CUR and CUR 2.0 (Data Exports) to the canonical usage table.
+
+Reads CSV, CSV.gz, zip or Parquet; one file, or a report folder as AWS delivers it to S3. In a folder the
+month-level manifest (``<report>-Manifest.json``) decides which files are read: AWS re-delivers a month
+many times (each delivery a full replacement with a new ``assemblyId``), so only the files of the delivery
+the manifest points at count, and older deliveries left in the folder are ignored.
+
+Column names are accepted in all three spellings AWS uses: legacy ``lineItem/UsageType``, CUR 2.0
+``line_item_usage_type`` (with ``product`` and ``resource_tags`` as MAP columns in Parquet or JSON strings
+in CSV) and the Athena/Parquet flavour of the legacy report (``resource_tags_user_team``).
+
+Line item types become ``charge_class``: ``Usage``, ``DiscountedUsage`` and ``SavingsPlanCoveredUsage``
+are usage; ``SavingsPlanNegation`` is ``commitment_negation`` (it cancels the covered usage's on-demand
+cost and must not be counted twice); fees, tax, credits, refunds and discounts are excluded classes;
+rows billed by AWS Marketplace are ``marketplace``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import narwhals as nw
+
+from cloudcarbon.connectors._io import (
+    data_files,
+    find_bad_value,
+    open_relation,
+    read_header,
+    sql_ident,
+    sql_str,
+)
+from cloudcarbon.connectors.base import ScanContext, Source
+from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound
+from cloudcarbon.schema import CANONICAL_USAGE, tag_column
+
+__all__ = ["NAME", "diagnose", "resolve_files", "scan", "sniff"]
+
+NAME = "aws"
+
+# logical field -> accepted column names (legacy, CUR 2.0 / Athena); matched case-insensitively
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "payer": ("bill/PayerAccountId", "bill_payer_account_id"),
+    "account": ("lineItem/UsageAccountId", "line_item_usage_account_id"),
+    "billing_entity": ("bill/BillingEntity", "bill_billing_entity"),
+    "bp_start": ("bill/BillingPeriodStartDate", "bill_billing_period_start_date"),
+    "usage_start": ("lineItem/UsageStartDate", "line_item_usage_start_date"),
+    "usage_end": ("lineItem/UsageEndDate", "line_item_usage_end_date"),
+    "line_item_type": ("lineItem/LineItemType", "line_item_line_item_type"),
+    "product_code": ("lineItem/ProductCode", "line_item_product_code"),
+    "usage_type": ("lineItem/UsageType", "line_item_usage_type"),
+    "operation": ("lineItem/Operation", "line_item_operation"),
+    "az": ("lineItem/AvailabilityZone", "line_item_availability_zone"),
+    "amount": ("lineItem/UsageAmount", "line_item_usage_amount"),
+    "unit": ("pricing/unit", "pricing_unit"),
+    "cost": ("lineItem/UnblendedCost", "line_item_unblended_cost"),
+    "currency": ("lineItem/CurrencyCode", "line_item_currency_code"),
+    "region": (
+        "product/regionCode",
+        "product_region_code",
+        "product/region",
+        "product_region",
+    ),
+    "instance_type": ("product/instanceType", "product_instance_type"),
+    "product_family": ("product/productFamily", "product_product_family"),
+    "servicecode": ("product/servicecode", "product_servicecode"),
+    "vcpu": ("product/vcpu", "product_vcpu"),
+    "memory": ("product/memory", "product_memory"),
+}
+# keys of the CUR 2.0 ``product`` map used when the attribute is not a column of its own
+_PRODUCT_MAP_KEYS = {
+    "region": ("region_code", "region"),
+    "instance_type": ("instance_type",),
+    "product_family": ("product_family",),
+    "servicecode": ("servicecode",),
+    "vcpu": ("vcpu",),
+    "memory": ("memory",),
+}
+_REQUIRED = ("account", "usage_type", "amount", "cost", "usage_start")
+
+_USAGE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
+_CHARGE_CLASS_SQL = """CASE
+  WHEN {billing_entity} = 'AWS Marketplace' THEN 'marketplace'
+  WHEN {lit} IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') THEN 'usage'
+  WHEN {lit} = 'SavingsPlanNegation' THEN 'commitment_negation'
+  WHEN {lit} IN ('RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'commitment_fee'
+  WHEN {lit} = 'Tax' THEN 'tax'
+  WHEN {lit} = 'Credit' THEN 'credit'
+  WHEN {lit} = 'Refund' THEN 'refund'
+  WHEN {lit} LIKE '%Discount' THEN 'discount'
+  WHEN {lit} = 'Fee' AND {product_code} LIKE 'AWSSupport%' THEN 'support'
+  WHEN {lit} = 'Fee' THEN 'fee'
+  WHEN {lit} = 'Rounding' THEN 'rounding'
+  ELSE 'other_non_usage'
+END"""
+# instance type at the end of a usage type, e.g. USW2-BoxUsage:p4d.24xlarge, InstanceUsage:db.r5.large
+_INSTANCE_IN_USAGE_TYPE = r":(?:db\.|ml\.|cache\.)?([a-z][a-z0-9-]*\.[0-9a-z-]+)(?:\.search|\.elasticsearch)?$"
+
+
+class _Header:
+    """Case-insensitive access to a file's columns and their DuckDB types."""
+
+    def __init__(self, names: Sequence[str], types: Sequence[str]) -> None:
+        self.names = list(names)
+        self.types = dict(zip(names, types, strict=True))
+        self._lower = {n.lower(): n for n in names}
+
+    def find(self, field: str) -> str | None:
+        for cand in _FIELDS[field]:
+            hit = self._lower.get(cand.lower())
+            if hit is not None:
+                return hit
+        return None
+
+    def raw(self, name: str) -> str | None:
+        return self._lower.get(name.lower())
+
+    def is_text(self, column: str) -> bool:
+        return self.types[column].upper() in ("VARCHAR", "STRING")
+
+
+def sniff(columns: Sequence[str]) -> list[str]:
+    """Required CUR columns missing from a header (empty: this is a CUR)."""
+    lower = {c.lower() for c in columns}
+    return [
+        _FIELDS[f][0]
+        for f in _REQUIRED
+        if not any(c.lower() in lower for c in _FIELDS[f])
+    ]
+
+
+def _period_of(manifest: dict[str, object]) -> str | None:
+    bp = manifest.get("billingPeriod")
+    start = bp.get("start") if isinstance(bp, dict) else None
+    if not isinstance(start, str):
+        return None
+    digits = re.sub(r"\D", "", start)
+    return f"{digits[:4]}-{digits[4:6]}" if len(digits) >= 6 else None
+
+
+def _manifest_keys(manifest: dict[str, object]) -> list[str]:
+    for key in ("reportKeys", "dataFiles"):
+        val = manifest.get(key)
+        if isinstance(val, list) and val:
+            return [str(v) for v in val]
+    return []
+
+
+def _locate(key: str, root: Path, manifest_path: Path) -> Path | None:
+    """Find the local copy of an S3 key: the longest suffix of the key that exists under root."""
+    key = re.sub(r"^s3://[^/]+/", "", key)
+    parts = [p for p in key.split("/") if p]
+    for base in (root, manifest_path.parent):
+        for i in range(len(parts)):
+            cand = base.joinpath(*parts[i:])
+            if cand.is_file():
+                return cand
+    return None
+
+
+def resolve_files(path: Path, month: str | None = None) -> list[Path]:
+    """The data files to read for ``path``: via the month-level manifests when the folder has them.
+
+    For each billing period the manifest that sits in the period folder (not a per-assembly copy inside
+    an ``<assemblyId>/`` folder) names the current delivery; when several candidates remain, the one
+    modified last wins. With ``month`` set, only that period's delivery is returned.
+    """
+    if path.is_file() and not path.name.endswith("Manifest.json"):
+        return [path]
+    manifests = [path] if path.is_file() else sorted(path.rglob("*Manifest.json"))
+    if not manifests:
+        return data_files(path)
+    root = path if path.is_dir() else path.parent
+    chosen: dict[str, tuple[int, float, Path, dict[str, object]]] = {}
+    for m in manifests:
+        try:
+            doc = json.loads(m.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SourceError(m, f"manifest is not valid JSON ({exc}); download it again") from exc
+        if not isinstance(doc, dict):
+            raise SourceError(m, "manifest is not a JSON object")
+        period = _period_of(doc)
+        if period is None:
+            raise SourceError(m, "manifest has no billingPeriod.start; is this a CUR manifest?")
+        assembly = str(doc.get("assemblyId") or doc.get("executionId") or "")
+        in_assembly_folder = bool(assembly) and m.parent.name == assembly
+        rank = (0 if in_assembly_folder else 1, m.stat().st_mtime)
+        best = chosen.get(period)
+        if best is None or rank > best[:2]:
+            chosen[period] = (*rank, m, doc)
+    periods = sorted(chosen) if month is None else [p for p in sorted(chosen) if p == month]
+    files: list[Path] = []
+    for period in periods:
+        _, _, m, doc = chosen[period]
+        keys = _manifest_keys(doc)
+        if not keys:
+            raise SourceError(m, "manifest lists no data files (reportKeys/dataFiles)")
+        for key in keys:
+            local = _locate(key, root, m)
+            if local is None:
+                raise SourceNotFound(
+                    m, f"lists {key}, which is not in {root}; download the whole delivery"
+                )
+            files.append(local)
+    if not files and month is not None:
+        # the month asked for has no manifest here: let the estimate report the months that exist
+        return []
+    return files
+
+
+def _text(col: str) -> str:
+    return f"NULLIF(trim(CAST({sql_ident(col)} AS VARCHAR)), '')"
+
+
+def _num(h: _Header, col: str, sql_type: str, *, try_: bool = False) -> str:
+    cast = "TRY_CAST" if try_ else "CAST"
+    if h.is_text(col):
+        return f"{cast}({_text(col)} AS {sql_type})"
+    return f"{cast}({sql_ident(col)} AS {sql_type})"
+
+
+def _ts(h: _Header, col: str, *, try_: bool = False) -> str:
+    cast = "TRY_CAST" if try_ else "CAST"
+    if h.is_text(col):
+        # 2023-11-01T00:00:00.000Z, 2024-09-01T00:00:00Z and 2024-09-01 00:00:00 all occur
+        return f"{cast}(rtrim(replace({_text(col)}, 'T', ' '), 'Z') AS TIMESTAMP)"
+    if "TIME ZONE" in h.types[col].upper():
+        return f"timezone('UTC', {sql_ident(col)})"
+    return f"{cast}({sql_ident(col)} AS TIMESTAMP)"
+
+
+def _map_lookup(h: _Header, column: str, keys: Sequence[str]) -> str:
+    col = sql_ident(column)
+    if h.types[column].upper().startswith("MAP"):
+        parts = [f"NULLIF(CAST({col}[{sql_str(k)}] AS VARCHAR), '')" for k in keys]
+    else:
+        parts = [
+            f"NULLIF(json_extract_string(NULLIF({_text(column)}, ''), {sql_str('$.' + json.dumps(k))}), '')"
+            for k in keys
+        ]
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def _attr(h: _Header, field: str) -> str:
+    """Text value of a product attribute: its own column, else a key of the CUR 2.0 product map."""
+    col = h.find(field)
+    if col is not None:
+        return _text(col)
+    product = h.raw("product")
+    if product is not None and field in _PRODUCT_MAP_KEYS:
+        return _map_lookup(h, product, _PRODUCT_MAP_KEYS[field])
+    return "NULL::VARCHAR"
+
+
+def _tag_expr(h: _Header, key: str) -> str:
+    legacy = h.raw(f"resourceTags/{key}")
+    if legacy is not None:
+        return _text(legacy)
+    athena = h.raw("resource_tags_" + re.sub(r"[^0-9a-zA-Z]", "_", key).lower())
+    if athena is not None:
+        return _text(athena)
+    tags = h.raw("resource_tags")
+    if tags is not None:
+        return _map_lookup(h, tags, [key, key.replace(":", "_")])
+    return "NULL::VARCHAR"
+
+
+def _tags_json(h: _Header) -> str:
+    tags = h.raw("resource_tags")
+    if tags is not None:
+        if h.types[tags].upper().startswith("MAP"):
+            return f"CAST(to_json({sql_ident(tags)}) AS VARCHAR)"
+        return _text(tags)
+    tag_cols = [n for n in h.names if n.lower().startswith(("resourcetags/", "resource_tags_"))]
+    if not tag_cols:
+        return "NULL::VARCHAR"
+    pairs = ", ".join(
+        f"{sql_str(n.split('/', 1)[1] if '/' in n else n[len('resource_tags_'):])}, {_text(n)}"
+        for n in tag_cols
+    )
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
+    missing = [_FIELDS[f][0] for f in _REQUIRED if h.find(f) is None]
+    if missing:
+        raise SchemaError(path, "an AWS Cost and Usage Report", missing)
+
+    def col(field: str) -> str:
+        c = h.find(field)
+        return _text(c) if c is not None else "NULL::VARCHAR"
+
+    start = _ts(h, h.find("usage_start"))  # type: ignore[arg-type]
+    end_col = h.find("usage_end")
+    end = _ts(h, end_col) if end_col else start
+    bp_col = h.find("bp_start")
+    period = f"date_trunc('month', {_ts(h, bp_col) if bp_col else start})"
+    lit = col("line_item_type")
+    # a report without a line item type column (some trimmed exports) holds usage only
+    lit_or_usage = f"coalesce({lit}, 'Usage')"
+    usage_type = col("usage_type")
+    instance = (
+        f"coalesce(regexp_replace(regexp_replace({_attr(h, 'instance_type')}, '^(db|ml|cache)\\.', ''), "
+        f"'\\.(search|elasticsearch)$', ''), "
+        f"NULLIF(regexp_extract({usage_type}, {sql_str(_INSTANCE_IN_USAGE_TYPE)}, 1), ''))"
+    )
+    region = _attr(h, "region")
+    az = h.find("az")
+    if az is not None:
+        # an AZ like us-west-2a names its region when the product columns do not
+        region = f"coalesce({region}, NULLIF(regexp_extract({_text(az)}, '^([a-z]+-[a-z]+-[0-9]+)[a-z]$', 1), ''))"
+    memory = _attr(h, "memory")
+    account = col("account")
+    payer_col = h.find("payer")
+    exprs = {
+        "ProviderName": "'aws'",
+        "BillingAccountId": col("payer") if payer_col else account,
+        "SubAccountId": account,
+        "billing_month": f"strftime({period}, '%Y-%m')",
+        "billing_period_hours": (
+            f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)"
+        ),
+        "ChargePeriodStart": start,
+        "ChargePeriodEnd": end,
+        "ServiceName": f"coalesce({col('product_code')}, {_attr(h, 'servicecode')})",
+        "RegionId": region,
+        "usage_type": usage_type,
+        "operation": col("operation"),
+        "product_family": _attr(h, "product_family"),
+        "instance_type": instance,
+        "line_item_type": lit_or_usage,
+        "charge_class": _CHARGE_CLASS_SQL.format(
+            lit=lit_or_usage,
+            billing_entity=col("billing_entity"),
+            product_code=col("product_code"),
+        ),
+        "ConsumedQuantity": f"coalesce({_num(h, h.find('amount'), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
+        "ConsumedUnit": col("unit"),
+        "BilledCost": f"coalesce({_num(h, h.find('cost'), 'DECIMAL(28,10)')}, 0)",  # type: ignore[arg-type]
+        # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
+        "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
+        "vcpu_hint": f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)",
+        "memory_gb_hint": f"TRY_CAST(NULLIF(regexp_extract({memory}, '([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)",
+        "Tags": _tags_json(h),
+        "source_file": sql_str(str(path)),
+        "source_row": "CAST(__row AS BIGINT)",
+    }
+    assert list(exprs) == list(CANONICAL_USAGE)
+    select = [f"{e} AS {sql_ident(name)}" for name, e in exprs.items()]
+    select += [f"{_tag_expr(h, k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
+    return "SELECT " + ",\n  ".join(select)
+
+
+def _checks(h: _Header) -> list[tuple[str, str, str]]:
+    checks: list[tuple[str, str, str]] = []
+    for field, kind in (
+        ("amount", "number"),
+        ("cost", "decimal"),
+        ("usage_start", "ts"),
+        ("usage_end", "ts"),
+        ("bp_start", "ts"),
+    ):
+        c = h.find(field)
+        if c is None or not h.is_text(c):
+            continue
+        if kind == "number":
+            checks.append((c, _num(h, c, "DOUBLE", try_=True), "a number"))
+        elif kind == "decimal":
+            checks.append((c, _num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
+        else:
+            checks.append((c, _ts(h, c, try_=True), "an ISO-8601 timestamp"))
+    return checks
+
+
+def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, _Header]]:
+    out = []
+    for f in resolve_files(source.path, ctx.month):
+        header = read_header(f)
+        missing = sniff(header)
+        if missing:
+            raise SchemaError(f, "an AWS Cost and Usage Report", missing)
+        rel = open_relation(ctx.con, f, ctx.workdir)
+        out.append((f, rel, _Header(rel.columns, [str(t) for t in rel.types])))
+    return out
+
+
+def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame:
+    """The canonical usage table of a CUR file or report folder (lazy)."""
+    rels = _relations(source, ctx)
+    if not rels:
+        return _empty(ctx)
+    parts = [rel.query("__cur", _select_sql(h, f, ctx.tag_keys) + " FROM __cur") for f, rel, h in rels]
+    combined = parts[0]
+    for p in parts[1:]:
+        combined = combined.union(p)
+    return nw.from_native(combined)
+
+
+def _empty(ctx: ScanContext) -> nw.LazyFrame:
+    cols = [f"NULL::{_DUCK_TYPES[n]} AS {sql_ident(n)}" for n in CANONICAL_USAGE]
+    cols += [f"NULL::VARCHAR AS {sql_ident(tag_column(k))}" for k in ctx.tag_keys]
+    return nw.from_native(ctx.con.sql("SELECT " + ", ".join(cols) + " WHERE false"))
+
+
+_DUCK_TYPES = {
+    name: (
+        "DOUBLE"
+        if isinstance(c.dtype, nw.Float64)
+        else "BIGINT"
+        if isinstance(c.dtype, nw.Int64)
+        else "TIMESTAMP"
+        if isinstance(c.dtype, nw.Datetime)
+        else "DECIMAL(28,10)"
+        if isinstance(c.dtype, nw.Decimal)
+        else "VARCHAR"
+    )
+    for name, c in CANONICAL_USAGE.items()
+}
+
+
+def diagnose(source: Source, ctx: ScanContext) -> None:
+    """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
+    for f, rel, h in _relations(source, ctx):
+        find_bad_value(rel, f, _checks(h))

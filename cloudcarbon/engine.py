@@ -1,0 +1,58 @@
+"""The embedded engine: a DuckDB connection with explicit memory and spill settings.
+
+The estimation pipeline is written against Narwhals and only meets DuckDB here and in the connectors'
+readers, so running it on another backend means supplying another ``to_lazy``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import narwhals as nw
+import polars as pl
+
+from cloudcarbon.config import EngineOptions
+from cloudcarbon.connectors._io import sql_str
+
+__all__ = ["Engine", "open_engine"]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A live DuckDB connection, a scratch folder, and the polars -> lazy-frame adapter."""
+
+    con: duckdb.DuckDBPyConnection
+    workdir: Path
+
+    def to_lazy(self, df: pl.DataFrame) -> nw.LazyFrame:
+        """A small polars table (factors) as a lazy frame of this engine."""
+        return nw.from_native(self.con.from_arrow(df.to_arrow()))
+
+    @property
+    def lazy_adapter(self) -> Callable[[pl.DataFrame], nw.LazyFrame]:
+        return self.to_lazy
+
+
+@contextmanager
+def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
+    """Open an in-memory DuckDB with a memory limit and a spill folder; closed on exit."""
+    opts = options or EngineOptions()
+    with tempfile.TemporaryDirectory(prefix="cloudcarbon-") as tmp:
+        workdir = Path(tmp)
+        spill = Path(opts.temp_directory) if opts.temp_directory else workdir / "spill"
+        spill.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"SET memory_limit = {sql_str(opts.memory_limit)}")
+            con.execute(f"SET temp_directory = {sql_str(str(spill))}")
+            con.execute("SET preserve_insertion_order = false")
+            if opts.threads:
+                con.execute(f"SET threads = {int(opts.threads)}")
+            yield Engine(con=con, workdir=workdir)
+        finally:
+            con.close()

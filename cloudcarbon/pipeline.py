@@ -1,0 +1,420 @@
+"""The estimate: sources in, a month's energy and CO2e per group out, every billing row accounted for.
+
+    sources -> connectors -> canonical usage -> classify -> allocate -> per-row model
+            -> one aggregation pass -> fallback ratio, lines, totals, coverage (polars, small)
+
+The per-row work runs lazily on the engine (DuckDB by default) and ends in a single grouped
+aggregation, so memory stays flat however many billing rows there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import narwhals as nw
+import polars as pl
+
+from cloudcarbon.allocate import allocate
+from cloudcarbon.config import Config
+from cloudcarbon.connectors import Source, connector_for, parse_source
+from cloudcarbon.connectors.base import Connector, ScanContext
+from cloudcarbon.engine import Engine, open_engine
+from cloudcarbon.exceptions import CloudCarbonError, MonthNotFound, SourceError
+from cloudcarbon.factors import FactorSet, load_factor_set
+from cloudcarbon.model import classify, estimate_rows
+from cloudcarbon.schema import CANONICAL_USAGE, tag_column
+
+__all__ = ["GROUP_KEYS", "EstimateResult", "estimate", "load_usage"]
+
+#: Columns ``--group-by`` accepts.
+GROUP_KEYS = (
+    "project",
+    "account",
+    "service",
+    "region",
+    "instance_type",
+    "usage_class",
+    "provider",
+)
+_GROUP_COLUMN = {
+    "project": "project",
+    "account": "SubAccountId",
+    "service": "ServiceName",
+    "region": "RegionId",
+    "instance_type": "instance_type",
+    "usage_class": "usage_class",
+    "provider": "ProviderName",
+}
+_FINE_KEYS = [
+    "billing_month",
+    "ProviderName",
+    "BillingCurrency",
+    "project",
+    "SubAccountId",
+    "ServiceName",
+    "RegionId",
+    "instance_type",
+    "usage_class",
+    "fate",
+    "reason",
+    "factor_status",
+    "grid_status",
+    "g_co2e_per_kwh",
+    "grid_year",
+    "grid_dataset",
+    "pue",
+]
+_SUMS = [
+    "vcpu_hours",
+    "memory_gb_hours",
+    "accelerator_hours",
+    "storage_tb_hours",
+    "network_gb",
+    "cpu_kwh",
+    "memory_kwh",
+    "accelerator_kwh",
+    "storage_kwh",
+    "network_kwh",
+    "energy_kwh",
+    "energy_kwh_low",
+    "energy_kwh_high",
+    "co2e_kg",
+    "co2e_kg_low",
+    "co2e_kg_high",
+    "embodied_co2e_kg",
+    "embodied_co2e_kg_low",
+    "embodied_co2e_kg_high",
+]
+#: Figures reported per line and in the totals.
+FIGURES = (
+    "energy_kwh",
+    "energy_kwh_low",
+    "energy_kwh_high",
+    "co2e_kg",
+    "co2e_kg_low",
+    "co2e_kg_high",
+    "embodied_co2e_kg",
+    "embodied_co2e_kg_low",
+    "embodied_co2e_kg_high",
+)
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    """A month's estimate. All frames are polars; costs are exact decimals.
+
+    Attributes
+    ----------
+    month
+        ``YYYY-MM``.
+    lines
+        One row per group (``group_by``), with cost, energy, CO2e, embodied and their bounds.
+    totals
+        Sums over all lines.
+    coverage
+        ``billed_cost`` and its split into ``estimated_cost``, ``fallback_cost`` and ``excluded_cost``
+        (which add up to the billed cost exactly), per currency.
+    excluded
+        Rows and cost per exclusion reason.
+    flags
+        Rows estimated with a fallback or substituted factor: what, why, rows, cost.
+    groups
+        The fine-grained aggregate every other frame is derived from.
+    detail
+        Per-row figures, only when asked for.
+    """
+
+    month: str
+    group_by: tuple[str, ...]
+    factor_set: FactorSet
+    sources: tuple[str, ...]
+    lines: pl.DataFrame
+    totals: dict[str, float]
+    coverage: pl.DataFrame
+    excluded: pl.DataFrame
+    flags: pl.DataFrame
+    groups: pl.DataFrame
+    fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
+    detail: pl.DataFrame | None = None
+
+
+def _scan_all(
+    sources: Sequence[Source], engine: Engine, config: Config, month: str | None
+) -> tuple[nw.LazyFrame, list[tuple[Source, Connector]]]:
+    ctx = ScanContext(con=engine.con, workdir=engine.workdir, tag_keys=config.tag_keys(), month=month)
+    columns = [*CANONICAL_USAGE, *(tag_column(k) for k in config.tag_keys())]
+    frames = []
+    resolved = []
+    for s in sources:
+        src, conn = connector_for(s)
+        resolved.append((src, conn))
+        frames.append(conn.scan(src, ctx).select(columns))
+    if not frames:
+        raise CloudCarbonError("no sources given; pass --source PATH (see `cloudcarbon estimate --help`)")
+    usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
+    return usage, resolved
+
+
+def load_usage(
+    sources: Sequence[str | Path | Source], *, config: Config | None = None, engine: Engine
+) -> nw.LazyFrame:
+    """The canonical usage table of ``sources`` (lazy, on ``engine``), with ``project`` allocated."""
+    cfg = config or Config()
+    usage, _ = _scan_all([parse_source(s) for s in sources], engine, cfg, None)
+    return allocate(usage, cfg)
+
+
+def _modelled(usage: nw.LazyFrame, factors: FactorSet, config: Config, year: int, engine: Engine) -> nw.LazyFrame:
+    rows = estimate_rows(
+        classify(allocate(usage, config), factors, engine.to_lazy),
+        factors,
+        config,
+        year=year,
+        to_lazy=engine.to_lazy,
+    )
+    return rows.with_columns(
+        nw.col("exclusion_reason").fill_null(nw.col("status_note")).alias("reason"),
+        (nw.col("BilledCost").cast(nw.Float64()) * nw.col("g_co2e_per_kwh")).alias("cost_x_g"),
+    )
+
+
+def _collect(lf: nw.LazyFrame, resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
+    try:
+        return lf.collect(backend="polars").to_native()
+    except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+        ctx = ScanContext(con=engine.con, workdir=engine.workdir)
+        for src, conn in resolved:
+            conn.diagnose(src, ctx)  # raises ValueParseError naming file, row and column
+        first = str(exc).splitlines()[0]
+        raise SourceError(
+            ", ".join(str(s) for s, _ in resolved),
+            f"a value could not be read ({first}); check the export is complete and unmodified",
+        ) from exc
+
+
+def _months(usage: nw.LazyFrame, resolved: list[tuple[Source, Connector]], engine: Engine) -> list[str]:
+    df = _collect(usage.select("billing_month").unique(), resolved, engine)
+    return sorted(m for m in df["billing_month"].to_list() if m)
+
+
+def _apply_fallback(groups: pl.DataFrame, low_ratio: float, high_ratio: float) -> tuple[pl.DataFrame, dict[str, float]]:
+    """Energy of fallback rows from the kWh per currency unit of the same provider's estimated rows."""
+    est = (
+        groups.filter(pl.col("fate") == "estimated")
+        .group_by("ProviderName", "BillingCurrency")
+        .agg(pl.col("energy_kwh").sum(), pl.col("cost").cast(pl.Float64).sum().alias("_c"))
+        .with_columns(
+            pl.when(pl.col("_c") > 0).then(pl.col("energy_kwh") / pl.col("_c")).otherwise(0.0).alias("_ratio")
+        )
+        .select("ProviderName", "BillingCurrency", "_ratio")
+    )
+    ratios = {
+        f"{r['ProviderName']}/{r['BillingCurrency']}": float(r["_ratio"]) for r in est.iter_rows(named=True)
+    }
+    g = groups.join(est, on=["ProviderName", "BillingCurrency"], how="left").with_columns(
+        pl.col("_ratio").fill_null(0.0)
+    )
+    fb = pl.col("fate") == "fallback"
+    cost = pl.col("cost").cast(pl.Float64).clip(lower_bound=0.0)
+    energy = cost * pl.col("_ratio")
+    co2e = pl.col("cost_x_g").clip(lower_bound=0.0) * pl.col("_ratio") / 1000.0
+    g = g.with_columns(
+        pl.when(fb).then(energy).otherwise(pl.col("energy_kwh")).alias("energy_kwh"),
+        pl.when(fb).then(energy * low_ratio).otherwise(pl.col("energy_kwh_low")).alias("energy_kwh_low"),
+        pl.when(fb).then(energy * high_ratio).otherwise(pl.col("energy_kwh_high")).alias("energy_kwh_high"),
+        pl.when(fb).then(co2e).otherwise(pl.col("co2e_kg")).alias("co2e_kg"),
+        pl.when(fb).then(co2e * low_ratio).otherwise(pl.col("co2e_kg_low")).alias("co2e_kg_low"),
+        pl.when(fb).then(co2e * high_ratio).otherwise(pl.col("co2e_kg_high")).alias("co2e_kg_high"),
+    ).drop("_ratio")
+    return g, ratios
+
+
+def _lines(groups: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
+    keys = [_GROUP_COLUMN[k] for k in group_by]
+    rename = {_GROUP_COLUMN[k]: k for k in group_by}
+    fate_cost = [
+        pl.col("cost").filter(pl.col("fate") == f).sum().alias(f"{f}_cost")
+        for f in ("estimated", "fallback", "excluded")
+    ]
+    return (
+        groups.group_by(keys)
+        .agg(
+            pl.col("rows").sum(),
+            pl.col("cost").sum(),
+            *fate_cost,
+            *[pl.col(c).sum() for c in FIGURES],
+        )
+        .sort(["co2e_kg", *keys], descending=[True, *([False] * len(keys))], nulls_last=True)
+        .rename(rename)
+    )
+
+
+def _flags(groups: pl.DataFrame) -> pl.DataFrame:
+    flagged = groups.filter(
+        pl.col("reason").is_in(["unknown_instance_type", "unit_mismatch", "unmodelled_usage_type"])
+        | pl.col("grid_status").is_in(["provider_average", "year_substituted"])
+        & (pl.col("fate") != "excluded")
+    )
+    what = (
+        pl.when(pl.col("reason") == "unknown_instance_type").then(pl.col("instance_type"))
+        .when(pl.col("reason") == "unmodelled_usage_type").then(pl.col("ServiceName"))
+        .when(pl.col("reason") == "unit_mismatch").then(pl.col("usage_class"))
+        .otherwise(pl.col("RegionId").fill_null("(no region)"))
+    )
+    flag = (
+        pl.when(pl.col("reason").is_in(["unknown_instance_type", "unit_mismatch", "unmodelled_usage_type"]))
+        .then(pl.col("reason"))
+        .when(pl.col("grid_status") == "provider_average").then(pl.lit("unknown_region"))
+        .otherwise(pl.lit("grid_year_substituted"))
+    )
+    return (
+        flagged.with_columns(flag.alias("flag"), what.alias("subject"))
+        .group_by("flag", "subject", "fate")
+        .agg(pl.col("rows").sum(), pl.col("cost").sum(), pl.col("grid_year").max())
+        .sort("flag", "subject", "fate")
+    )
+
+
+def estimate(
+    sources: Sequence[str | Path | Source],
+    month: str,
+    *,
+    config: Config | None = None,
+    factor_set: FactorSet | str | None = None,
+    group_by: Sequence[str] = ("project",),
+    detail: bool = False,
+) -> EstimateResult:
+    """Estimate one month's energy and emissions from billing exports.
+
+    Parameters
+    ----------
+    sources
+        Files or report folders, optionally prefixed with the provider (``"aws:path"``).
+    month
+        ``YYYY-MM``.
+    config
+        Allocation rules, utilisation and engine settings; defaults to :class:`~cloudcarbon.config.Config`.
+    factor_set
+        A loaded set, a version string, or ``None`` for the newest shipped set.
+    group_by
+        Keys of the output lines, from :data:`GROUP_KEYS`.
+    detail
+        Also return per-row figures (one row per billing row of the month).
+
+    Returns
+    -------
+    EstimateResult
+
+    Raises
+    ------
+    SourceError
+        A source is missing, unreadable, of an unknown format, lacks columns, or holds a bad value.
+    MonthNotFound
+        No rows for ``month``.
+    """
+    cfg = config or Config()
+    _check_month(month)
+    for k in group_by:
+        if k not in GROUP_KEYS:
+            raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
+    factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
+    srcs = [parse_source(s) for s in sources]
+    low_ratio = factors.coefficient("fallback_band_low_ratio")
+    high_ratio = factors.coefficient("fallback_band_high_ratio")
+    with open_engine(cfg.engine) as engine:
+        usage, resolved = _scan_all(srcs, engine, cfg, month)
+        usage = usage.filter(nw.col("billing_month") == month)
+        rows = _modelled(usage, factors, cfg, int(month[:4]), engine)
+        agg = rows.group_by(_FINE_KEYS).agg(
+            nw.len().alias("rows"),
+            nw.col("BilledCost").sum().alias("cost"),
+            *[nw.col(c).sum() for c in _SUMS],
+            nw.col("cost_x_g").sum(),
+        )
+        groups = _collect(agg, resolved, engine)
+        if groups.height == 0:
+            all_usage, resolved_all = _scan_all(srcs, engine, cfg, None)
+            raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
+        groups, ratios = _apply_fallback(groups, low_ratio, high_ratio)
+        detail_df = None
+        if detail:
+            detail_df = _detail(rows, resolved, engine, ratios, low_ratio, high_ratio)
+    lines = _lines(groups, group_by)
+    totals = {c: float(groups[c].sum()) for c in FIGURES}
+    coverage = (
+        groups.group_by("BillingCurrency")
+        .agg(
+            pl.col("cost").sum().alias("billed_cost"),
+            *[
+                pl.col("cost").filter(pl.col("fate") == f).sum().alias(f"{f}_cost")
+                for f in ("estimated", "fallback", "excluded")
+            ],
+            pl.col("rows").sum(),
+        )
+        .rename({"BillingCurrency": "currency"})
+        .sort("currency")
+    )
+    excluded = (
+        groups.filter(pl.col("fate") == "excluded")
+        .group_by("reason")
+        .agg(pl.col("rows").sum(), pl.col("cost").sum())
+        .sort("reason")
+    )
+    return EstimateResult(
+        month=month,
+        group_by=tuple(group_by),
+        factor_set=factors,
+        sources=tuple(str(s) for s, _ in resolved),
+        lines=lines,
+        totals=totals,
+        coverage=coverage,
+        excluded=excluded,
+        flags=_flags(groups),
+        groups=groups,
+        fallback_kwh_per_cost=ratios,
+        detail=detail_df,
+    )
+
+
+def _detail(
+    rows: nw.LazyFrame,
+    resolved: list[tuple[Source, Connector]],
+    engine: Engine,
+    ratios: dict[str, float],
+    low_ratio: float,
+    high_ratio: float,
+) -> pl.DataFrame:
+    df = _collect(rows, resolved, engine)
+    ratio = pl.concat_str("ProviderName", pl.lit("/"), "BillingCurrency").replace_strict(
+        ratios, default=0.0, return_dtype=pl.Float64
+    )
+    fb = pl.col("fate") == "fallback"
+    energy = pl.col("BilledCost").cast(pl.Float64).clip(lower_bound=0.0) * ratio
+    co2e = energy * pl.col("g_co2e_per_kwh") / 1000.0
+    return df.with_columns(
+        pl.when(fb).then(energy).otherwise(pl.col("energy_kwh")).alias("energy_kwh"),
+        pl.when(fb).then(energy * low_ratio).otherwise(pl.col("energy_kwh_low")).alias("energy_kwh_low"),
+        pl.when(fb).then(energy * high_ratio).otherwise(pl.col("energy_kwh_high")).alias("energy_kwh_high"),
+        pl.when(fb).then(co2e).otherwise(pl.col("co2e_kg")).alias("co2e_kg"),
+        pl.when(fb).then(co2e * low_ratio).otherwise(pl.col("co2e_kg_low")).alias("co2e_kg_low"),
+        pl.when(fb).then(co2e * high_ratio).otherwise(pl.col("co2e_kg_high")).alias("co2e_kg_high"),
+    ).sort("source_file", "source_row")
+
+
+def _check_month(month: str) -> None:
+    ok = len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit()
+    if not ok or not 1 <= int(month[5:]) <= 12:
+        raise CloudCarbonError(f"month {month!r} is not of the form YYYY-MM (e.g. 2026-10)")
+
+
+def coverage_row(result: EstimateResult) -> dict[str, Any]:
+    """The coverage of a single-currency result as a dict of Decimals (for statements and tests)."""
+    if result.coverage.height != 1:
+        raise CloudCarbonError("the sources mix currencies; read result.coverage per currency")
+    row = result.coverage.row(0, named=True)
+    return {k: (Decimal(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
