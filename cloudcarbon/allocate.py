@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import narwhals as nw
 
@@ -42,6 +43,6 @@ def project_expr(rules: Sequence[ProjectRule], unmatched: str) -> nw.Expr:
     return chain.otherwise(otherwise).alias("project")
 
 
-def allocate(usage: nw.LazyFrame, config: Config) -> nw.LazyFrame:
+def allocate(usage: nw.LazyFrame[Any], config: Config) -> nw.LazyFrame[Any]:
     """Add the ``project`` column to a canonical usage table."""
     return usage.with_columns(project_expr(config.project_rules, config.unmatched))

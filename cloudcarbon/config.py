@@ -147,7 +147,7 @@ def _project_rules(raw: Any, path: str | None) -> tuple[ProjectRule, ...]:
     for i, r in enumerate(raw, 1):
         where = f"[projects] rule {i}"
         if not isinstance(r, dict):
-            raise ConfigError(path, f"{where} must be a table like {{ tag = \"user:project\" }}")
+            raise ConfigError(path, f'{where} must be a table like {{ tag = "user:project" }}')
         _check_keys(r, {"tag", "value", "account", "project", "prefix"}, where, path)
         rule = ProjectRule(
             tag=_str(r.get("tag"), f"{where} tag", path),
@@ -174,9 +174,7 @@ def _overrides(raw: Any, path: str | None) -> tuple[UtilisationOverride, ...]:
         where = f"[utilisation] override {i}"
         if not isinstance(o, dict):
             raise ConfigError(path, f"{where} must be a table")
-        _check_keys(
-            o, {"project", "instance_family", "tag", "value", "cpu", "accelerator"}, where, path
-        )
+        _check_keys(o, {"project", "instance_family", "tag", "value", "cpu", "accelerator"}, where, path)
         ov = UtilisationOverride(
             project=_str(o.get("project"), f"{where} project", path),
             instance_family=_str(o.get("instance_family"), f"{where} instance_family", path),
@@ -211,7 +209,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
     _check_keys(estimate, {"strict"}, "[estimate]", path)
     unmatched = projects.get("unmatched", "unallocated")
     if unmatched not in ("unallocated", "account"):
-        raise ConfigError(path, "[projects] unmatched must be \"unallocated\" or \"account\"")
+        raise ConfigError(path, '[projects] unmatched must be "unallocated" or "account"')
     datasets = grid.get("datasets", list(DEFAULT_GRID_DATASETS))
     if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
         raise ConfigError(path, "[grid] datasets must be a non-empty list of dataset names")
@@ -231,9 +229,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
         project_rules=_project_rules(projects.get("rules", []), path),
         unmatched=unmatched,
         cpu_utilisation=_utilisation(util.get("cpu"), "[utilisation] cpu", path),
-        accelerator_utilisation=_utilisation(
-            util.get("accelerator"), "[utilisation] accelerator", path
-        ),
+        accelerator_utilisation=_utilisation(util.get("accelerator"), "[utilisation] accelerator", path),
         utilisation_overrides=_overrides(util.get("overrides", []), path),
         grid_datasets=tuple(datasets),
         strict=strict,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import narwhals as nw
@@ -29,12 +30,12 @@ class Engine:
     con: duckdb.DuckDBPyConnection
     workdir: Path
 
-    def to_lazy(self, df: pl.DataFrame) -> nw.LazyFrame:
+    def to_lazy(self, df: pl.DataFrame) -> nw.LazyFrame[Any]:
         """A small polars table (factors) as a lazy frame of this engine."""
         return nw.from_native(self.con.from_arrow(df.to_arrow()))
 
     @property
-    def lazy_adapter(self) -> Callable[[pl.DataFrame], nw.LazyFrame]:
+    def lazy_adapter(self) -> Callable[[pl.DataFrame], nw.LazyFrame[Any]]:
         return self.to_lazy
 
 

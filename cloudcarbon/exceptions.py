@@ -68,9 +68,7 @@ class SourceNotFound(SourceError):
 class UnrecognisedExport(SourceError):
     """The file's header matches none of the known export formats."""
 
-    def __init__(
-        self, path: str | Path, *, closest: Sequence[tuple[str, Sequence[str]]] = ()
-    ) -> None:
+    def __init__(self, path: str | Path, *, closest: Sequence[tuple[str, Sequence[str]]] = ()) -> None:
         self.closest = [(name, list(missing)) for name, missing in closest]
         hints = "; ".join(
             f"{name} (missing: {', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''})"
@@ -99,9 +97,7 @@ class SchemaError(SourceError):
 class ValueParseError(SourceError):
     """A value in a column could not be parsed."""
 
-    def __init__(
-        self, path: str | Path, *, row: int, column: str, value: str, expected: str
-    ) -> None:
+    def __init__(self, path: str | Path, *, row: int, column: str, value: str, expected: str) -> None:
         self.row = row
         self.column = column
         self.value = value

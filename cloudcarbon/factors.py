@@ -129,8 +129,11 @@ class FactorSet:
             .explode("cpu_microarchitectures")
             .with_columns(pl.col("cpu_microarchitectures").str.strip_chars())
             .rename({"cpu_microarchitectures": "microarchitecture"})
-            .join(cpu.select("provider", "microarchitecture", "min_w_per_vcpu", "max_w_per_vcpu"),
-                  on=["provider", "microarchitecture"], how="left")
+            .join(
+                cpu.select("provider", "microarchitecture", "min_w_per_vcpu", "max_w_per_vcpu"),
+                on=["provider", "microarchitecture"],
+                how="left",
+            )
             .group_by("provider", "instance_type")
             .agg(
                 pl.col("min_w_per_vcpu").mean().alias("cpu_min_w_per_vcpu"),
@@ -146,12 +149,18 @@ class FactorSet:
         exploded = exploded.join(fallback, on="provider", how="left").select(
             "provider",
             "instance_type",
-            pl.when(pl.col("_cpu_missing")).then(pl.col("_fb_min"))
-            .otherwise(pl.col("cpu_min_w_per_vcpu")).alias("cpu_min_w_per_vcpu"),
-            pl.when(pl.col("_cpu_missing")).then(pl.col("_fb_max"))
-            .otherwise(pl.col("cpu_max_w_per_vcpu")).alias("cpu_max_w_per_vcpu"),
-            pl.when(pl.col("_cpu_missing")).then(pl.lit("provider_average"))
-            .otherwise(pl.lit("exact")).alias("cpu_factor_status"),
+            pl.when(pl.col("_cpu_missing"))
+            .then(pl.col("_fb_min"))
+            .otherwise(pl.col("cpu_min_w_per_vcpu"))
+            .alias("cpu_min_w_per_vcpu"),
+            pl.when(pl.col("_cpu_missing"))
+            .then(pl.col("_fb_max"))
+            .otherwise(pl.col("cpu_max_w_per_vcpu"))
+            .alias("cpu_max_w_per_vcpu"),
+            pl.when(pl.col("_cpu_missing"))
+            .then(pl.lit("provider_average"))
+            .otherwise(pl.lit("exact"))
+            .alias("cpu_factor_status"),
         )
         accs = acc.select(
             pl.col("model").alias("accelerator_model"),
@@ -223,9 +232,12 @@ class FactorSet:
         rank = {d: i for i, d in enumerate(allowed)}
         g = g.with_columns(
             pl.col("dataset").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"),
-            pl.when(pl.col("year") == year).then(0)
-            .when(pl.col("year") < year).then(1)
-            .otherwise(2).alias("_yclass"),
+            pl.when(pl.col("year") == year)
+            .then(0)
+            .when(pl.col("year") < year)
+            .then(1)
+            .otherwise(2)
+            .alias("_yclass"),
             (pl.col("year") - year).abs().alias("_ydist"),
         )
         return (
@@ -238,8 +250,10 @@ class FactorSet:
                 "g_co2e_per_kwh",
                 pl.col("year").alias("grid_year"),
                 pl.col("dataset").alias("grid_dataset"),
-                pl.when(pl.col("_yclass") == 0).then(pl.lit("exact"))
-                .otherwise(pl.lit("year_substituted")).alias("grid_status"),
+                pl.when(pl.col("_yclass") == 0)
+                .then(pl.lit("exact"))
+                .otherwise(pl.lit("year_substituted"))
+                .alias("grid_status"),
             )
             .sort("provider", "region")
         )
@@ -270,9 +284,7 @@ def load_factor_set(version: str | None = None, *, root: str | Path | None = Non
             raise FactorSetError(f"no factor sets found under {base}; reinstall cloudcarbon")
         chosen = version or versions[-1]
         if chosen not in versions:
-            raise FactorSetError(
-                f"factor set {chosen!r} not found; available: {', '.join(versions)}"
-            )
+            raise FactorSetError(f"factor set {chosen!r} not found; available: {', '.join(versions)}")
         path = base / chosen
     try:
         descriptor = json.loads((path / "datapackage.json").read_text(encoding="utf-8"))

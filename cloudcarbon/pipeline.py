@@ -139,13 +139,14 @@ class EstimateResult:
     excluded: pl.DataFrame
     flags: pl.DataFrame
     groups: pl.DataFrame
+    usage_period: tuple[Any, Any] = (None, None)
     fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
     detail: pl.DataFrame | None = None
 
 
 def _scan_all(
     sources: Sequence[Source], engine: Engine, config: Config, month: str | None
-) -> tuple[nw.LazyFrame, list[tuple[Source, Connector]]]:
+) -> tuple[nw.LazyFrame[Any], list[tuple[Source, Connector]]]:
     ctx = ScanContext(con=engine.con, workdir=engine.workdir, tag_keys=config.tag_keys(), month=month)
     columns = [*CANONICAL_USAGE, *(tag_column(k) for k in config.tag_keys())]
     frames = []
@@ -162,14 +163,16 @@ def _scan_all(
 
 def load_usage(
     sources: Sequence[str | Path | Source], *, config: Config | None = None, engine: Engine
-) -> nw.LazyFrame:
+) -> nw.LazyFrame[Any]:
     """The canonical usage table of ``sources`` (lazy, on ``engine``), with ``project`` allocated."""
     cfg = config or Config()
     usage, _ = _scan_all([parse_source(s) for s in sources], engine, cfg, None)
     return allocate(usage, cfg)
 
 
-def _modelled(usage: nw.LazyFrame, factors: FactorSet, config: Config, year: int, engine: Engine) -> nw.LazyFrame:
+def _modelled(
+    usage: nw.LazyFrame[Any], factors: FactorSet, config: Config, year: int, engine: Engine
+) -> nw.LazyFrame[Any]:
     rows = estimate_rows(
         classify(allocate(usage, config), factors, engine.to_lazy),
         factors,
@@ -183,9 +186,10 @@ def _modelled(usage: nw.LazyFrame, factors: FactorSet, config: Config, year: int
     )
 
 
-def _collect(lf: nw.LazyFrame, resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
+def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
     try:
-        return lf.collect(backend="polars").to_native()
+        df: pl.DataFrame = lf.collect(backend="polars").to_native()
+        return df
     except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
         ctx = ScanContext(con=engine.con, workdir=engine.workdir)
         for src, conn in resolved:
@@ -197,12 +201,14 @@ def _collect(lf: nw.LazyFrame, resolved: list[tuple[Source, Connector]], engine:
         ) from exc
 
 
-def _months(usage: nw.LazyFrame, resolved: list[tuple[Source, Connector]], engine: Engine) -> list[str]:
+def _months(usage: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> list[str]:
     df = _collect(usage.select("billing_month").unique(), resolved, engine)
     return sorted(m for m in df["billing_month"].to_list() if m)
 
 
-def _apply_fallback(groups: pl.DataFrame, low_ratio: float, high_ratio: float) -> tuple[pl.DataFrame, dict[str, float]]:
+def _apply_fallback(
+    groups: pl.DataFrame, low_ratio: float, high_ratio: float
+) -> tuple[pl.DataFrame, dict[str, float]]:
     """Energy of fallback rows from the kWh per currency unit of the same provider's estimated rows."""
     est = (
         groups.filter(pl.col("fate") == "estimated")
@@ -261,15 +267,19 @@ def _flags(groups: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("fate") != "excluded")
     )
     what = (
-        pl.when(pl.col("reason") == "unknown_instance_type").then(pl.col("instance_type"))
-        .when(pl.col("reason") == "unmodelled_usage_type").then(pl.col("ServiceName"))
-        .when(pl.col("reason") == "unit_mismatch").then(pl.col("usage_class"))
+        pl.when(pl.col("reason") == "unknown_instance_type")
+        .then(pl.col("instance_type"))
+        .when(pl.col("reason") == "unmodelled_usage_type")
+        .then(pl.col("ServiceName"))
+        .when(pl.col("reason") == "unit_mismatch")
+        .then(pl.col("usage_class"))
         .otherwise(pl.col("RegionId").fill_null("(no region)"))
     )
     flag = (
         pl.when(pl.col("reason").is_in(["unknown_instance_type", "unit_mismatch", "unmodelled_usage_type"]))
         .then(pl.col("reason"))
-        .when(pl.col("grid_status") == "provider_average").then(pl.lit("unknown_region"))
+        .when(pl.col("grid_status") == "provider_average")
+        .then(pl.lit("unknown_region"))
         .otherwise(pl.lit("grid_year_substituted"))
     )
     return (
@@ -335,6 +345,9 @@ def estimate(
             nw.col("BilledCost").sum().alias("cost"),
             *[nw.col(c).sum() for c in _SUMS],
             nw.col("cost_x_g").sum(),
+            # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
+            nw.col("ChargePeriodStart").min().alias("usage_start"),
+            nw.col("ChargePeriodEnd").max().alias("usage_end"),
         )
         groups = _collect(agg, resolved, engine)
         if groups.height == 0:
@@ -376,13 +389,14 @@ def estimate(
         excluded=excluded,
         flags=_flags(groups),
         groups=groups,
+        usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
         fallback_kwh_per_cost=ratios,
         detail=detail_df,
     )
 
 
 def _detail(
-    rows: nw.LazyFrame,
+    rows: nw.LazyFrame[Any],
     resolved: list[tuple[Source, Connector]],
     engine: Engine,
     ratios: dict[str, float],

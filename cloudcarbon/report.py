@@ -18,7 +18,7 @@ __all__ = ["render_table", "to_csv", "to_json", "to_json_dict"]
 _DEC = "\x00dec:"
 
 
-def _cost(v: Any) -> Decimal:
+def _cost(v: object) -> Decimal:
     return v if isinstance(v, Decimal) else Decimal(0) if v is None else Decimal(str(v))
 
 
@@ -63,6 +63,10 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
         "method": "cloudcarbon",
         "sources": list(result.sources),
         "group_by": list(result.group_by),
+        "usage_period": {
+            "start": None if result.usage_period[0] is None else str(result.usage_period[0]),
+            "end": None if result.usage_period[1] is None else str(result.usage_period[1]),
+        },
         "coverage": coverage,
         "coverage_by_currency": cov,
         "totals": {k: _num(v) for k, v in result.totals.items()},
@@ -120,7 +124,7 @@ def _fmt(v: float) -> str:
     return f"{v:.2g}"
 
 
-def _money(v: Decimal | None) -> str:
+def _money(v: object) -> str:
     return f"{_cost(v):,.2f}"
 
 
@@ -145,8 +149,11 @@ def render_table(result: EstimateResult) -> Any:
     t = result.totals
     table.add_column(f"Cost {currency}", justify="right", footer=_money(tot_cost))
     table.add_column("Energy kWh", justify="right", footer=_fmt(t["energy_kwh"]))
-    table.add_column("CO2e kg (range)", justify="right",
-                     footer=f"{_fmt(t['co2e_kg'])} ({_fmt(t['co2e_kg_low'])}-{_fmt(t['co2e_kg_high'])})")
+    table.add_column(
+        "CO2e kg (range)",
+        justify="right",
+        footer=f"{_fmt(t['co2e_kg'])} ({_fmt(t['co2e_kg_low'])}-{_fmt(t['co2e_kg_high'])})",
+    )
     table.add_column("Embodied kg", justify="right", footer=_fmt(t["embodied_co2e_kg"]))
     for row in result.lines.iter_rows(named=True):
         table.add_row(
@@ -167,13 +174,23 @@ def render_table(result: EstimateResult) -> Any:
         )
     if result.excluded.height:
         ex = ", ".join(
-            f"{r['reason']} {_money(r['cost'])} ({r['rows']} rows)" for r in result.excluded.iter_rows(named=True)
+            f"{r['reason']} {_money(r['cost'])} ({r['rows']} rows)"
+            for r in result.excluded.iter_rows(named=True)
         )
         parts.append(Text(f"Excluded: {ex}"))
     if result.flags.height:
-        summary = result.flags.group_by("flag").agg(pl.col("subject").n_unique(), pl.col("rows").sum()).sort("flag")
-        fl = "; ".join(f"{r['flag']}: {r['subject']} item(s), {r['rows']} rows" for r in summary.iter_rows(named=True))
+        summary = (
+            result.flags.group_by("flag").agg(pl.col("subject").n_unique(), pl.col("rows").sum()).sort("flag")
+        )
+        fl = "; ".join(
+            f"{r['flag']}: {r['subject']} item(s), {r['rows']} rows" for r in summary.iter_rows(named=True)
+        )
         parts.append(Text(f"Flagged (see --format json): {fl}", style="yellow"))
-    parts.append(Text(f"Figures: {', '.join(FIGURES[:1])} includes PUE; CO2e is location-based; "
-                      "ranges from the utilisation band and factor bands.", style="dim"))
+    parts.append(
+        Text(
+            f"Figures: {', '.join(FIGURES[:1])} includes PUE; CO2e is location-based; "
+            "ranges from the utilisation band and factor bands.",
+            style="dim",
+        )
+    )
     return Group(*parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import narwhals as nw
 from narwhals.typing import IntoDType
@@ -115,7 +116,7 @@ def tag_column(key: str) -> str:
     return f"tag:{key}"
 
 
-def validate_usage(lf: nw.LazyFrame, *, source: str, tag_keys: Iterable[str] = ()) -> None:
+def validate_usage(lf: nw.LazyFrame[Any], *, source: str, tag_keys: Iterable[str] = ()) -> None:
     """Raise :class:`SchemaError` if ``lf`` lacks a canonical column.
 
     Parameters

@@ -1,40 +1,46 @@
 """Synthetic AWS Cost and Usage Reports (legacy CUR and CUR 2.0) for tests, demos and benchmarks.
 
-Everything here is self-contained: prices, instance specs, account ids and tag values are baked into the
-module, and all randomness comes from a seeded generator, so the same arguments always produce the same
-bytes (gzip headers carry no timestamp or file name).
+Everything here is self-contained: prices, instance specs, account ids and tag values are baked
+into the module, and all randomness comes from a seeded generator, so the same arguments always
+produce the same bytes (gzip headers carry no timestamp or file name).
 
-Delivery layouts written by :func:`generate_cur_month` (``<out>`` plays the role of the S3 bucket root,
-``<P>`` is the billing period folder ``20261001-20261101``, ``<R>`` the report / export name)::
+Delivery layouts written by :func:`generate_cur_month` (``<out>`` plays the role of the S3 bucket
+root, ``<P>`` is the billing period folder ``20261001-20261101``, ``<R>`` the report / export
+name)::
 
-    legacy  <out>/<R>/<P>/<R>-Manifest.json                       month manifest -> newest assembly
-            <out>/<R>/<P>/<assemblyId>/<R>-Manifest.json          per-assembly copy of its manifest
-            <out>/<R>/<P>/<assemblyId>/<R>-1.csv.gz               (or -1.csv, or -00001.snappy.parquet)
+    legacy  <out>/<R>/<P>/<R>-Manifest.json                  month manifest -> newest assembly
+            <out>/<R>/<P>/<assemblyId>/<R>-Manifest.json     per-assembly copy of its manifest
+            <out>/<R>/<P>/<assemblyId>/<R>-1.csv.gz          (or -1.csv / -00001.snappy.parquet)
 
-    cur2    <out>/<R>/metadata/BILLING_PERIOD=2026-10/<R>-Manifest.json           -> newest execution
-            <out>/<R>/data/BILLING_PERIOD=2026-10/<executionId>/<R>-00001.csv.gz  (or .csv / .snappy.parquet)
+    cur2    <out>/<R>/metadata/BILLING_PERIOD=2026-10/<R>-Manifest.json     -> newest execution
+            <out>/<R>/data/BILLING_PERIOD=2026-10/<executionId>/<R>-00001.csv.gz
+                                                     (or -00001.csv / -00001.snappy.parquet)
 
-With ``restated=True`` two deliveries exist for the month: an older, preliminary one (data up to four days
-before month end, no invoice id, no tax / credit / refund / EDP lines) whose files stay on disk, and the
-final one the month manifest points at. Adding both double counts; readers must follow the manifest.
+With ``restated=True`` two deliveries exist for the month: an older, preliminary one (data up to
+four days before month end, no invoice id, no tax / credit / refund / EDP lines) whose files stay
+on disk, and the final one the month manifest points at. Adding both double counts; readers must
+follow the manifest.
 
 Column conventions:
 
-* legacy CSV: ``category/Name`` headers; the ``product/<attr>`` columns are exactly the attributes used by
-  the delivery (``product/ProductName`` first, the rest sorted) and there is one
-  ``resourceTags/user:<key>`` column per tag key (``user:project``, ``user:team``). Timestamps look like
-  ``2026-10-01T00:00:00.000Z``; ``identity/TimeInterval`` like ``2026-10-01T00:00:00Z/2026-10-02T00:00:00Z``.
+* legacy CSV: ``category/Name`` headers; the ``product/<attr>`` columns are exactly the attributes
+  used by the delivery (``product/ProductName`` first, the rest sorted) and there is one
+  ``resourceTags/user:<key>`` column per tag key (``user:project``, ``user:team``). Timestamps
+  look like ``2026-10-01T00:00:00.000Z``; ``identity/TimeInterval`` like
+  ``2026-10-01T00:00:00Z/2026-10-02T00:00:00Z``.
 * legacy Parquet: the same columns, lower-snake-cased the way Athena CUR does it
   (``line_item_usage_type``, ``savings_plan_savings_plan_a_r_n``, ``resource_tags_user_team``).
 * CUR 2.0: a fixed column set (:data:`CUR2_COLUMNS`, Arrow schema :data:`CUR2_SCHEMA`) with the
   remaining product attributes folded into the ``product`` map (keys like ``vcpu``, ``memory``,
-  ``gpu``, ``product_name``) and tags into ``resource_tags`` (keys ``user_project``, ``user_team``).
-  In Parquet these are ``MAP<string,string>``; in CSV they are JSON object strings.
+  ``gpu``, ``product_name``) and tags into ``resource_tags`` (keys ``user_project``,
+  ``user_team``). In Parquet these are ``MAP<string,string>``; in CSV they are JSON objects.
+  CUR 2.0 CSV timestamps have no milliseconds (``2026-10-01T00:00:00Z``).
 * Parquet numbers are ``decimal128(18, 10)`` (rates and costs) or ``decimal128(24, 10)`` (usage
-  amounts); Parquet timestamps are ``timestamp[ms, tz=UTC]``. CSV numbers have at most 10 decimals.
+  amounts); Parquet timestamps are ``timestamp[ms, tz=UTC]``. CSV numbers have at most 10
+  decimals.
 
-:func:`generate_large_cur_parquet` writes the CUR 2.0 Parquet schema at benchmark scale (millions of rows),
-vectorised with numpy and streamed row group by row group.
+:func:`generate_large_cur_parquet` writes the CUR 2.0 Parquet schema at benchmark scale (millions
+of rows), vectorised with numpy and streamed row group by row group.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import random
 import re
@@ -291,7 +298,9 @@ _INSTANCES: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "m5.large": ("General purpose", "2", "8 GiB", "Intel Xeon Platinum 8175", "", "", "4"),
     "m5.xlarge": ("General purpose", "4", "16 GiB", "Intel Xeon Platinum 8175", "", "", "8"),
     "m6g.large": ("General purpose", "2", "8 GiB", "AWS Graviton2 Processor", "", "", "4"),
-    "c6i.2xlarge": ("Compute optimized", "8", "16 GiB", "Intel Xeon 8375C (Ice Lake)", "", "", "16"),
+    "c6i.2xlarge": (
+        "Compute optimized", "8", "16 GiB", "Intel Xeon 8375C (Ice Lake)", "", "", "16"
+    ),
     "r5.large": ("Memory optimized", "2", "16 GiB", "Intel Xeon Platinum 8175", "", "", "4"),
     "r5.xlarge": ("Memory optimized", "4", "32 GiB", "Intel Xeon Platinum 8175", "", "", "8"),
     "t3.medium": ("General purpose", "2", "4 GiB", "Intel Skylake E5 2686 v5", "", "", "2"),
@@ -472,8 +481,9 @@ def _inventory() -> list[_Res]:
         simple("s3-ckpt", _ML, "AmazonS3", "USW2-TimedStorage-ZIA-ByteHrs", "OneZoneIAStorage",
                "us-west-2", "GB-Mo", "0.01", "gbmo", "8000", "Storage",
                "$0.01 per GB-Month of storage used in One Zone-Infrequent Access", mlp,
-               rid=s3 + "acme-ml-checkpoints", extra={"storageClass": "Infrequent Access",
-                                                      "volumeType": "One Zone - Infrequent Access"}),
+               rid=s3 + "acme-ml-checkpoints",
+               extra={"storageClass": "Infrequent Access",
+                      "volumeType": "One Zone - Infrequent Access"}),
         simple("s3-req", _DATA, "AmazonS3", "Requests-Tier1", "PutObject", "us-east-1",
                "Requests", "0.000005", "flow", "1500000", "API Request",
                "$0.005 per 1,000 PUT, COPY, POST, or LIST requests", lake,
@@ -481,7 +491,8 @@ def _inventory() -> list[_Res]:
         simple("dt-out", _WEB, "AmazonEC2", "DataTransfer-Out-Bytes", "RunInstances", "us-east-1",
                "GB", "0.09", "flow", "300", "Data Transfer",
                "$0.090 per GB - first 10 TB / month data transfer out beyond the global free tier",
-               ck, rid="i-" + hashlib.sha1(b"web-1").hexdigest()[:17], servicecode="AWSDataTransfer",
+               ck, rid="i-" + hashlib.sha1(b"web-1").hexdigest()[:17],
+               servicecode="AWSDataTransfer",
                extra={"transferType": "AWS Outbound", "fromLocation": "US East (N. Virginia)",
                       "fromRegionCode": "us-east-1", "toLocation": "External"}),
         simple("dt-xreg", _DATA, "AmazonS3", "USE1-USW2-AWS-Out-Bytes", "GetObject", "us-east-1",
@@ -534,7 +545,8 @@ def _inventory() -> list[_Res]:
                "Hrs", "0.045", "hours", "1", "NAT Gateway", "$0.045 per NAT Gateway Hour", none,
                rid="arn:aws:ec2:us-east-1:789456123078:natgateway/nat-0f1e2d3c4b5a69788"),
         simple("nat-b", _SHARED, "AmazonEC2", "NatGateway-Bytes", "NatGateway", "us-east-1", "GB",
-               "0.045", "flow", "200", "NAT Gateway", "$0.045 per GB Data Processed by NAT Gateways",
+               "0.045", "flow", "200", "NAT Gateway",
+               "$0.045 per GB Data Processed by NAT Gateways",
                none, rid="arn:aws:ec2:us-east-1:789456123078:natgateway/nat-0f1e2d3c4b5a69788"),
         simple("cw-metrics", _SHARED, "AmazonCloudWatch", "CW:MetricMonitorUsage",
                "MetricStorage", "us-east-1", "Metrics", "0.30", "gbmo", "1200", "Metric",
@@ -828,7 +840,8 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
         ))
 
     # ---- month-level lines ----------------------------------------------------------------
-    def monthly(acct: str, lit: str, code: str, cost: Decimal, desc: str, **extra: Value) -> None:
+    def monthly(acct: str, lit: str, code: str, cost: Decimal, desc: str,
+                extra: Mapping[str, Value] | None = None) -> None:
         core = base(acct, lit, start, end) | {
             "lineItem/ProductCode": code,
             "lineItem/UsageAmount": Decimal(1),
@@ -836,7 +849,7 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
             "lineItem/BlendedCost": cost,
             "lineItem/LineItemDescription": desc,
         }
-        core |= extra
+        core |= extra or {}
         product = {"ProductName": _PRODUCTS[code][0]} if code in _PRODUCTS else {}
         lines.append(_Line(core, product, {}))
 
@@ -844,7 +857,8 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
     ri_fee = _q(_RI_RATE["m5.large"] * ri_hours)
     monthly(_WEB, "RIFee", "AmazonEC2", ri_fee,
             "USD 0.06 hourly fee per Linux/UNIX (Amazon VPC), m5.large instance",
-            **{"lineItem/UsageType": "HeavyUsage:m5.large", "lineItem/Operation": "RunInstances",
+            extra={"lineItem/UsageType": "HeavyUsage:m5.large",
+                   "lineItem/Operation": "RunInstances",
                "lineItem/UsageAmount": ri_hours, "lineItem/UnblendedRate": _RI_RATE["m5.large"],
                "lineItem/BlendedRate": _RI_RATE["m5.large"], "pricing/unit": "Hrs",
                "reservation/ReservationARN": ri_arn})
@@ -861,11 +875,11 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
     support = max(Decimal(100), (usage_total * Decimal("0.10")).quantize(_CENT))
     monthly(_PAYER, "Fee", "AWSSupportBusiness", support,
             "AWS Support (Business) charges for the month",
-            **{"lineItem/UsageType": "Dollar", "lineItem/UnblendedRate": support,
+            extra={"lineItem/UsageType": "Dollar", "lineItem/UnblendedRate": support,
                "lineItem/BlendedRate": support, "pricing/unit": "Dollar"})
     monthly(_SHARED, "Fee", "AmazonRoute53", Decimal("14.0"),
             "Registration of acme-demo.com domain for one year",
-            **{"lineItem/UsageType": "Domain-Registration-com", "pricing/unit": "Domain",
+            extra={"lineItem/UsageType": "Domain-Registration-com", "pricing/unit": "Domain",
                "lineItem/UnblendedRate": Decimal("14.0"), "lineItem/BlendedRate": Decimal("14.0")})
     if final:
         per_product: dict[str, tuple[Decimal, str]] = {}
@@ -877,7 +891,7 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
         for code in ("AmazonEC2", "AmazonS3", "AmazonRDS", "AWSLambda", "AmazonECS"):
             total, top = per_product[code]
             monthly(top, "Tax", code, (total * _TAX_RATE).quantize(_CENT),
-                    f"Tax for product code {code}", **{"lineItem/TaxType": "Sales Tax"})
+                    f"Tax for product code {code}", extra={"lineItem/TaxType": "Sales Tax"})
         for (acct, code), c in sorted(usage_by.items()):
             if c >= Decimal(100):
                 monthly(acct, "EdpDiscount", code, -_q(c * _EDP_RATE),
@@ -886,7 +900,7 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
         monthly(_WEB, "Credit", "AWSLambda", Decimal("-12.34"), "AWS Credits - Promotional")
         monthly(_ML, "Refund", "AmazonEC2", Decimal("-57.6"),
                 "Refund for p4d.24xlarge capacity interruption (case 1234567890)",
-                **{"bill/BillType": "Refund"})
+                extra={"bill/BillType": "Refund"})
     return lines
 
 
@@ -1289,7 +1303,10 @@ _GPU_MEM = {"g4dn": 16, "g5": 24, "g6": 24, "p3": 16, "p4d": 40, "p5": 80}
 
 
 def _instance_catalogue() -> list[tuple[str, str, int, float, str, int, int, float]]:
-    """About 500 plausible instance types: (name, family label, vcpu, GiB, cpu, gpus, GPU GB, $/h)."""
+    """About 500 plausible instance types.
+
+    Each entry is (name, family label, vcpu, GiB, cpu, gpus, GPU GB, $/h in us-east-1).
+    """
     out: list[tuple[str, str, int, float, str, int, int, float]] = []
     for fam, (label, gib, price, cpu, gpu_ratio) in _FAMILIES.items():
         for size, vcpu in _SIZES:
@@ -1311,31 +1328,31 @@ def _instance_catalogue() -> list[tuple[str, str, int, float, str, int, int, flo
 #          product family, operation, resource prefix, map key group)
 _K = tuple[str, str, str, str, float, float, float, float, str, str, str, str]
 _LARGE_KINDS: tuple[_K, ...] = (
-    ("Usage", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.37, "Compute Instance", "RunInstances", "i-", "ec2"),
-    ("Usage", "AmazonEC2", "SpotUsage:", "Hrs", 0, 1, 24, 0.03, "Compute Instance", "RunInstances:SV001", "i-", "ec2"),
-    ("DiscountedUsage", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.06, "Compute Instance", "RunInstances", "i-", "ec2"),
-    ("SavingsPlanCoveredUsage", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.065, "Compute Instance", "RunInstances", "i-", "ec2"),
-    ("SavingsPlanNegation", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.065, "Compute Instance", "RunInstances", "i-", "ec2"),
-    ("Usage", "AmazonEC2", "EBS:VolumeUsage.gp3", "GB-Mo", 0.08, 0.5, 70, 0.05, "Storage", "CreateVolume-Gp3", "vol-", "ebs"),
-    ("Usage", "AmazonEC2", "EBS:VolumeUsage.gp2", "GB-Mo", 0.10, 0.5, 70, 0.02, "Storage", "CreateVolume-Gp2", "vol-", "ebs"),
-    ("Usage", "AmazonEC2", "EBS:VolumeUsage.st1", "GB-Mo", 0.045, 16, 500, 0.01, "Storage", "CreateVolume-St1", "vol-", "ebs"),
-    ("Usage", "AmazonEC2", "EBS:SnapshotUsage", "GB-Mo", 0.05, 1, 300, 0.02, "Storage Snapshot", "CreateSnapshot", "snap-", "ebs"),
-    ("Usage", "AmazonS3", "TimedStorage-ByteHrs", "GB-Mo", 0.023, 1, 5000, 0.04, "Storage", "StandardStorage", "bucket-", "s3"),
-    ("Usage", "AmazonS3", "TimedStorage-ZIA-ByteHrs", "GB-Mo", 0.01, 1, 2000, 0.01, "Storage", "OneZoneIAStorage", "bucket-", "s3"),
-    ("Usage", "AmazonS3", "Requests-Tier1", "Requests", 0.000005, 100, 2_000_000, 0.03, "API Request", "PutObject", "bucket-", "s3"),
-    ("Usage", "AmazonEC2", "DataTransfer-Out-Bytes", "GB", 0.09, 0.01, 500, 0.03, "Data Transfer", "RunInstances", "i-", "dt"),
-    ("Usage", "AmazonEC2", "AWS-Out-Bytes", "GB", 0.02, 0.01, 300, 0.02, "Data Transfer", "RunInstances", "i-", "dt"),
-    ("Usage", "AmazonEC2", "DataTransfer-Regional-Bytes", "GB", 0.01, 0.01, 800, 0.02, "Data Transfer", "InterZone-Out", "i-", "dt"),
-    ("Usage", "AWSLambda", "Lambda-GB-Second", "Lambda-GB-Second", 0.0000166667, 10, 900_000, 0.02, "Serverless", "Invoke", "fn-", "basic"),
-    ("Usage", "AmazonECS", "Fargate-vCPU-Hours:perCPU", "vCPU-Hours", 0.04048, 0.25, 384, 0.02, "Compute", "FargateTask", "task-", "basic"),
-    ("Usage", "AmazonRDS", "InstanceUsage:db.r5.large", "Hrs", 0.25, 24, 24, 0.02, "Database Instance", "CreateDBInstance:0002", "db-", "basic"),
-    ("Usage", "AmazonEC2", "NatGateway-Hours", "Hrs", 0.045, 24, 24, 0.01, "NAT Gateway", "NatGateway", "nat-", "basic"),
+    ("Usage", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.37, "Compute Instance", "RunInstances", "i-", "ec2"),  # noqa: E501
+    ("Usage", "AmazonEC2", "SpotUsage:", "Hrs", 0, 1, 24, 0.03, "Compute Instance", "RunInstances:SV001", "i-", "ec2"),  # noqa: E501
+    ("DiscountedUsage", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.06, "Compute Instance", "RunInstances", "i-", "ec2"),  # noqa: E501
+    ("SavingsPlanCoveredUsage", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.065, "Compute Instance", "RunInstances", "i-", "ec2"),  # noqa: E501
+    ("SavingsPlanNegation", "AmazonEC2", "BoxUsage:", "Hrs", 0, 24, 24, 0.065, "Compute Instance", "RunInstances", "i-", "ec2"),  # noqa: E501
+    ("Usage", "AmazonEC2", "EBS:VolumeUsage.gp3", "GB-Mo", 0.08, 0.5, 70, 0.05, "Storage", "CreateVolume-Gp3", "vol-", "ebs"),  # noqa: E501
+    ("Usage", "AmazonEC2", "EBS:VolumeUsage.gp2", "GB-Mo", 0.10, 0.5, 70, 0.02, "Storage", "CreateVolume-Gp2", "vol-", "ebs"),  # noqa: E501
+    ("Usage", "AmazonEC2", "EBS:VolumeUsage.st1", "GB-Mo", 0.045, 16, 500, 0.01, "Storage", "CreateVolume-St1", "vol-", "ebs"),  # noqa: E501
+    ("Usage", "AmazonEC2", "EBS:SnapshotUsage", "GB-Mo", 0.05, 1, 300, 0.02, "Storage Snapshot", "CreateSnapshot", "snap-", "ebs"),  # noqa: E501
+    ("Usage", "AmazonS3", "TimedStorage-ByteHrs", "GB-Mo", 0.023, 1, 5000, 0.04, "Storage", "StandardStorage", "bucket-", "s3"),  # noqa: E501
+    ("Usage", "AmazonS3", "TimedStorage-ZIA-ByteHrs", "GB-Mo", 0.01, 1, 2000, 0.01, "Storage", "OneZoneIAStorage", "bucket-", "s3"),  # noqa: E501
+    ("Usage", "AmazonS3", "Requests-Tier1", "Requests", 0.000005, 100, 2_000_000, 0.03, "API Request", "PutObject", "bucket-", "s3"),  # noqa: E501
+    ("Usage", "AmazonEC2", "DataTransfer-Out-Bytes", "GB", 0.09, 0.01, 500, 0.03, "Data Transfer", "RunInstances", "i-", "dt"),  # noqa: E501
+    ("Usage", "AmazonEC2", "AWS-Out-Bytes", "GB", 0.02, 0.01, 300, 0.02, "Data Transfer", "RunInstances", "i-", "dt"),  # noqa: E501
+    ("Usage", "AmazonEC2", "DataTransfer-Regional-Bytes", "GB", 0.01, 0.01, 800, 0.02, "Data Transfer", "InterZone-Out", "i-", "dt"),  # noqa: E501
+    ("Usage", "AWSLambda", "Lambda-GB-Second", "Lambda-GB-Second", 0.0000166667, 10, 900_000, 0.02, "Serverless", "Invoke", "fn-", "basic"),  # noqa: E501
+    ("Usage", "AmazonECS", "Fargate-vCPU-Hours:perCPU", "vCPU-Hours", 0.04048, 0.25, 384, 0.02, "Compute", "FargateTask", "task-", "basic"),  # noqa: E501
+    ("Usage", "AmazonRDS", "InstanceUsage:db.r5.large", "Hrs", 0.25, 24, 24, 0.02, "Database Instance", "CreateDBInstance:0002", "db-", "basic"),  # noqa: E501
+    ("Usage", "AmazonEC2", "NatGateway-Hours", "Hrs", 0.045, 24, 24, 0.01, "NAT Gateway", "NatGateway", "nat-", "basic"),  # noqa: E501
     ("Tax", "AmazonEC2", "", "", 0, 1, 1, 0.025, "", "", "", "none"),
     ("Credit", "AmazonEC2", "", "", 0, 1, 1, 0.015, "", "", "", "none"),
     ("Fee", "AWSSupportBusiness", "Dollar", "Dollar", 0, 1, 1, 0.01, "", "", "", "none"),
     ("Refund", "AmazonEC2", "", "", 0, 1, 1, 0.005, "", "", "", "none"),
     ("EdpDiscount", "AmazonEC2", "", "", 0, 1, 1, 0.02, "", "", "", "none"),
-    ("SavingsPlanRecurringFee", "ComputeSavingsPlans", "ComputeSP:1yrNoUpfront", "Hrs", 0, 24, 24, 0.01, "", "", "", "none"),
+    ("SavingsPlanRecurringFee", "ComputeSavingsPlans", "ComputeSP:1yrNoUpfront", "Hrs", 0, 24, 24, 0.01, "", "", "", "none"),  # noqa: E501
     ("RIFee", "AmazonEC2", "HeavyUsage:", "Hrs", 0, 720, 744, 0.005, "", "RunInstances", "", "none"),
 )  # fmt: skip
 _K_SP, _K_NEG = 3, 4
@@ -1346,12 +1363,27 @@ _MAP_KEYS = ("product_name", "servicename", "region", "vcpu", "memory", "gpu", "
              "storage_class", "volume_api_name", "transfer_type")
 
 
+def _const(value: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), n)
+
+
 def _s(values: Sequence[str | None]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
-def _take(vocab: pa.Array, idx: np.ndarray) -> pa.Array:
-    return vocab.take(pa.array(idx))
+def _take(vocab: pa.Array, idx: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    """``vocab[idx]``; rows where ``null`` is true become null without copying any string data."""
+    return vocab.take(pa.array(idx, mask=null))
+
+
+def _dict(vocab: pa.Array, idx: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    """Dictionary-encoded ``vocab[idx]`` (4 bytes a row in memory; written as plain STRING)."""
+    if vocab.null_count:
+        invalid = vocab.is_null().to_numpy(zero_copy_only=False)[idx]
+        null = invalid if null is None else (null | invalid)
+        vocab = vocab.fill_null("")
+    indices = pa.array(idx.astype(np.int32), type=pa.int32(), mask=null)
+    return pa.DictionaryArray.from_arrays(indices, vocab)
 
 
 def _null_where(arr: pa.Array, mask: np.ndarray) -> pa.Array:
@@ -1499,7 +1531,7 @@ class _LargeCatalogue:
         self.teams_arr = _s(self.teams)
         days = [self.start + timedelta(days=i) for i in range(self.days + 1)]
         self.intervals = _s([f"{a:%Y-%m-%dT%H:%M:%SZ}/{b:%Y-%m-%dT%H:%M:%SZ}"
-                             for a, b in zip(days[:-1], days[1:], strict=True)]
+                             for a, b in itertools.pairwise(days)]
                             + [f"{self.start:%Y-%m-%dT%H:%M:%SZ}/{self.end:%Y-%m-%dT%H:%M:%SZ}"])
         self.probs = np.array([k[7] for k in kinds])
         self.probs /= self.probs.sum()
@@ -1513,7 +1545,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
     # ---- drivers: kinds; every SavingsPlanCoveredUsage row gets a mirrored Negation row ----
     probs = cat.probs.copy()
     p_pair = probs[_K_SP] + probs[_K_NEG]
-    n_pairs = int(round(n * p_pair / 2))
+    n_pairs = round(n * p_pair / 2)
     probs[_K_SP] = probs[_K_NEG] = 0.0
     probs /= probs.sum()
     base_kind = rng.choice(kinds_n, size=n - 2 * n_pairs, p=probs)
@@ -1578,7 +1610,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
         [region, r_n + region, 2 * r_n + region * r_n + dest],
         default=2 * r_n + r_n * r_n,
     )
-    tail = _null_where(_take(cat.type_name, itype), ~inst)
+    tail = _take(cat.type_name, itype, ~inst)
     tail = pc.fill_null(tail, "")
     usage_type = pc.binary_join_element_wise(
         _take(cat.prefix, prefix_idx), _take(cat.k_body, kind), tail, ""
@@ -1597,8 +1629,8 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
     def ts(values: np.ndarray) -> pa.Array:
         return pa.array(values.astype(np.int64), type=_TS)
 
-    region_code = _null_where(_take(cat.region_code, region), glob)
-    sku = _null_where(_take(cat.sku, kind * r_n + region), glob)
+    region_code = _take(cat.region_code, region, glob)
+    sku = _take(cat.sku, kind * r_n + region, glob)
     nf = np.where(inst, cat.nf[itype], np.nan)
     dt = np.isin(kind, (12, 13, 14))
     sp_rate = np.round(od_rate * 0.72, 8)
@@ -1631,7 +1663,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
         _take(cat.type_vcpu, itype), _take(cat.type_mem, itype), _take(cat.type_gpu, itype),
         _take(cat.type_gpu_mem, itype), _take(cat.type_cpu, itype),
     ]
-    values += [pa.array(np.full(n, const[k], dtype=object), type=pa.string())
+    values += [_const(const[k], n)
                if k in const else _take(kind_vals[k], kind) for k in _MAP_KEYS[8:]]
     product = _map_array(mask, _s(list(_MAP_KEYS)), values)
     proj = cat.slot_project[slot]
@@ -1641,75 +1673,72 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
                       [_take(cat.projects_arr, np.maximum(proj, 0)),
                        _take(cat.teams_arr, np.maximum(team, 0))])
     empty = np.zeros((n, 0), dtype=bool)
+    zeros = np.zeros(n, dtype=np.int32)
     no_rate = np.isnan(rate)
     nan_to_0 = np.nan_to_num
-    from_loc = _null_where(_take(cat.region_name, region), ~dt)
-    to_loc = _null_where(_take(cat.region_name, dest), ~np.isin(kind, (13, 14)))
+    from_loc = _take(cat.region_name, region, ~dt)
+    to_loc = _take(cat.region_name, dest, ~np.isin(kind, (13, 14)))
     lit = _take(cat.k_lit, kind)
     term = pc.if_else(pa.array(kind == 1), "Spot",
                       pc.if_else(pa.array(kind == 2), "Reserved", "OnDemand"))
     cols: dict[str, pa.Array] = {
         "identity_line_item_id": _fixed_strings(alphabet[ids]),
-        "identity_time_interval": _take(cat.intervals, day_idx),
-        "bill_invoice_id": _s(["2026117781"]).take(pa.array(np.zeros(n, dtype=np.int64))),
-        "bill_invoicing_entity": pa.array(np.full(n, _LEGAL_ENTITY, dtype=object), pa.string()),
-        "bill_billing_entity": pa.array(np.full(n, "AWS", dtype=object), pa.string()),
+        "identity_time_interval": _dict(cat.intervals, day_idx),
+        "bill_invoice_id": _dict(_s([f"{cat.start:%Y%m}7781"]), zeros),
+        "bill_invoicing_entity": _dict(_s([_LEGAL_ENTITY]), zeros),
+        "bill_billing_entity": _dict(_s(["AWS"]), zeros),
         "bill_bill_type": pc.if_else(pa.array(kind == 22), "Refund", "Anniversary"),
-        "bill_payer_account_id": pa.array(np.full(n, _PAYER, dtype=object), pa.string()),
-        "bill_payer_account_name": pa.array(np.full(n, _PAYER_NAME, dtype=object), pa.string()),
+        "bill_payer_account_id": _dict(_s([_PAYER]), zeros),
+        "bill_payer_account_name": _dict(_s([_PAYER_NAME]), zeros),
         "bill_billing_period_start_date": ts(np.full(n, ms0)),
         "bill_billing_period_end_date": ts(np.full(n, ms_end)),
-        "line_item_usage_account_id": _take(cat.accounts_arr, acct),
-        "line_item_usage_account_name": _take(cat.account_names, acct),
+        "line_item_usage_account_id": _dict(cat.accounts_arr, acct),
+        "line_item_usage_account_name": _dict(cat.account_names, acct),
         "line_item_line_item_type": lit,
         "line_item_usage_start_date": ts(start_ms),
         "line_item_usage_end_date": ts(end_ms),
-        "line_item_product_code": _take(cat.k_code, kind),
+        "line_item_product_code": _dict(cat.k_code, kind),
         "line_item_usage_type": usage_type,
-        "line_item_operation": _take(cat.k_op, kind),
-        "line_item_availability_zone": _null_where(_take(cat.az, az_idx), ~ebs_or_inst | (kind == 25)),
+        "line_item_operation": _dict(cat.k_op, kind),
+        "line_item_availability_zone": _dict(cat.az, az_idx, ~ebs_or_inst | (kind == 25)),
         "line_item_resource_id": resource,
         "line_item_usage_amount": _decimal(amount, _AMOUNT),
         "line_item_normalization_factor": _decimal(nan_to_0(nf), _AMOUNT, ~inst),
         "line_item_normalized_usage_amount": _decimal(nan_to_0(nf * amount), _AMOUNT, ~inst),
-        "line_item_currency_code": pa.array(np.full(n, "USD", dtype=object), pa.string()),
+        "line_item_currency_code": _dict(_s(["USD"]), zeros),
         "line_item_unblended_rate": _decimal(nan_to_0(rate), _MONEY, no_rate),
         "line_item_unblended_cost": _decimal(cost, _MONEY),
         "line_item_blended_rate": _decimal(nan_to_0(rate), _MONEY, no_rate),
         "line_item_blended_cost": _decimal(np.where(kind == 2, ri_eff, cost), _MONEY),
-        "line_item_line_item_description": _take(cat.desc, kind * cat.n_types + itype),
-        "line_item_tax_type": _null_where(
-            pa.array(np.full(n, "Sales Tax", dtype=object), pa.string()), ~tax),
-        "line_item_legal_entity": pa.array(np.full(n, _LEGAL_ENTITY, dtype=object), pa.string()),
+        "line_item_line_item_description": _dict(cat.desc, kind * cat.n_types + itype),
+        "line_item_tax_type": _dict(_s(["Sales Tax"]), zeros, ~tax),
+        "line_item_legal_entity": _dict(_s([_LEGAL_ENTITY]), zeros),
         "product": product,
         "product_fee_code": pa.nulls(n, pa.string()),
         "product_fee_description": pa.nulls(n, pa.string()),
         "product_from_location": from_loc,
-        "product_from_region_code": _null_where(_take(cat.region_code, region), ~dt),
-        "product_instance_family": _null_where(_take(cat.type_family, itype), ~inst),
-        "product_instance_type": _null_where(_take(cat.type_name, itype), ~inst),
-        "product_location": _null_where(_take(cat.region_name, region), glob),
-        "product_location_type": _null_where(
-            pa.array(np.full(n, "AWS Region", dtype=object), pa.string()), glob),
-        "product_operation": _null_where(_take(cat.k_op, kind), glob),
-        "product_product_family": _take(cat.k_family, kind),
+        "product_from_region_code": _dict(cat.region_code, region, ~dt),
+        "product_instance_family": _dict(cat.type_family, itype, ~inst),
+        "product_instance_type": _dict(cat.type_name, itype, ~inst),
+        "product_location": _dict(cat.region_name, region, glob),
+        "product_location_type": _dict(_s(["AWS Region"]), zeros, glob),
+        "product_operation": _dict(cat.k_op, kind, glob),
+        "product_product_family": _dict(cat.k_family, kind),
         "product_region_code": region_code,
-        "product_servicecode": _take(cat.k_servicecode, kind),
+        "product_servicecode": _dict(cat.k_servicecode, kind),
         "product_sku": sku,
         "product_to_location": to_loc,
-        "product_to_region_code": _null_where(_take(cat.region_code, dest), kind != 13),
+        "product_to_region_code": _dict(cat.region_code, dest, kind != 13),
         "product_usagetype": _null_where(usage_type, glob),
-        "pricing_currency": pa.array(np.full(n, "USD", dtype=object), pa.string()),
+        "pricing_currency": _dict(_s(["USD"]), zeros),
         "pricing_public_on_demand_cost": _decimal(np.round(od_rate * amount, 10), _MONEY, glob),
         "pricing_public_on_demand_rate": _decimal(od_rate, _MONEY, glob),
         "pricing_term": _null_where(term, glob),
-        "pricing_unit": _take(cat.k_unit, kind),
+        "pricing_unit": _dict(cat.k_unit, kind),
         "reservation_effective_cost": _decimal(ri_eff, _MONEY, kind != 2),
         "reservation_recurring_fee_for_usage": _decimal(ri_eff, _MONEY, kind != 2),
-        "reservation_reservation_a_r_n": _null_where(_take(cat.ri_arn, acct),
-                                                      ~np.isin(kind, (2, 25))),
-        "savings_plan_savings_plan_a_r_n": _null_where(_take(cat.sp_arn, acct),
-                                                        ~(sp_cols | (kind == 24))),
+        "reservation_reservation_a_r_n": _dict(cat.ri_arn, acct, ~np.isin(kind, (2, 25))),
+        "savings_plan_savings_plan_a_r_n": _dict(cat.sp_arn, acct, ~(sp_cols | (kind == 24))),
         "savings_plan_savings_plan_rate": _decimal(sp_rate, _MONEY, ~sp_cols),
         "savings_plan_savings_plan_effective_cost": _decimal(
             np.round(sp_rate * amount, 10), _MONEY, kind != _K_SP),
@@ -1720,7 +1749,11 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
         "discount": _map_array(empty, _s([]), []),
     }
     del usage, offset
-    return pa.Table.from_arrays([cols[name] for name in CUR2_SCHEMA.names], schema=CUR2_SCHEMA)
+    return pa.Table.from_arrays([cols[name] for name in CUR2_SCHEMA.names],
+                                names=CUR2_SCHEMA.names)
+
+
+_SUB_BATCH = 50_000
 
 
 def generate_large_cur_parquet(
@@ -1729,7 +1762,7 @@ def generate_large_cur_parquet(
     *,
     month: str = "2026-10",
     seed: int = 1,
-    row_group_rows: int = 1_000_000,
+    row_group_rows: int = 500_000,
 ) -> Path:
     """Write a large CUR 2.0 Parquet file (schema :data:`CUR2_SCHEMA`) for benchmarks.
 
@@ -1764,10 +1797,25 @@ def generate_large_cur_parquet(
     cat = _LargeCatalogue(month, seed)
     rng = np.random.default_rng(seed)
     step = max(1, int(row_group_rows))
-    with pq.ParquetWriter(path, CUR2_SCHEMA, compression="snappy") as writer:
-        done = 0
-        while done < rows:
+    writer: pq.ParquetWriter | None = None
+    done = 0
+    try:
+        while done < rows or writer is None:
             n = min(step, rows - done)
-            writer.write_table(_large_chunk(cat, n, rng, done), row_group_size=n)
+            parts = [
+                _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i)
+                for i in range(0, n, _SUB_BATCH)
+            ]
+            table = pa.concat_tables(parts)
+            if writer is None:
+                # low-cardinality columns are dictionary arrays in memory; without the stored Arrow
+                # schema they are plain STRING columns on disk, so readers see CUR2_SCHEMA
+                writer = pq.ParquetWriter(path, table.schema, compression="snappy",
+                                          store_schema=False)
+            writer.write_table(table, row_group_size=max(n, 1))
+            del parts, table
             done += n
+    finally:
+        if writer is not None:
+            writer.close()
     return path

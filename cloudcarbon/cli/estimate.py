@@ -45,7 +45,5 @@ def estimate_command(
 ) -> None:
     """Estimate a month's energy and CO2e per project from billing exports."""
     cfg = load_config(config)
-    result = estimate(
-        source, month, config=cfg, factor_set=factors, group_by=tuple(group_by or ["project"])
-    )
+    result = estimate(source, month, config=cfg, factor_set=factors, group_by=tuple(group_by or ["project"]))
     emit(result, fmt)

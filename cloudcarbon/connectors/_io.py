@@ -6,7 +6,6 @@ import csv
 import gzip
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -58,18 +57,21 @@ def data_files(path: Path) -> list[Path]:
     return files
 
 
-def _open_text(path: Path) -> Iterator[io.TextIOBase]:
+def _first_row(path: Path) -> list[str] | None:
+    """The first CSV record of a plain, gzip or single-member zip file (BOM tolerated)."""
     name = path.name.lower()
-    if name.endswith(".gz"):
-        yield io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    elif name.endswith(".zip"):
+    if name.endswith(".zip"):
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.namelist() if not m.endswith("/")]
             if not members:
                 raise SourceError(path, "the zip archive is empty")
-            yield io.TextIOWrapper(zf.open(members[0]), encoding="utf-8-sig", newline="")
-    else:
-        yield open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by caller)
+            with zf.open(members[0]) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
+                return next(csv.reader(fh), None)
+    if name.endswith(".gz"):
+        with gzip.open(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), None)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), None)
 
 
 def read_header(path: Path) -> list[str]:
@@ -77,19 +79,16 @@ def read_header(path: Path) -> list[str]:
     try:
         if path.name.lower().endswith(".parquet"):
             return list(pq.read_schema(path).names)
-        for fh in _open_text(path):
-            with fh:
-                row = next(csv.reader(fh), None)
-            if not row:
-                raise SourceError(path, "the file is empty; export the report again")
-            return [c.strip() for c in row]
+        row = _first_row(path)
+        if not row:
+            raise SourceError(path, "the file is empty; export the report again")
+        return [c.strip() for c in row]
     except (OSError, UnicodeDecodeError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError) as exc:
         raise SourceError(path, f"cannot be read ({exc}); check the file is a complete export") from exc
     except Exception as exc:  # pyarrow raises its own error types for corrupt files
         if exc.__class__.__module__.startswith("pyarrow"):
             raise SourceError(path, f"is not a readable Parquet file ({exc})") from exc
         raise
-    raise SourceError(path, "cannot be read")
 
 
 def _extract_zip(path: Path, workdir: Path) -> Path:
@@ -142,9 +141,7 @@ def find_bad_value(
     for column, try_expr, expected in checks:
         col = sql_ident(column)
         bad = (
-            rel.filter(
-                f"{col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND ({try_expr}) IS NULL"
-            )
+            rel.filter(f"{col} IS NOT NULL AND trim(CAST({col} AS VARCHAR)) <> '' AND ({try_expr}) IS NULL")
             .order("__row")
             .limit(1)
             .project(f"__row, CAST({col} AS VARCHAR)")

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import narwhals as nw
@@ -97,7 +98,9 @@ _CHARGE_CLASS_SQL = """CASE
   ELSE 'other_non_usage'
 END"""
 # instance type at the end of a usage type, e.g. USW2-BoxUsage:p4d.24xlarge, InstanceUsage:db.r5.large
-_INSTANCE_IN_USAGE_TYPE = r":(?:db\.|ml\.|cache\.)?([a-z][a-z0-9-]*\.[0-9a-z-]+)(?:\.search|\.elasticsearch)?$"
+_INSTANCE_IN_USAGE_TYPE = (
+    r":(?:db\.|ml\.|cache\.)?([a-z][a-z0-9-]*\.[0-9a-z-]+)(?:\.search|\.elasticsearch)?$"
+)
 
 
 class _Header:
@@ -125,11 +128,7 @@ class _Header:
 def sniff(columns: Sequence[str]) -> list[str]:
     """Required CUR columns missing from a header (empty: this is a CUR)."""
     lower = {c.lower() for c in columns}
-    return [
-        _FIELDS[f][0]
-        for f in _REQUIRED
-        if not any(c.lower() in lower for c in _FIELDS[f])
-    ]
+    return [_FIELDS[f][0] for f in _REQUIRED if not any(c.lower() in lower for c in _FIELDS[f])]
 
 
 def _period_of(manifest: dict[str, object]) -> str | None:
@@ -201,9 +200,7 @@ def resolve_files(path: Path, month: str | None = None) -> list[Path]:
         for key in keys:
             local = _locate(key, root, m)
             if local is None:
-                raise SourceNotFound(
-                    m, f"lists {key}, which is not in {root}; download the whole delivery"
-                )
+                raise SourceNotFound(m, f"lists {key}, which is not in {root}; download the whole delivery")
             files.append(local)
     if not files and month is not None:
         # the month asked for has no manifest here: let the estimate report the months that exist
@@ -278,7 +275,7 @@ def _tags_json(h: _Header) -> str:
     if not tag_cols:
         return "NULL::VARCHAR"
     pairs = ", ".join(
-        f"{sql_str(n.split('/', 1)[1] if '/' in n else n[len('resource_tags_'):])}, {_text(n)}"
+        f"{sql_str(n.split('/', 1)[1] if '/' in n else n[len('resource_tags_') :])}, {_text(n)}"
         for n in tag_cols
     )
     return f"CAST(json_object({pairs}) AS VARCHAR)"
@@ -311,7 +308,9 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
     az = h.find("az")
     if az is not None:
         # an AZ like us-west-2a names its region when the product columns do not
-        region = f"coalesce({region}, NULLIF(regexp_extract({_text(az)}, '^([a-z]+-[a-z]+-[0-9]+)[a-z]$', 1), ''))"
+        region = (
+            f"coalesce({region}, NULLIF(regexp_extract({_text(az)}, '^([a-z]+-[a-z]+-[0-9]+)[a-z]$', 1), ''))"
+        )
     memory = _attr(h, "memory")
     account = col("account")
     payer_col = h.find("payer")
@@ -320,9 +319,7 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
         "BillingAccountId": col("payer") if payer_col else account,
         "SubAccountId": account,
         "billing_month": f"strftime({period}, '%Y-%m')",
-        "billing_period_hours": (
-            f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)"
-        ),
+        "billing_period_hours": (f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)"),
         "ChargePeriodStart": start,
         "ChargePeriodEnd": end,
         "ServiceName": f"coalesce({col('product_code')}, {_attr(h, 'servicecode')})",
@@ -343,7 +340,9 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
         # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
         "vcpu_hint": f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)",
-        "memory_gb_hint": f"TRY_CAST(NULLIF(regexp_extract({memory}, '([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)",
+        "memory_gb_hint": (
+            f"TRY_CAST(NULLIF(regexp_extract({memory}, '([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)"
+        ),
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
         "source_row": "CAST(__row AS BIGINT)",
@@ -387,19 +386,23 @@ def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.Duck
     return out
 
 
-def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame:
+def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of a CUR file or report folder (lazy)."""
     rels = _relations(source, ctx)
     if not rels:
         return _empty(ctx)
-    parts = [rel.query("__cur", _select_sql(h, f, ctx.tag_keys) + " FROM __cur") for f, rel, h in rels]
+    parts: list[duckdb.DuckDBPyRelation] = []
+    for f, rel, h in rels:
+        part = rel.query("__cur", _select_sql(h, f, ctx.tag_keys) + " FROM __cur")
+        assert part is not None  # a SELECT always yields a relation
+        parts.append(part)
     combined = parts[0]
-    for p in parts[1:]:
-        combined = combined.union(p)
+    for part in parts[1:]:
+        combined = combined.union(part)
     return nw.from_native(combined)
 
 
-def _empty(ctx: ScanContext) -> nw.LazyFrame:
+def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:
     cols = [f"NULL::{_DUCK_TYPES[n]} AS {sql_ident(n)}" for n in CANONICAL_USAGE]
     cols += [f"NULL::VARCHAR AS {sql_ident(tag_column(k))}" for k in ctx.tag_keys]
     return nw.from_native(ctx.con.sql("SELECT " + ", ".join(cols) + " WHERE false"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 import narwhals as nw
@@ -57,6 +57,6 @@ class Connector(Protocol):
 
     def sniff(self, columns: Sequence[str]) -> list[str]: ...
 
-    def scan(self, source: Source, ctx: ScanContext) -> nw.LazyFrame: ...
+    def scan(self, source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]: ...
 
     def diagnose(self, source: Source, ctx: ScanContext) -> None: ...
