@@ -98,7 +98,7 @@ def to_json(result: EstimateResult, *, indent: int | None = 2) -> str:
 
     def default(o: object) -> object:
         if isinstance(o, Decimal):
-            return f"{_DEC}{o}"
+            return f"{_DEC}{o:f}"
         raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
     text = json.dumps(to_json_dict(result), indent=indent, default=default, ensure_ascii=False)

@@ -307,9 +307,10 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
     region = _attr(h, "region")
     az = h.find("az")
     if az is not None:
-        # an AZ like us-west-2a names its region when the product columns do not
+        # an AZ like us-west-2a (or us-gov-west-1a) names its region when the product columns do not
         region = (
-            f"coalesce({region}, NULLIF(regexp_extract({_text(az)}, '^([a-z]+-[a-z]+-[0-9]+)[a-z]$', 1), ''))"
+            f"coalesce({region}, NULLIF(regexp_extract({_text(az)}, "
+            "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), ''))"
         )
     memory = _attr(h, "memory")
     account = col("account")

@@ -189,7 +189,7 @@ class ConnectorContract:
             # declared naive (UTC): a zone-aware input must be converted, not passed through
             assert df.schema[name].time_zone is None, name  # type: ignore[attr-defined]
 
-    def test_tag_columns_present_for_requested_keys(self, source: Path, tmp_path: Path) -> None:
+    def test_tag_columns_present_for_requested_keys(self, source: Path) -> None:
         with open_engine() as engine:
             ctx = ScanContext(
                 con=engine.con, workdir=engine.workdir, tag_keys=("contract:absent",), month=self.month
@@ -216,9 +216,7 @@ class ConnectorContract:
             if want_q is not None and want_q >= 0:
                 assert got["ConsumedQuantity"] >= 0, got
 
-    def test_cost_in_equals_cost_out(
-        self, source: Path, ctx: ScanContext, expected_total: Decimal
-    ) -> None:
+    def test_cost_in_equals_cost_out(self, source: Path, ctx: ScanContext, expected_total: Decimal) -> None:
         df = self.collect(source, ctx)
         total = df["BilledCost"].sum()
         assert isinstance(total, Decimal)
@@ -231,9 +229,7 @@ class ConnectorContract:
         expected_total: Decimal,
         expected_rows: list[dict[str, Any]],
     ) -> None:
-        result = estimate(
-            [Source(source, self.connector.NAME)], self.month, factor_set=factors, detail=True
-        )
+        result = estimate([Source(source, self.connector.NAME)], self.month, factor_set=factors, detail=True)
         cov = coverage_row(result)
         assert cov["billed_cost"] == expected_total
         assert cov["estimated_cost"] + cov["fallback_cost"] + cov["excluded_cost"] == expected_total

@@ -206,17 +206,18 @@ def write_cur2_parquet(path: Path, lines: Sequence[Line]) -> Path:
 
     cols: dict[str, pa.Array] = {}
     for name in CUR2_COLUMNS:
-        if name in ("bill_billing_period_start_date", "line_item_usage_start_date",
-                    "line_item_usage_end_date"):
+        if name in (
+            "bill_billing_period_start_date",
+            "line_item_usage_start_date",
+            "line_item_usage_end_date",
+        ):
             cols[name] = pa.array([_ts(v[name]) for v in vals], ts)
         elif name == "line_item_usage_amount":
             cols[name] = pa.array([Decimal(v[name]) for v in vals], pa.decimal128(24, 10))
         elif name == "line_item_unblended_cost":
             cols[name] = pa.array([Decimal(v[name]) for v in vals], pa.decimal128(18, 10))
         elif name == "product":
-            cols[name] = pa.array(
-                [list(_product_map(x, "region_code").items()) for x in lines], _MAP
-            )
+            cols[name] = pa.array([list(_product_map(x, "region_code").items()) for x in lines], _MAP)
         elif name == "resource_tags":
             cols[name] = pa.array([list(_tags_map(x).items()) for x in lines], _MAP)
         else:
@@ -281,14 +282,38 @@ Writer = Callable[[Path, Sequence[Line]], Path]
 # --------------------------------------------------------------------------------------------------
 
 CONTRACT_LINES = [
-    Line("BoxUsage:m5.large", "24", "2.304", "Hrs", instance="m5.large", vcpu="2",
-         memory="8 GiB", project="alpha"),
-    Line("EUC1-EBS:VolumeUsage.gp3", "100", "9.52", "GB-Mo", region="eu-central-1",
-         account="000000000042", start="2026-10-01T00:00:00.000Z", end="2026-11-01T00:00:00.000Z"),
+    Line(
+        "BoxUsage:m5.large",
+        "24",
+        "2.304",
+        "Hrs",
+        instance="m5.large",
+        vcpu="2",
+        memory="8 GiB",
+        project="alpha",
+    ),
+    Line(
+        "EUC1-EBS:VolumeUsage.gp3",
+        "100",
+        "9.52",
+        "GB-Mo",
+        region="eu-central-1",
+        account="000000000042",
+        start="2026-10-01T00:00:00.000Z",
+        end="2026-11-01T00:00:00.000Z",
+    ),
     Line("TimedStorage-ByteHrs", "1000", "23.00", "GB-Mo", product="AmazonS3", project="beta"),
     Line("", "0", "-5.1234567891", "", line_item_type="Credit", region=""),
-    Line("USW2-DataTransfer-Out-Bytes", "12.5", "1.125", "GB", region="", az="us-west-2b",
-         start="2026-10-31T23:00:00Z", end="2026-11-01T00:00:00Z"),
+    Line(
+        "USW2-DataTransfer-Out-Bytes",
+        "12.5",
+        "1.125",
+        "GB",
+        region="",
+        az="us-west-2b",
+        start="2026-10-31T23:00:00Z",
+        end="2026-11-01T00:00:00Z",
+    ),
 ]
 # 2.304 + 9.52 + 23.00 - 5.1234567891 + 1.125
 CONTRACT_TOTAL = Decimal("30.8255432109")
@@ -463,68 +488,137 @@ _M5 = {"usage_type": "BoxUsage:m5.large", "amount": "24", "unit": "Hrs", "instan
         pytest.param(Line(**_M5, cost="2.304"), "usage", "estimated", None, id="Usage"),
         pytest.param(
             Line(**_M5, cost="0.0", line_item_type="DiscountedUsage"),
-            "usage", "estimated", None, id="DiscountedUsage",
+            "usage",
+            "estimated",
+            None,
+            id="DiscountedUsage",
         ),
         pytest.param(
             Line(**_M5, cost="2.304", line_item_type="SavingsPlanCoveredUsage"),
-            "usage", "estimated", None, id="SavingsPlanCoveredUsage",
+            "usage",
+            "estimated",
+            None,
+            id="SavingsPlanCoveredUsage",
         ),
         pytest.param(
             Line(**_M5, cost="-2.304", line_item_type="SavingsPlanNegation"),
-            "commitment_negation", "excluded", "commitment_negation", id="SavingsPlanNegation",
+            "commitment_negation",
+            "excluded",
+            "commitment_negation",
+            id="SavingsPlanNegation",
         ),
         pytest.param(
             Line("HeavyUsage:m5.large", "744", "35.00", "Hrs", line_item_type="RIFee"),
-            "commitment_fee", "excluded", "commitment_fee", id="RIFee",
+            "commitment_fee",
+            "excluded",
+            "commitment_fee",
+            id="RIFee",
         ),
         pytest.param(
-            Line("ComputeSP:1yrNoUpfront", "744", "74.40", "Hrs", product="ComputeSavingsPlans",
-                 line_item_type="SavingsPlanRecurringFee"),
-            "commitment_fee", "excluded", "commitment_fee", id="SavingsPlanRecurringFee",
+            Line(
+                "ComputeSP:1yrNoUpfront",
+                "744",
+                "74.40",
+                "Hrs",
+                product="ComputeSavingsPlans",
+                line_item_type="SavingsPlanRecurringFee",
+            ),
+            "commitment_fee",
+            "excluded",
+            "commitment_fee",
+            id="SavingsPlanRecurringFee",
         ),
         pytest.param(
-            Line("ComputeSP:1yrAllUpfront", "1", "876.00", "Quantity",
-                 product="ComputeSavingsPlans", line_item_type="SavingsPlanUpfrontFee"),
-            "commitment_fee", "excluded", "commitment_fee", id="SavingsPlanUpfrontFee",
+            Line(
+                "ComputeSP:1yrAllUpfront",
+                "1",
+                "876.00",
+                "Quantity",
+                product="ComputeSavingsPlans",
+                line_item_type="SavingsPlanUpfrontFee",
+            ),
+            "commitment_fee",
+            "excluded",
+            "commitment_fee",
+            id="SavingsPlanUpfrontFee",
         ),
         pytest.param(
             Line("", "0", "4.17", "", line_item_type="Tax", region=""),
-            "tax", "excluded", "tax", id="Tax",
+            "tax",
+            "excluded",
+            "tax",
+            id="Tax",
         ),
         pytest.param(
             Line("", "0", "-10.00", "", line_item_type="Credit", region=""),
-            "credit", "excluded", "credit", id="Credit",
+            "credit",
+            "excluded",
+            "credit",
+            id="Credit",
         ),
         pytest.param(
             Line("", "0", "-3.30", "", line_item_type="Refund", region=""),
-            "refund", "excluded", "refund", id="Refund",
+            "refund",
+            "excluded",
+            "refund",
+            id="Refund",
         ),
         pytest.param(
             Line("BoxUsage:m5.large", "0", "-0.23", "Hrs", line_item_type="EdpDiscount"),
-            "discount", "excluded", "discount", id="EdpDiscount",
+            "discount",
+            "excluded",
+            "discount",
+            id="EdpDiscount",
         ),
         pytest.param(
             Line("DataTransfer-Out-Bytes", "0", "-0.09", "GB", line_item_type="BundledDiscount"),
-            "discount", "excluded", "discount", id="BundledDiscount",
+            "discount",
+            "excluded",
+            "discount",
+            id="BundledDiscount",
         ),
         pytest.param(
             Line("BoxUsage:m5.large", "0", "-0.11", "Hrs", line_item_type="PrivateRateDiscount"),
-            "discount", "excluded", "discount", id="PrivateRateDiscount",
+            "discount",
+            "excluded",
+            "discount",
+            id="PrivateRateDiscount",
         ),
         pytest.param(
-            Line("Dominion-registration", "1", "12.00", "", product="AmazonRoute53",
-                 line_item_type="Fee", region=""),
-            "fee", "excluded", "fee", id="Fee",
+            Line(
+                "Dominion-registration",
+                "1",
+                "12.00",
+                "",
+                product="AmazonRoute53",
+                line_item_type="Fee",
+                region="",
+            ),
+            "fee",
+            "excluded",
+            "fee",
+            id="Fee",
         ),
         pytest.param(
-            Line("Dollar", "1", "100.00", "", product="AWSSupportBusiness",
-                 line_item_type="Fee", region=""),
-            "support", "excluded", "support", id="Fee-AWSSupport",
+            Line("Dollar", "1", "100.00", "", product="AWSSupportBusiness", line_item_type="Fee", region=""),
+            "support",
+            "excluded",
+            "support",
+            id="Fee-AWSSupport",
         ),
         pytest.param(
-            Line("SoftwareUsage:m5.large", "24", "5.00", "Hrs", product="prod-4x2abcd3efgh",
-                 billing_entity="AWS Marketplace"),
-            "marketplace", "excluded", "marketplace", id="Marketplace",
+            Line(
+                "SoftwareUsage:m5.large",
+                "24",
+                "5.00",
+                "Hrs",
+                product="prod-4x2abcd3efgh",
+                billing_entity="AWS Marketplace",
+            ),
+            "marketplace",
+            "excluded",
+            "marketplace",
+            id="Marketplace",
         ),
     ],
 )
@@ -552,8 +646,15 @@ def test_savings_plan_pair_counts_energy_once(tmp_path: Path, factors: FactorSet
     lines = [
         Line(**_M5, cost="2.304", line_item_type="SavingsPlanCoveredUsage"),
         Line(**_M5, cost="-2.304", line_item_type="SavingsPlanNegation"),
-        Line("ComputeSP:1yrNoUpfront", "24", "1.50", "Hrs", product="ComputeSavingsPlans",
-             line_item_type="SavingsPlanRecurringFee", region=""),
+        Line(
+            "ComputeSP:1yrNoUpfront",
+            "24",
+            "1.50",
+            "Hrs",
+            product="ComputeSavingsPlans",
+            line_item_type="SavingsPlanRecurringFee",
+            region="",
+        ),
     ]
     path = write_legacy_csv(tmp_path / "cur.csv", lines)
     result = estimate([Source(path, "aws")], MONTH, factor_set=factors, detail=True)
@@ -603,102 +704,146 @@ class Family:
 _FAMILIES = {
     "p4d-from-usage-type": Family(
         Line("USW2-BoxUsage:p4d.24xlarge", "1", "32.7726", "Hrs", region="us-west-2"),
-        "compute", "estimated", instance_type="p4d.24xlarge",
+        "compute",
+        "estimated",
+        instance_type="p4d.24xlarge",
         activity=(("vcpu_hours", 96.0), ("memory_gb_hours", 1152.0)),
     ),
     "spot": Family(
         Line("SpotUsage:c5.large", "10", "0.35", "Hrs", instance="c5.large"),
-        "compute", "estimated", instance_type="c5.large",
+        "compute",
+        "estimated",
+        instance_type="c5.large",
         activity=(("vcpu_hours", 20.0), ("memory_gb_hours", 40.0)),
     ),
     "dedicated": Family(
-        Line("EUC1-DedicatedUsage:m5.xlarge", "2", "0.50", "Hrs", instance="m5.xlarge",
-             region="eu-central-1"),
-        "compute", "estimated", instance_type="m5.xlarge",
+        Line(
+            "EUC1-DedicatedUsage:m5.xlarge", "2", "0.50", "Hrs", instance="m5.xlarge", region="eu-central-1"
+        ),
+        "compute",
+        "estimated",
+        instance_type="m5.xlarge",
         activity=(("vcpu_hours", 8.0), ("memory_gb_hours", 32.0)),
     ),
     "host-box-excluded": Family(
         Line("HostBoxUsage:m5.large", "24", "0", "Hrs", instance="m5.large"),
-        "excluded", "excluded", reason="double_count:runs_on_dedicated_host",
+        "excluded",
+        "excluded",
+        reason="double_count:runs_on_dedicated_host",
         instance_type="m5.large",
     ),
     "ebs-gp3": Family(
-        Line("EBS:VolumeUsage.gp3", "100", "8.00", "GB-Mo"), "storage_ssd", "estimated", 2.0,
+        Line("EBS:VolumeUsage.gp3", "100", "8.00", "GB-Mo"),
+        "storage_ssd",
+        "estimated",
+        2.0,
         activity=(("storage_tb_hours", 100 * 744 / 1024),),
     ),
     "ebs-gp2": Family(
-        Line("EBS:VolumeUsage.gp2", "50", "5.00", "GB-Mo"), "storage_ssd", "estimated", 2.0,
+        Line("EBS:VolumeUsage.gp2", "50", "5.00", "GB-Mo"),
+        "storage_ssd",
+        "estimated",
+        2.0,
         activity=(("storage_tb_hours", 50 * 744 / 1024),),
     ),
-    "ebs-st1": Family(
-        Line("EBS:VolumeUsage.st1", "500", "22.50", "GB-Mo"), "storage_hdd", "estimated", 2.0
-    ),
+    "ebs-st1": Family(Line("EBS:VolumeUsage.st1", "500", "22.50", "GB-Mo"), "storage_hdd", "estimated", 2.0),
     "ebs-snapshot": Family(
         Line("EBS:SnapshotUsage", "200", "10.00", "GB-Mo"), "storage_hdd", "estimated", 3.0
     ),
     "s3-standard": Family(
         Line("TimedStorage-ByteHrs", "1000", "23.00", "GB-Mo", product="AmazonS3"),
-        "storage_hdd", "estimated", 6.0,
+        "storage_hdd",
+        "estimated",
+        6.0,
     ),
     "s3-one-zone": Family(
         Line("TimedStorage-ZIA-ByteHrs", "1000", "10.00", "GB-Mo", product="AmazonS3"),
-        "storage_hdd", "estimated", 2.0,
+        "storage_hdd",
+        "estimated",
+        2.0,
     ),
     "transfer-out": Family(
-        Line("DataTransfer-Out-Bytes", "12.5", "1.125", "GB"), "network", "estimated",
+        Line("DataTransfer-Out-Bytes", "12.5", "1.125", "GB"),
+        "network",
+        "estimated",
         activity=(("network_gb", 12.5),),
     ),
     "inter-region": Family(
-        Line("USE1-USW2-AWS-Out-Bytes", "40", "0.80", "GB"), "network", "estimated",
+        Line("USE1-USW2-AWS-Out-Bytes", "40", "0.80", "GB"),
+        "network",
+        "estimated",
         activity=(("network_gb", 40.0),),
     ),
     "intra-region": Family(
         Line("DataTransfer-Regional-Bytes", "30", "0.30", "GB"),
-        "network_intra_region", "estimated", activity=(("network_gb", 30.0),),
+        "network_intra_region",
+        "estimated",
+        activity=(("network_gb", 30.0),),
     ),
     "lambda-gb-s": Family(
         Line("Lambda-GB-Second", "3600", "0.06", "Lambda-GB-Second", product="AWSLambda"),
-        "serverless", "estimated", activity=(("memory_gb_hours", 1.0),),
+        "serverless",
+        "estimated",
+        activity=(("memory_gb_hours", 1.0),),
     ),
     "lambda-requests": Family(
         Line("Request", "1000000", "0.20", "Requests", product="AWSLambda"),
-        "excluded", "excluded", reason="double_count:requests_of_metered_compute",
+        "excluded",
+        "excluded",
+        reason="double_count:requests_of_metered_compute",
     ),
     "fargate-vcpu": Family(
         Line("Fargate-vCPU-Hours:perCPU", "10", "0.40", "vCPU-Hours", product="AmazonECS"),
-        "container_cpu", "estimated", activity=(("vcpu_hours", 10.0),),
+        "container_cpu",
+        "estimated",
+        activity=(("vcpu_hours", 10.0),),
     ),
     "fargate-memory": Family(
         Line("Fargate-GB-Hours", "20", "0.09", "GB-Hours", product="AmazonECS"),
-        "container_memory", "estimated", activity=(("memory_gb_hours", 20.0),),
+        "container_memory",
+        "estimated",
+        activity=(("memory_gb_hours", 20.0),),
     ),
     "rds-instance": Family(
-        Line("InstanceUsage:db.r5.large", "24", "6.00", "Hrs", product="AmazonRDS",
-             instance="db.r5.large"),
-        "compute", "estimated", instance_type="r5.large",
+        Line("InstanceUsage:db.r5.large", "24", "6.00", "Hrs", product="AmazonRDS", instance="db.r5.large"),
+        "compute",
+        "estimated",
+        instance_type="r5.large",
         activity=(("vcpu_hours", 48.0), ("memory_gb_hours", 384.0)),
     ),
     "rds-multi-az": Family(
-        Line("Multi-AZUsage:db.m5.large", "24", "8.21", "Hrs", product="AmazonRDS",
-             instance="db.m5.large"),
-        "compute", "estimated", 2.0, instance_type="m5.large",
+        Line("Multi-AZUsage:db.m5.large", "24", "8.21", "Hrs", product="AmazonRDS", instance="db.m5.large"),
+        "compute",
+        "estimated",
+        2.0,
+        instance_type="m5.large",
     ),
     "rds-gp2": Family(
         Line("RDS:GP2-Storage", "100", "11.50", "GB-Mo", product="AmazonRDS"),
-        "storage_ssd", "estimated", 1.0,
+        "storage_ssd",
+        "estimated",
+        1.0,
     ),
     "nat-gateway": Family(
-        Line("NatGateway-Hours", "744", "33.48", "Hrs"), "unmodelled", "fallback",
+        Line("NatGateway-Hours", "744", "33.48", "Hrs"),
+        "unmodelled",
+        "fallback",
         reason="unmodelled_usage_type",
     ),
     "unknown-instance-with-vcpu": Family(
         Line("BoxUsage:zz9.large", "10", "1.00", "Hrs", instance="zz9.large", vcpu="2"),
-        "compute", "estimated", reason="unknown_instance_type", instance_type="zz9.large",
+        "compute",
+        "estimated",
+        reason="unknown_instance_type",
+        instance_type="zz9.large",
         activity=(("vcpu_hours", 20.0),),
     ),
     "unknown-instance-no-vcpu": Family(
         Line("BoxUsage:zz9.large", "10", "1.00", "Hrs", instance="zz9.large"),
-        "compute", "fallback", reason="unknown_instance_type", instance_type="zz9.large",
+        "compute",
+        "fallback",
+        reason="unknown_instance_type",
+        instance_type="zz9.large",
     ),
 }
 
@@ -766,9 +911,7 @@ def test_account_ids_keep_leading_zeros(
     ],
 )
 def test_region_from_availability_zone(tmp_path: Path, az: str, region: str) -> None:
-    path = write_legacy_csv(
-        tmp_path / "cur.csv", [Line(**_M5, cost="1.00", region="", az=az)]
-    )
+    path = write_legacy_csv(tmp_path / "cur.csv", [Line(**_M5, cost="1.00", region="", az=az)])
     assert _scan(path)["RegionId"].to_list() == [region]
 
 
@@ -813,9 +956,7 @@ def test_timestamps_with_and_without_milliseconds(tmp_path: Path, writer: Writer
 def test_zone_aware_parquet_timestamps_are_utc(tmp_path: Path) -> None:
     # 2026-10-01T00:30:00+00:00 stored zone-aware must come out as naive 00:30 UTC, whatever the
     # session time zone
-    path = write_cur2_parquet(
-        tmp_path / "x.parquet", [Line(**_M5, cost="1", start="2026-10-01T00:30:00Z")]
-    )
+    path = write_cur2_parquet(tmp_path / "x.parquet", [Line(**_M5, cost="1", start="2026-10-01T00:30:00Z")])
     assert _scan(path)["ChargePeriodStart"].to_list() == [datetime(2026, 10, 1, 0, 30)]
 
 
@@ -938,9 +1079,7 @@ def test_legacy_manifest_without_provider_is_detected(tmp_path: Path, factors: F
     assert coverage_row(result)["billed_cost"] == NEW_TOTAL
 
 
-def test_cur2_manifest_reads_only_the_current_execution(
-    tmp_path: Path, factors: FactorSet
-) -> None:
+def test_cur2_manifest_reads_only_the_current_execution(tmp_path: Path, factors: FactorSet) -> None:
     bucket = tmp_path / "bucket"
     new_dir = build_cur2_export(bucket)
     root = bucket / "exports" / "acme-focus"
@@ -1013,7 +1152,5 @@ def test_project_tag_rule_with_value(tmp_path: Path, factors: FactorSet) -> None
     config = config_from_mapping(
         {"projects": {"rules": [{"tag": "user:project", "value": "beta", "project": "b-team"}]}}
     )
-    d = _detail(tmp_path, factors, TAG_LINES, writer=write_cur2_parquet, name="x.parquet",
-                config=config)
+    d = _detail(tmp_path, factors, TAG_LINES, writer=write_cur2_parquet, name="x.parquet", config=config)
     assert d["project"].to_list() == ["(unallocated)", "b-team", "(unallocated)"]
-
