@@ -121,8 +121,8 @@ def _rule_id(rules: pl.DataFrame) -> nw.Expr:
 def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> nw.LazyFrame[Any]:
     """Give every row a usage class, the rule that decided it, and its fate's first cut.
 
-    Adds ``usage_type_core`` (region prefix removed; usage rows only), ``rule_id``, ``usage_class``, ``quantity_unit``,
-    ``replication_factor``, ``exclusion_reason`` and ``unit_norm``. Non-usage charges get
+    Adds ``usage_type_core`` (region prefix removed; usage rows only), ``rule_id``, ``usage_class``,
+    ``quantity_unit``, ``replication_factor``, ``exclusion_reason`` and ``unit_norm``. Non-usage charges get
     ``usage_class = excluded`` with their ``charge_class`` as the reason.
     """
     rules = factors.table("aws_usage_types")
