@@ -30,7 +30,21 @@ _TABLE_FILES = (
     "grid_intensity.csv",
     "grid_intensity_odbl.csv",
     "aws_usage_types.csv",
+    "units.csv",
 )
+_RULE_COLUMNS = {
+    "rule_id": pl.String(),
+    "priority": pl.Int64(),
+    "provider": pl.String(),
+    "product_code": pl.String(),
+    "usage_type_regex": pl.String(),
+    "usage_class": pl.String(),
+    "quantity_unit": pl.String(),
+    "replication_factor": pl.Float64(),
+    "exclusion_reason": pl.String(),
+    "accelerator_model": pl.String(),
+    "accelerators_per_unit": pl.Float64(),
+}
 
 
 def factor_set_root() -> Path:
@@ -108,6 +122,53 @@ class FactorSet:
                 f"factor set {self.version}: coefficient {name!r} is missing from coefficients.csv"
             )
         return float(df["value"][0])
+
+    def usage_rules(self) -> pl.DataFrame:
+        """All ``<provider>_usage_types`` tables as one frame with a ``provider`` column."""
+        frames = []
+        for name in sorted(self._tables):
+            if not name.endswith("_usage_types"):
+                continue
+            df = self._tables[name].with_columns(pl.lit(name.removesuffix("_usage_types")).alias("provider"))
+            frames.append(
+                df.select(
+                    [
+                        (pl.col(c) if c in df.columns else pl.lit(None)).cast(t).alias(c)
+                        for c, t in _RULE_COLUMNS.items()
+                    ]
+                )
+            )
+        return pl.concat(frames).sort("provider", "priority")
+
+    def units(self) -> pl.DataFrame:
+        """Billing unit text -> canonical unit and multiplier."""
+        return self.table("units").select("unit", "canonical_unit", "multiplier")
+
+    def family_power(self) -> pl.DataFrame:
+        """Per (provider, family): mean CPU watts per vCPU and embodied kgCO2e per host vCPU.
+
+        Used for per-resource rows that name a machine series (GCP ``N2 Instance Core``) but no size.
+        """
+        ip = self.instance_power()
+        return (
+            ip.group_by("provider", "family")
+            .agg(
+                pl.col("cpu_min_w_per_vcpu").mean().alias("fam_cpu_min_w_per_vcpu"),
+                pl.col("cpu_max_w_per_vcpu").mean().alias("fam_cpu_max_w_per_vcpu"),
+                (pl.col("embodied_host_kgco2e") / pl.col("host_vcpu"))
+                .mean()
+                .alias("fam_embodied_kgco2e_per_host_vcpu"),
+                (pl.col("cpu_factor_status") == "provider_average").any().alias("_fam_avg"),
+            )
+            .with_columns(
+                pl.when(pl.col("_fam_avg"))
+                .then(pl.lit("provider_average"))
+                .otherwise(pl.lit("family"))
+                .alias("fam_cpu_factor_status")
+            )
+            .drop("_fam_avg")
+            .sort("provider", "family")
+        )
 
     def instance_power(self) -> pl.DataFrame:
         """Per (provider, instance type): the inputs of the instance power and embodied model.

@@ -36,16 +36,6 @@ __all__ = ["UNIT_ALIASES", "ModelInputs", "classify", "estimate_rows"]
 
 ToLazy = Callable[[pl.DataFrame], nw.LazyFrame[Any]]
 
-#: Billing units as providers write them -> the unit names used in the classification rules.
-UNIT_ALIASES: dict[str, tuple[str, ...]] = {
-    "hours": ("Hrs", "Hours", "hours", "Hour", "hour", "Hrs.", "hrs"),
-    "gb_month": ("GB-Mo", "GB-Month", "GB-month", "GB-Mp", "GB-Months", "GiB-Mo"),
-    "gb_hours": ("GB-Hours", "GB-Hrs", "GB-Hr", "GB-Hour", "GBHours", "GB-hours"),
-    "gb_seconds": ("Lambda-GB-Second", "GB-Seconds", "GB-Second", "Lambda-GB-Second-ARM"),
-    "vcpu_hours": ("vCPU-Hours", "vCPU-Hrs", "vCPU-Hour", "vCPU-hours"),
-    "gb": ("GB", "GigaBytes", "Gigabytes", "GiB"),
-}
-
 _REGION_PREFIX = r"^([A-Z]{3}[0-9]|[A-Z]{2})-"
 
 
@@ -95,47 +85,49 @@ class ModelInputs:
         )
 
 
-def _norm_unit() -> nw.Expr:
-    unit = nw.col("ConsumedUnit")
-    items = list(UNIT_ALIASES.items())
-    chain = nw.when(unit.is_in(list(items[0][1]))).then(nw.lit(items[0][0]))
-    for name, aliases in items[1:]:
-        chain = chain.when(unit.is_in(list(aliases))).then(nw.lit(name))
-    return chain.otherwise(nw.lit(None, nw.String())).alias("unit_norm")
-
-
 def _rule_id(rules: pl.DataFrame) -> nw.Expr:
     core = nw.col("usage_type_core")
-    exprs = []
-    for r in rules.sort("priority").iter_rows(named=True):
-        cond = core.str.contains(r["usage_type_regex"])
+    conds = []
+    for r in rules.sort("provider", "priority").iter_rows(named=True):
+        cond = (nw.col("ProviderName") == r["provider"]) & core.str.contains(r["usage_type_regex"])
         if r["product_code"]:
             cond = (nw.col("ServiceName") == r["product_code"]) & cond
-        exprs.append((cond, r["rule_id"]))
-    chain = nw.when(exprs[0][0]).then(nw.lit(exprs[0][1]))
-    for cond, rid in exprs[1:]:
+        conds.append((cond, r["rule_id"]))
+    chain = nw.when(conds[0][0]).then(nw.lit(conds[0][1]))
+    for cond, rid in conds[1:]:
         chain = chain.when(cond).then(nw.lit(rid))
     return chain.otherwise(nw.lit(None, nw.String()))
 
 
 def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> nw.LazyFrame[Any]:
-    """Give every row a usage class, the rule that decided it, and its fate's first cut.
+    """Give every row a usage class, the rule that decided it, and its quantity in canonical units.
 
-    Adds ``usage_type_core`` (region prefix removed; usage rows only), ``rule_id``, ``usage_class``,
-    ``quantity_unit``, ``replication_factor``, ``exclusion_reason`` and ``unit_norm``. Non-usage charges get
-    ``usage_class = excluded`` with their ``charge_class`` as the reason.
+    Adds ``usage_type_core`` (region prefix removed; rule-classified rows only), ``rule_id``,
+    ``usage_class``, ``quantity_unit``, ``replication_factor``, ``exclusion_reason``,
+    ``rule_accelerator_model``, ``accelerators_per_unit``, ``unit_norm`` and ``quantity`` (in
+    ``unit_norm``). Non-usage charges get ``usage_class = excluded`` with their ``charge_class`` as the
+    reason; rows whose connector set ``usage_class_hint`` keep that class.
     """
-    rules = factors.table("aws_usage_types")
+    rules = factors.usage_rules()
     rule_cols = to_lazy(
         rules.select(
-            "rule_id",
+            pl.concat_str("provider", pl.lit(":"), "rule_id").alias("rule_id"),
             pl.col("usage_class").alias("_rule_class"),
             "quantity_unit",
-            pl.col("replication_factor").cast(pl.Float64),
+            "replication_factor",
             pl.col("exclusion_reason").alias("_rule_reason"),
+            pl.col("accelerator_model").alias("rule_accelerator_model"),
+            "accelerators_per_unit",
+        )
+    )
+    rules = rules.with_columns(pl.concat_str("provider", pl.lit(":"), "rule_id").alias("rule_id"))
+    units = to_lazy(
+        factors.units().rename(
+            {"unit": "ConsumedUnit", "canonical_unit": "unit_norm", "multiplier": "_unit_multiplier"}
         )
     )
     is_usage = nw.col("charge_class") == "usage"
+    by_rules = is_usage & nw.col("usage_class_hint").is_null()
     # The rules depend only on (provider, service, usage type): evaluate the regexes once per distinct
     # combination (thousands) instead of once per billing row (millions), then join back.
     keyed = usage.with_columns(
@@ -143,7 +135,7 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
         nw.col("usage_type").fill_null("").alias("_ut"),
     )
     distinct = (
-        keyed.filter(is_usage & (nw.col("ProviderName") == "aws"))
+        keyed.filter(by_rules)
         .select("ProviderName", "_svc", "_ut")
         .unique()
         .with_columns(
@@ -156,15 +148,17 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
     out = (
         keyed.join(distinct, on=["ProviderName", "_svc", "_ut"], how="left")
         .with_columns(
-            nw.when(is_usage).then(nw.col("rule_id")).otherwise(nw.lit(None, nw.String())).alias("rule_id"),
-            _norm_unit(),
+            nw.when(by_rules).then(nw.col("rule_id")).otherwise(nw.lit(None, nw.String())).alias("rule_id")
         )
         .drop("_svc", "_ut")
+        .join(rule_cols, on="rule_id", how="left")
+        .join(units, on="ConsumedUnit", how="left")
     )
-    out = out.join(rule_cols, on="rule_id", how="left")
     return out.with_columns(
         nw.when(~is_usage)
         .then(nw.lit("excluded"))
+        .when(~nw.col("usage_class_hint").is_null())
+        .then(nw.col("usage_class_hint"))
         .otherwise(nw.col("_rule_class").fill_null("unmodelled"))
         .alias("usage_class"),
         nw.when(~is_usage)
@@ -173,7 +167,9 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
         .alias("exclusion_reason"),
         nw.col("replication_factor").fill_null(1.0),
         nw.col("quantity_unit").fill_null("any"),
-    ).drop("_rule_class", "_rule_reason")
+        nw.col("accelerators_per_unit").fill_null(1.0),
+        (nw.col("ConsumedQuantity") * nw.col("_unit_multiplier").fill_null(1.0)).alias("quantity"),
+    ).drop("_rule_class", "_rule_reason", "_unit_multiplier")
 
 
 def _utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default: float) -> nw.Expr:
@@ -199,6 +195,27 @@ def _f(name: str) -> nw.Expr:
     return nw.col(name).fill_null(0.0)
 
 
+def _first(*exprs: nw.Expr) -> nw.Expr:
+    out = exprs[0]
+    for e in exprs[1:]:
+        out = out.fill_null(e)
+    return out
+
+
+def _global_defaults(factors: FactorSet, year: int, datasets: tuple[str, ...]) -> dict[str, float]:
+    """Provider-independent last resorts: means over the providers' ``*`` rows (flagged when used)."""
+    avg = factors.provider_cpu_average()
+    grid = factors.grid(year, datasets).filter(pl.col("region") == "*")
+    pue = factors.pue().filter(pl.col("region") == "*")
+    return {
+        "cpu_min": float(avg["avg_cpu_min_w_per_vcpu"].mean()),  # type: ignore[arg-type]
+        "cpu_max": float(avg["avg_cpu_max_w_per_vcpu"].mean()),  # type: ignore[arg-type]
+        "emb": float(avg["embodied_kgco2e_per_host_vcpu"].mean()),  # type: ignore[arg-type]
+        "grid": float(grid["g_co2e_per_kwh"].mean()),  # type: ignore[arg-type]
+        "pue": float(pue["pue"].mean()),  # type: ignore[arg-type]
+    }
+
+
 def estimate_rows(
     classified: nw.LazyFrame[Any],
     factors: FactorSet,
@@ -210,94 +227,155 @@ def estimate_rows(
     """Per-row energy, CO2e, embodied emissions, bounds, fate and factor status.
 
     ``classified`` is the output of :func:`classify` with a ``project`` column. The result adds
-    ``fate`` (estimated / fallback / excluded), ``status_note`` (why a row fell back or which factor was
-    substituted), the activity columns (``vcpu_hours``, ``memory_gb_hours``, ``accelerator_hours``,
-    ``storage_tb_hours``, ``network_gb``), energy per component (IT, kWh), ``energy_kwh`` (x PUE) with
-    ``_low``/``_high``, ``co2e_kg`` with bounds, ``embodied_co2e_kg`` with bounds, and the factors used.
+    ``fate`` (estimated / fallback / excluded), ``status_note`` (why a row fell back), the activity
+    columns (``vcpu_hours``, ``memory_gb_hours``, ``accelerator_hours``, ``storage_tb_hours``,
+    ``network_gb``), energy per component (IT, kWh), ``energy_kwh`` (x PUE) with ``_low``/``_high``,
+    ``co2e_kg`` with bounds, ``embodied_co2e_kg`` with bounds, and the factors used with their status.
     """
     p = ModelInputs.from_factors(factors, config)
-    inst = to_lazy(
-        factors.instance_power().rename({"provider": "ProviderName", "instance_type": "instance_key"})
+    g = _global_defaults(factors, year, config.grid_datasets)
+    ip = factors.instance_power().select(
+        pl.col("provider").alias("ProviderName"),
+        pl.col("instance_type").alias("instance_key"),
+        pl.col("family").alias("_inst_family"),
+        "vcpu",
+        "memory_gb",
+        "host_vcpu",
+        "burstable_baseline",
+        pl.col("accelerator_model").alias("_inst_acc_model"),
+        pl.col("accelerator_count").alias("_inst_acc_count"),
+        "embodied_host_kgco2e",
+        "cpu_min_w_per_vcpu",
+        "cpu_max_w_per_vcpu",
+        "cpu_factor_status",
     )
-    prov = to_lazy(factors.provider_cpu_average().rename({"provider": "ProviderName"}))
-    grid_all = factors.grid(year, config.grid_datasets)
-    grid = to_lazy(
-        grid_all.filter(pl.col("region") != "*").rename({"provider": "ProviderName", "region": "RegionId"})
-    )
-    grid_avg = to_lazy(
-        grid_all.filter(pl.col("region") == "*").select(
-            pl.col("provider").alias("ProviderName"),
-            pl.col("g_co2e_per_kwh").alias("_g_avg"),
-            pl.col("grid_year").alias("_g_avg_year"),
-            pl.col("grid_dataset").alias("_g_avg_dataset"),
+    fam = factors.family_power().rename({"provider": "ProviderName", "family": "machine_series"})
+    hint_cpu = (
+        factors.table("cpu_power")
+        .filter(pl.col("microarchitecture") != "*")
+        .group_by("microarchitecture")
+        .agg(
+            pl.col("min_w_per_vcpu").mean().alias("_hint_min"),
+            pl.col("max_w_per_vcpu").mean().alias("_hint_max"),
         )
+        .rename({"microarchitecture": "cpu_microarchitecture_hint"})
+    )
+    acc = factors.table("accelerators").select(
+        pl.col("model").alias("accelerator_model"),
+        pl.col("idle_w").alias("accelerator_idle_w"),
+        pl.col("tdp_w").alias("accelerator_tdp_w"),
+        pl.col("band_ratio").alias("accelerator_band_ratio"),
+        pl.col("embodied_kgco2e").alias("accelerator_embodied_kgco2e"),
+    )
+    prov = factors.provider_cpu_average().rename({"provider": "ProviderName"})
+    grid_all = factors.grid(year, config.grid_datasets)
+    grid = grid_all.filter(pl.col("region") != "*").rename(
+        {"provider": "_grid_provider", "region": "RegionId"}
+    )
+    grid_avg = grid_all.filter(pl.col("region") == "*").select(
+        pl.col("provider").alias("_grid_provider"),
+        pl.col("g_co2e_per_kwh").alias("_g_avg"),
+        pl.col("grid_year").alias("_g_avg_year"),
+        pl.col("grid_dataset").alias("_g_avg_dataset"),
     )
     pue_tab = factors.pue()
-    pue = to_lazy(
-        pue_tab.filter(pl.col("region") != "*").rename({"provider": "ProviderName", "region": "RegionId"})
-    )
-    pue_avg = to_lazy(
-        pue_tab.filter(pl.col("region") == "*").select(
-            pl.col("provider").alias("ProviderName"), pl.col("pue").alias("_pue_avg")
-        )
+    pue = pue_tab.filter(pl.col("region") != "*").rename({"provider": "ProviderName", "region": "RegionId"})
+    pue_avg = pue_tab.filter(pl.col("region") == "*").select(
+        pl.col("provider").alias("ProviderName"), pl.col("pue").alias("_pue_avg")
     )
 
-    is_compute = nw.col("usage_class") == "compute"
+    cls = nw.col("usage_class")
+    is_compute = cls == "compute"
+    is_instance_row = cls.is_in(["compute", "cpu", "memory"])
     instance_key = (
-        nw.when(nw.col("rule_id") == "ec2-host")
+        nw.when(nw.col("rule_id") == "aws:ec2-host")
         .then(nw.concat_str([nw.col("usage_type_core").str.replace_all("^HostUsage:", ""), nw.lit(".metal")]))
-        .when(is_compute)
+        .when(is_instance_row)
         .then(nw.col("instance_type"))
         .otherwise(nw.lit(None, nw.String()))
     )
     rows = (
-        classified.with_columns(instance_key.alias("instance_key"))
-        .join(inst, on=["ProviderName", "instance_key"], how="left")
-        .join(prov, on="ProviderName", how="left")
-        .join(grid, on=["ProviderName", "RegionId"], how="left")
-        .join(grid_avg, on="ProviderName", how="left")
-        .join(pue, on=["ProviderName", "RegionId"], how="left")
-        .join(pue_avg, on="ProviderName", how="left")
+        classified.with_columns(
+            instance_key.alias("instance_key"),
+            # on-premises inventory rows are located by country or grid zone
+            nw.when(nw.col("ProviderName") == "inventory")
+            .then(nw.lit("location"))
+            .otherwise(nw.col("ProviderName"))
+            .alias("_grid_provider"),
+        )
+        .join(to_lazy(ip), on=["ProviderName", "instance_key"], how="left")
+        .join(to_lazy(fam), on=["ProviderName", "machine_series"], how="left")
+        .join(to_lazy(hint_cpu), on="cpu_microarchitecture_hint", how="left")
+        .join(to_lazy(prov), on="ProviderName", how="left")
+        .join(to_lazy(grid), on=["_grid_provider", "RegionId"], how="left")
+        .join(to_lazy(grid_avg), on="_grid_provider", how="left")
+        .join(to_lazy(pue), on=["ProviderName", "RegionId"], how="left")
+        .join(to_lazy(pue_avg), on="ProviderName", how="left")
     )
     known = ~nw.col("vcpu").is_null()
     hinted = ~nw.col("vcpu_hint").is_null() & (nw.col("vcpu_hint") > 0)
+    rows = rows.with_columns(
+        _first(
+            nw.col("_inst_acc_model"), nw.col("rule_accelerator_model"), nw.col("accelerator_model_hint")
+        ).alias("accelerator_model"),
+        _first(
+            nw.col("_inst_family"),
+            nw.col("machine_series"),
+            nw.col("instance_key").str.split(".").list.get(0),
+        ).alias("instance_family"),
+    ).join(to_lazy(acc), on="accelerator_model", how="left")
+
     unit_ok = (
         (nw.col("quantity_unit") == "any")
         | nw.col("unit_norm").is_null()
         | (nw.col("unit_norm") == nw.col("quantity_unit"))
     )
-    excluded = nw.col("usage_class") == "excluded"
+    acc_count = (
+        nw.when(nw.col("_inst_acc_count") > 0)
+        .then(nw.col("_inst_acc_count"))
+        .otherwise(nw.col("accelerator_count_hint").fill_null(0.0))
+    )
+    needs_acc = (cls == "accelerator") | (is_compute & (acc_count > 0))
+    acc_unknown = needs_acc & nw.col("accelerator_tdp_w").is_null()
+    excluded = cls == "excluded"
     rows = rows.with_columns(
         nw.when(excluded)
         .then(nw.lit("excluded"))
-        .when(nw.col("usage_class") == "unmodelled")
+        .when(cls == "unmodelled")
         .then(nw.lit("fallback"))
         .when(~unit_ok)
         .then(nw.lit("fallback"))
         .when(is_compute & ~known & ~hinted)
         .then(nw.lit("fallback"))
+        .when(acc_unknown)
+        .then(nw.lit("fallback"))
         .otherwise(nw.lit("estimated"))
         .alias("fate"),
         nw.when(excluded)
         .then(nw.lit(None, nw.String()))
-        .when(nw.col("usage_class") == "unmodelled")
+        .when(cls == "unmodelled")
         .then(nw.lit("unmodelled_usage_type"))
         .when(~unit_ok)
         .then(nw.lit("unit_mismatch"))
         .when(is_compute & ~known)
         .then(nw.lit("unknown_instance_type"))
+        .when(acc_unknown)
+        .then(nw.lit("unknown_accelerator"))
         .otherwise(nw.lit(None, nw.String()))
         .alias("status_note"),
-        nw.col("instance_key").str.split(".").list.get(0).alias("instance_family"),
+        acc_count.alias("_acc_count"),
         nw.col("g_co2e_per_kwh").is_null().alias("_grid_missing"),
+        nw.col("_g_avg").is_null().alias("_grid_global"),
     ).with_columns(
         nw.when(nw.col("_grid_missing"))
-        .then(nw.col("_g_avg"))
+        .then(_first(nw.col("_g_avg"), nw.lit(g["grid"])))
         .otherwise(nw.col("g_co2e_per_kwh"))
         .alias("g_co2e_per_kwh"),
-        nw.when(nw.col("_grid_missing"))
-        .then(nw.lit("provider_average"))
-        .otherwise(nw.col("grid_status"))
+        nw.when(~nw.col("_grid_missing"))
+        .then(nw.col("grid_status"))
+        .when(nw.col("_grid_global"))
+        .then(nw.lit("global_average"))
+        .otherwise(nw.lit("provider_average"))
         .alias("grid_status"),
         nw.when(nw.col("_grid_missing"))
         .then(nw.col("_g_avg_year"))
@@ -307,18 +385,48 @@ def estimate_rows(
         .then(nw.col("_g_avg_dataset"))
         .otherwise(nw.col("grid_dataset"))
         .alias("grid_dataset"),
-        nw.col("pue").fill_null(nw.col("_pue_avg")).alias("pue"),
+        _first(nw.col("pue_hint"), nw.col("pue"), nw.col("_pue_avg"), nw.lit(g["pue"])).alias("pue"),
+        _first(
+            nw.col("cpu_min_w_per_vcpu"),
+            nw.col("_hint_min"),
+            nw.col("fam_cpu_min_w_per_vcpu"),
+            nw.col("avg_cpu_min_w_per_vcpu"),
+            nw.lit(g["cpu_min"]),
+        ).alias("_wmin"),
+        _first(
+            nw.col("cpu_max_w_per_vcpu"),
+            nw.col("_hint_max"),
+            nw.col("fam_cpu_max_w_per_vcpu"),
+            nw.col("avg_cpu_max_w_per_vcpu"),
+            nw.lit(g["cpu_max"]),
+        ).alias("_wmax"),
+        nw.when(known)
+        .then(nw.col("cpu_factor_status"))
+        .when(~nw.col("_hint_min").is_null())
+        .then(nw.lit("input"))
+        .when(~nw.col("fam_cpu_min_w_per_vcpu").is_null())
+        .then(nw.col("fam_cpu_factor_status"))
+        .otherwise(nw.lit("provider_average"))
+        .alias("cpu_factor_status"),
+        _first(
+            nw.col("embodied_host_kgco2e") / nw.col("host_vcpu"),
+            nw.col("fam_embodied_kgco2e_per_host_vcpu"),
+            nw.col("embodied_kgco2e_per_host_vcpu"),
+            nw.lit(g["emb"]),
+        ).alias("_emb_per_host_vcpu"),
     )
 
     est = nw.col("fate") == "estimated"
-    q = nw.col("ConsumedQuantity")
-    cls = nw.col("usage_class")
+    q = nw.col("quantity")
     hours = nw.when(est & is_compute).then(q).otherwise(nw.lit(0.0))
-    vcpu = nw.col("vcpu").fill_null(nw.col("vcpu_hint"))
-    mem_gb = nw.col("memory_gb").fill_null(nw.col("memory_gb_hint")).fill_null(0.0)
+    vcpu = _first(nw.col("vcpu"), nw.col("vcpu_hint"), nw.lit(0.0))
+    mem_gb = _first(nw.col("memory_gb"), nw.col("memory_gb_hint"), nw.lit(0.0))
     serverless_hours = nw.when(est & (cls == "serverless")).then(q / 3600.0).otherwise(nw.lit(0.0))
-    container_vcpu = nw.when(est & (cls == "container_cpu")).then(q).otherwise(nw.lit(0.0))
-    container_mem = nw.when(est & (cls == "container_memory")).then(q).otherwise(nw.lit(0.0))
+    direct_vcpu = nw.when(est & cls.is_in(["container_cpu", "cpu"])).then(q).otherwise(nw.lit(0.0))
+    direct_mem = nw.when(est & cls.is_in(["container_memory", "memory"])).then(q).otherwise(nw.lit(0.0))
+    direct_acc = (
+        nw.when(est & (cls == "accelerator")).then(q * nw.col("accelerators_per_unit")).otherwise(nw.lit(0.0))
+    )
     tb_hours = (
         nw.when(nw.col("unit_norm") == "gb_hours")
         .then(q / 1024.0)
@@ -326,25 +434,22 @@ def estimate_rows(
     )
     storage = est & cls.is_in(["storage_ssd", "storage_hdd"])
     rows = rows.with_columns(
-        (hours * vcpu.fill_null(0.0)).alias("_inst_vcpu_hours"),
-        (serverless_hours * 1024.0 / p.lambda_mb_per_vcpu + container_vcpu).alias("_generic_vcpu_hours"),
-        (hours * mem_gb + serverless_hours + container_mem).alias("memory_gb_hours"),
-        (hours * _f("accelerator_count")).alias("accelerator_hours"),
+        (hours * vcpu + direct_vcpu + serverless_hours * 1024.0 / p.lambda_mb_per_vcpu).alias("vcpu_hours"),
+        (hours * mem_gb + serverless_hours + direct_mem).alias("memory_gb_hours"),
+        (hours * nw.col("_acc_count") + direct_acc).alias("accelerator_hours"),
         nw.when(storage).then(tb_hours).otherwise(nw.lit(0.0)).alias("storage_tb_hours"),
         nw.when(est & cls.is_in(["network", "network_intra_region"]))
         .then(q)
         .otherwise(nw.lit(0.0))
         .alias("network_gb"),
-        (hours * vcpu.fill_null(0.0)).alias("_emb_vcpu_hours"),
-        nw.when(nw.col("burstable_baseline").is_null())
-        .then(_utilisation(config.utilisation_overrides, "cpu", p.cpu_u))
-        .otherwise(nw.col("burstable_baseline"))
-        .alias("cpu_utilisation"),
+        (hours * _f("embodied_kgco2e_hint")).alias("_emb_hint_hours"),
+        _first(
+            nw.col("cpu_utilisation_hint"),
+            nw.col("burstable_baseline"),
+            _utilisation(config.utilisation_overrides, "cpu", p.cpu_u),
+        ).alias("cpu_utilisation"),
         _utilisation(config.utilisation_overrides, "accelerator", p.acc_u).alias("accelerator_utilisation"),
     ).with_columns(
-        (nw.col("_inst_vcpu_hours") + nw.col("_generic_vcpu_hours")).alias("vcpu_hours"),
-        nw.col("cpu_min_w_per_vcpu").fill_null(nw.col("avg_cpu_min_w_per_vcpu")).alias("_wmin"),
-        nw.col("cpu_max_w_per_vcpu").fill_null(nw.col("avg_cpu_max_w_per_vcpu")).alias("_wmax"),
         nw.min_horizontal(nw.lit(p.cpu_u_low), nw.col("cpu_utilisation")).alias("_u_low"),
         nw.max_horizontal(nw.lit(p.cpu_u_high), nw.col("cpu_utilisation")).alias("_u_high"),
         nw.min_horizontal(nw.lit(p.acc_u_low), nw.col("accelerator_utilisation")).alias("_ua_low"),
@@ -406,15 +511,12 @@ def estimate_rows(
         .then(nw.lit(0.0))
         .otherwise(nw.lit(p.grid_substitution_band_ratio))
     )
-    per_host_vcpu = (
-        nw.when(known)
-        .then(nw.col("embodied_host_kgco2e") / nw.col("host_vcpu"))
-        .otherwise(nw.col("embodied_kgco2e_per_host_vcpu"))
-    )
+    # an input that states the machine's embodied emissions replaces the host-share estimate
     embodied = (
-        (
-            nw.col("_emb_vcpu_hours") * per_host_vcpu
-            + nw.col("_generic_vcpu_hours") * nw.col("embodied_kgco2e_per_host_vcpu")
+        nw.when(~nw.col("embodied_kgco2e_hint").is_null() & is_compute)
+        .then(nw.col("_emb_hint_hours"))
+        .otherwise(
+            nw.col("vcpu_hours") * nw.col("_emb_per_host_vcpu")
             + nw.col("accelerator_hours") * _f("accelerator_embodied_kgco2e")
         )
         / p.lifespan_hours
@@ -425,7 +527,7 @@ def estimate_rows(
         .then(nw.lit("excluded"))
         .when(nw.col("fate") == "fallback")
         .then(nw.lit("fallback"))
-        .when((nw.col("grid_status") == "provider_average") | (is_compute & ~known))
+        .when(nw.col("grid_status").is_in(["provider_average", "global_average"]) | (is_compute & ~known))
         .then(nw.lit("provider_average"))
         .when(nw.col("cpu_factor_status") == "provider_average")
         .then(nw.lit("provider_average"))

@@ -21,11 +21,13 @@ from cloudcarbon.exceptions import SchemaError
 
 __all__ = [
     "CANONICAL_USAGE",
+    "HINT_COLUMNS",
     "CHARGE_CLASSES",
     "COST_DTYPE",
     "FATES",
     "USAGE_CLASSES",
     "Column",
+    "duckdb_type",
     "tag_column",
     "validate_usage",
 ]
@@ -71,6 +73,14 @@ CANONICAL_USAGE: Mapping[str, Column] = _cols(
     Column("BillingCurrency", nw.String(), "", "ISO currency code", True),
     Column("vcpu_hint", nw.Float64(), "vCPU", "vCPU count stated on the billing row, if any"),
     Column("memory_gb_hint", nw.Float64(), "GB", "memory stated on the billing row, if any"),
+    Column("usage_class_hint", nw.String(), "", "usage class decided by the connector (skips the rules)"),
+    Column("machine_series", nw.String(), "", "machine family/series, e.g. GCP n2 (component rows)"),
+    Column("cpu_microarchitecture_hint", nw.String(), "", "CPU microarchitecture stated by the input"),
+    Column("accelerator_model_hint", nw.String(), "", "accelerator model stated by the input"),
+    Column("accelerator_count_hint", nw.Float64(), "devices", "accelerators per instance stated by the input"),
+    Column("pue_hint", nw.Float64(), "ratio", "PUE stated by the input (inventory)"),
+    Column("cpu_utilisation_hint", nw.Float64(), "fraction", "CPU utilisation stated by the input"),
+    Column("embodied_kgco2e_hint", nw.Float64(), "kgCO2e", "whole-machine embodied emissions stated by the input"),
     Column("Tags", nw.String(), "", "all tags of the row as a JSON object string", True),
     Column("source_file", nw.String(), "", "file the row was read from"),
     Column("source_row", nw.Int64(), "", "1-based data row number in source_file"),
@@ -96,9 +106,14 @@ CHARGE_CLASSES = (
 #: What happens to a billing row. The three add up to the billed total.
 FATES = ("estimated", "fallback", "excluded")
 
-#: ``usage_class`` values assigned by classification.
+#: ``usage_class`` values assigned by classification. ``compute`` rows are instance-hours (the instance
+#: type gives vCPU, memory and accelerators); ``cpu``, ``memory`` and ``accelerator`` rows are the
+#: per-resource rows some providers bill (GCP core-seconds, RAM byte-seconds, GPU-seconds).
 USAGE_CLASSES = (
     "compute",
+    "cpu",
+    "memory",
+    "accelerator",
     "serverless",
     "container_cpu",
     "container_memory",
@@ -109,6 +124,35 @@ USAGE_CLASSES = (
     "unmodelled",
     "excluded",
 )
+
+
+#: Columns a connector may leave NULL when its source does not state them.
+HINT_COLUMNS = (
+    "vcpu_hint",
+    "memory_gb_hint",
+    "usage_class_hint",
+    "machine_series",
+    "cpu_microarchitecture_hint",
+    "accelerator_model_hint",
+    "accelerator_count_hint",
+    "pue_hint",
+    "cpu_utilisation_hint",
+    "embodied_kgco2e_hint",
+)
+
+
+def duckdb_type(column: Column) -> str:
+    """The DuckDB SQL type of a declared column (for connectors that build SQL)."""
+    dt = column.dtype
+    if isinstance(dt, nw.Float64):
+        return "DOUBLE"
+    if isinstance(dt, nw.Int64):
+        return "BIGINT"
+    if isinstance(dt, nw.Datetime):
+        return "TIMESTAMP"
+    if isinstance(dt, nw.Decimal):
+        return "DECIMAL(28,10)"
+    return "VARCHAR"
 
 
 def tag_column(key: str) -> str:

@@ -906,11 +906,32 @@ USAGE_TYPE_SCHEMA: tuple[list[F], list[str]] = (
         field("quantity_unit", "string", "what ConsumedQuantity is for this class"),
         field("replication_factor", "number", "copies kept by the service", "ratio"),
         field("storage_tier", "string", "ssd / hdd / blank"),
+        field("exclusion_reason", "string", "why rows of class excluded are excluded"),
+        field("accelerator_model", "string", "accelerators.model billed by this rule (GPU/TPU SKUs)"),
+        field(
+            "accelerators_per_unit",
+            "number",
+            "devices per billed unit-hour (e.g. 0.5 chip per TPU core-hour); blank = 1",
+            "devices",
+        ),
         field("note", "string", "note"),
         SRC,
         LIC,
     ],
     ["rule_id"],
+)
+
+CANONICAL_UNITS = ("hours", "gb_month", "gb_hours", "gb_seconds", "vcpu_hours", "gb", "requests")
+UNITS_SCHEMA: tuple[list[F], list[str]] = (
+    [
+        field("unit", "string", "unit as a provider writes it (exact text)"),
+        field("canonical_unit", "string", "one of " + ", ".join(CANONICAL_UNITS)),
+        field("multiplier", "number", "quantity in the canonical unit per billed unit"),
+        field("note", "string", "note"),
+        SRC,
+        LIC,
+    ],
+    ["unit"],
 )
 
 LICENCE_INFO = {
@@ -1029,9 +1050,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_csv(out / name, fields, rows)
         print(f"{name}: {len(rows)} rows")
 
-    usage = INPUTS / "aws_usage_types.csv"
-    target = out / "aws_usage_types.csv"
-    if usage.exists():
+    # hand-curated rule and lookup tables are copied verbatim after validation
+    for stale in out.glob("*_usage_types.csv"):
+        stale.unlink()
+    for usage in sorted(INPUTS.glob("*_usage_types.csv")):
         rows = read_csv(usage)
         header = list(rows[0].keys()) if rows else []
         missing = [c for c in USAGE_TYPE_FIELDS if c not in header]
@@ -1040,21 +1062,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         for i, row in enumerate(rows, start=2):
             if not row["source"].strip() or not row["licence"].strip():
                 fail(f"{usage}: line {i} lacks source or licence")
-        target.write_bytes(usage.read_bytes())
+        (out / usage.name).write_bytes(usage.read_bytes())
         known = {f["name"]: f for f in USAGE_TYPE_SCHEMA[0]}
-        schemas["aws_usage_types.csv"] = (
+        schemas[usage.name] = (
             [known.get(c) or field(c, "string", "see factors/README.md") for c in header],
             USAGE_TYPE_SCHEMA[1],
         )
-        check_unique(rows, ["rule_id"], "aws_usage_types")
-        print(f"aws_usage_types.csv: {len(rows)} rows (copied verbatim)")
-    else:
-        if target.exists():
-            target.unlink()
-        print(
-            f"note: {usage} does not exist yet; aws_usage_types.csv skipped (rerun the build "
-            "once it is written)"
-        )
+        check_unique(rows, ["rule_id"], usage.stem)
+        print(f"{usage.name}: {len(rows)} rows (copied verbatim)")
+    units = INPUTS / "units.csv"
+    rows = read_csv(units)
+    for i, row in enumerate(rows, start=2):
+        if not row["source"].strip() or not row["licence"].strip():
+            fail(f"{units}: line {i} lacks source or licence")
+        if row["canonical_unit"] not in CANONICAL_UNITS:
+            fail(f"{units}: line {i}: unknown canonical unit {row['canonical_unit']!r}")
+    check_unique(rows, ["unit"], "units")
+    (out / "units.csv").write_bytes(units.read_bytes())
+    schemas["units.csv"] = UNITS_SCHEMA
+    print(f"units.csv: {len(rows)} rows (copied verbatim)")
 
     content = write_datapackage(out, schemas)
     print(f"content_sha256: {content}")

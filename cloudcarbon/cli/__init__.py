@@ -7,7 +7,7 @@ import sys
 import typer
 
 from cloudcarbon._version import __version__
-from cloudcarbon.cli import demo, estimate, factors
+from cloudcarbon.cli import demo, estimate, factors, pull
 from cloudcarbon.exceptions import CloudCarbonError
 
 __all__ = ["app", "main"]
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.command(name="estimate")(estimate.estimate_command)
 app.command(name="demo")(demo.demo_command)
+app.command(name="pull")(pull.pull_command)
 app.add_typer(factors.app, name="factors")
 
 

@@ -36,7 +36,7 @@ from cloudcarbon.connectors._io import (
 )
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound
-from cloudcarbon.schema import CANONICAL_USAGE, tag_column
+from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
 
 __all__ = ["NAME", "diagnose", "resolve_files", "scan", "sniff"]
 
@@ -344,6 +344,7 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
         "memory_gb_hint": (
             f"TRY_CAST(NULLIF(regexp_extract({memory}, '([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)"
         ),
+        **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
         "source_row": "CAST(__row AS BIGINT)",
@@ -404,25 +405,9 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
 
 
 def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:
-    cols = [f"NULL::{_DUCK_TYPES[n]} AS {sql_ident(n)}" for n in CANONICAL_USAGE]
+    cols = [f"NULL::{duckdb_type(c)} AS {sql_ident(n)}" for n, c in CANONICAL_USAGE.items()]
     cols += [f"NULL::VARCHAR AS {sql_ident(tag_column(k))}" for k in ctx.tag_keys]
     return nw.from_native(ctx.con.sql("SELECT " + ", ".join(cols) + " WHERE false"))
-
-
-_DUCK_TYPES = {
-    name: (
-        "DOUBLE"
-        if isinstance(c.dtype, nw.Float64)
-        else "BIGINT"
-        if isinstance(c.dtype, nw.Int64)
-        else "TIMESTAMP"
-        if isinstance(c.dtype, nw.Datetime)
-        else "DECIMAL(28,10)"
-        if isinstance(c.dtype, nw.Decimal)
-        else "VARCHAR"
-    )
-    for name, c in CANONICAL_USAGE.items()
-}
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
