@@ -27,11 +27,13 @@ def _rule_match(rule: ProjectRule) -> tuple[nw.Expr, nw.Expr]:
 def project_expr(rules: Sequence[ProjectRule], unmatched: str) -> nw.Expr:
     """Expression naming each row's project.
 
-    Without rules a row's project is its account (``SubAccountId``). With rules, the first matching rule
+    Without rules a row's project is the source's own project (``project_hint``, e.g. an Azure resource
+    group when so configured) or else its account (``SubAccountId``: AWS account, GCP project, Azure
+    subscription). With rules, the first matching rule
     names it; rows no rule matches go to ``(unallocated)`` (or their account with
     ``unmatched = "account"``). A row is never dropped: a missing account also goes to ``(unallocated)``.
     """
-    fallback = nw.col("SubAccountId").fill_null(UNALLOCATED)
+    fallback = nw.col("project_hint").fill_null(nw.col("SubAccountId")).fill_null(UNALLOCATED)
     if not rules:
         return fallback.alias("project")
     otherwise = fallback if unmatched == "account" else nw.lit(UNALLOCATED)

@@ -102,6 +102,7 @@ class Config:
     grid_datasets: tuple[str, ...] = DEFAULT_GRID_DATASETS
     strict: bool = False
     engine: EngineOptions = field(default_factory=EngineOptions)
+    sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
 
     def tag_keys(self) -> tuple[str, ...]:
@@ -196,7 +197,10 @@ def _overrides(raw: Any, path: str | None) -> tuple[UtilisationOverride, ...]:
 
 def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> Config:
     """Build a :class:`Config` from parsed TOML, validating every key."""
-    _check_keys(data, {"projects", "utilisation", "grid", "engine", "estimate"}, "the file", path)
+    _check_keys(data, {"projects", "utilisation", "grid", "engine", "estimate", "sources"}, "the file", path)
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+        raise ConfigError(path, "[sources] must hold one table per connector, e.g. [sources.azure]")
     projects = data.get("projects", {})
     util = data.get("utilisation", {})
     grid = data.get("grid", {})
@@ -238,6 +242,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
             threads=threads,
             temp_directory=engine.get("temp_directory"),
         ),
+        sources={k: dict(v) for k, v in sources.items()},
         path=path,
     )
 

@@ -139,7 +139,11 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
         .select("ProviderName", "_svc", "_ut")
         .unique()
         .with_columns(
-            nw.col("_ut").str.replace_all(_REGION_PREFIX, "").alias("usage_type_core"),
+            # AWS usage types carry a region prefix (USW2-BoxUsage:...); other providers' do not
+            nw.when(nw.col("ProviderName") == "aws")
+            .then(nw.col("_ut").str.replace_all(_REGION_PREFIX, ""))
+            .otherwise(nw.col("_ut"))
+            .alias("usage_type_core"),
             nw.col("_svc").alias("ServiceName"),
         )
         .with_columns(_rule_id(rules).alias("rule_id"))
@@ -325,9 +329,10 @@ def estimate_rows(
         ).alias("instance_family"),
     ).join(to_lazy(acc), on="accelerator_model", how="left")
 
+    # a row with no unit at all is taken to be in the rule's unit; a unit we do not know is not
     unit_ok = (
         (nw.col("quantity_unit") == "any")
-        | nw.col("unit_norm").is_null()
+        | nw.col("ConsumedUnit").is_null()
         | (nw.col("unit_norm") == nw.col("quantity_unit"))
     )
     acc_count = (

@@ -147,12 +147,18 @@ class EstimateResult:
 def _scan_all(
     sources: Sequence[Source], engine: Engine, config: Config, month: str | None
 ) -> tuple[nw.LazyFrame[Any], list[tuple[Source, Connector]]]:
-    ctx = ScanContext(con=engine.con, workdir=engine.workdir, tag_keys=config.tag_keys(), month=month)
     columns = [*CANONICAL_USAGE, *(tag_column(k) for k in config.tag_keys())]
     frames = []
     resolved = []
     for s in sources:
         src, conn = connector_for(s)
+        ctx = ScanContext(
+            con=engine.con,
+            workdir=engine.workdir,
+            tag_keys=config.tag_keys(),
+            month=month,
+            options=config.sources.get(conn.NAME, {}),
+        )
         resolved.append((src, conn))
         frames.append(conn.scan(src, ctx).select(columns))
     if not frames:

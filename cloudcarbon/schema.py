@@ -21,10 +21,10 @@ from cloudcarbon.exceptions import SchemaError
 
 __all__ = [
     "CANONICAL_USAGE",
-    "HINT_COLUMNS",
     "CHARGE_CLASSES",
     "COST_DTYPE",
     "FATES",
+    "HINT_COLUMNS",
     "USAGE_CLASSES",
     "Column",
     "duckdb_type",
@@ -73,14 +73,19 @@ CANONICAL_USAGE: Mapping[str, Column] = _cols(
     Column("BillingCurrency", nw.String(), "", "ISO currency code", True),
     Column("vcpu_hint", nw.Float64(), "vCPU", "vCPU count stated on the billing row, if any"),
     Column("memory_gb_hint", nw.Float64(), "GB", "memory stated on the billing row, if any"),
+    Column("project_hint", nw.String(), "", "the source's own project (e.g. Azure resource group)"),
     Column("usage_class_hint", nw.String(), "", "usage class decided by the connector (skips the rules)"),
     Column("machine_series", nw.String(), "", "machine family/series, e.g. GCP n2 (component rows)"),
     Column("cpu_microarchitecture_hint", nw.String(), "", "CPU microarchitecture stated by the input"),
     Column("accelerator_model_hint", nw.String(), "", "accelerator model stated by the input"),
-    Column("accelerator_count_hint", nw.Float64(), "devices", "accelerators per instance stated by the input"),
+    Column(
+        "accelerator_count_hint", nw.Float64(), "devices", "accelerators per instance stated by the input"
+    ),
     Column("pue_hint", nw.Float64(), "ratio", "PUE stated by the input (inventory)"),
     Column("cpu_utilisation_hint", nw.Float64(), "fraction", "CPU utilisation stated by the input"),
-    Column("embodied_kgco2e_hint", nw.Float64(), "kgCO2e", "whole-machine embodied emissions stated by the input"),
+    Column(
+        "embodied_kgco2e_hint", nw.Float64(), "kgCO2e", "whole-machine embodied emissions stated by the input"
+    ),
     Column("Tags", nw.String(), "", "all tags of the row as a JSON object string", True),
     Column("source_file", nw.String(), "", "file the row was read from"),
     Column("source_row", nw.Int64(), "", "1-based data row number in source_file"),
@@ -130,6 +135,7 @@ USAGE_CLASSES = (
 HINT_COLUMNS = (
     "vcpu_hint",
     "memory_gb_hint",
+    "project_hint",
     "usage_class_hint",
     "machine_series",
     "cpu_microarchitecture_hint",

@@ -298,18 +298,12 @@ _INSTANCES: dict[str, tuple[str, str, str, str, str, str, str]] = {
     "m5.large": ("General purpose", "2", "8 GiB", "Intel Xeon Platinum 8175", "", "", "4"),
     "m5.xlarge": ("General purpose", "4", "16 GiB", "Intel Xeon Platinum 8175", "", "", "8"),
     "m6g.large": ("General purpose", "2", "8 GiB", "AWS Graviton2 Processor", "", "", "4"),
-    "c6i.2xlarge": (
-        "Compute optimized", "8", "16 GiB", "Intel Xeon 8375C (Ice Lake)", "", "", "16"
-    ),
+    "c6i.2xlarge": ("Compute optimized", "8", "16 GiB", "Intel Xeon 8375C (Ice Lake)", "", "", "16"),
     "r5.large": ("Memory optimized", "2", "16 GiB", "Intel Xeon Platinum 8175", "", "", "4"),
     "r5.xlarge": ("Memory optimized", "4", "32 GiB", "Intel Xeon Platinum 8175", "", "", "8"),
     "t3.medium": ("General purpose", "2", "4 GiB", "Intel Skylake E5 2686 v5", "", "", "2"),
-    "m7i.xlarge": (
-        "General purpose", "4", "16 GiB", "Intel Xeon Scalable (Sapphire Rapids)", "", "", "8"
-    ),
-    "p4d.24xlarge": (
-        "GPU instance", "96", "1152 GiB", "Intel Xeon Platinum 8275L", "8", "320 GB", "192"
-    ),
+    "m7i.xlarge": ("General purpose", "4", "16 GiB", "Intel Xeon Scalable (Sapphire Rapids)", "", "", "8"),
+    "p4d.24xlarge": ("GPU instance", "96", "1152 GiB", "Intel Xeon Platinum 8275L", "8", "320 GB", "192"),
     "g5.xlarge": ("GPU instance", "4", "16 GiB", "AMD EPYC 7R32", "1", "24 GB", "8"),
     "inf2.xlarge": ("Machine Learning ASIC Instances", "4", "16 GiB", "AMD EPYC 7R13", "", "", "8"),
     "zz9.large": ("General purpose", "2", "8 GiB", "", "", "", "4"),
@@ -378,9 +372,19 @@ def _inventory() -> list[_Res]:
     plat = _tags("internal-tools", "platform")
     none: dict[str, str] = {}
 
-    def ec2(key: str, acct: str, ut: str, itype: str, region: str, az: str, rate: str,
-            tags: Mapping[str, str], cover: Literal["none", "ri", "sp", "spot"] = "none",
-            days: tuple[int, int] = (1, 31), op: str = "RunInstances") -> _Res:
+    def ec2(
+        key: str,
+        acct: str,
+        ut: str,
+        itype: str,
+        region: str,
+        az: str,
+        rate: str,
+        tags: Mapping[str, str],
+        cover: Literal["none", "ri", "sp", "spot"] = "none",
+        days: tuple[int, int] = (1, 31),
+        op: str = "RunInstances",
+    ) -> _Res:
         tenancy = "Dedicated" if "DedicatedUsage" in ut else "Shared"
         if cover == "spot":
             desc = f"${rate} per Linux/UNIX (Amazon VPC) Spot Instance-hour for {itype} in {az}"
@@ -389,24 +393,74 @@ def _inventory() -> list[_Res]:
             if tenancy == "Dedicated":
                 desc = f"${rate} per Dedicated Linux {itype} Instance Hour"
         return _Res(
-            key=key, account=acct, product_code="AmazonEC2", usage_type=ut, operation=op,
-            region=region, unit="Hrs", rate=d(rate), mode="hours", base=d(1),
-            family="Compute Instance", desc=desc, tags=tags,
-            resource_id="i-" + hashlib.sha1(key.encode()).hexdigest()[:17], az=az,
-            instance=itype, cover=cover, first_day=days[0], last_day=days[1],
-            extra={"operatingSystem": "Linux", "tenancy": tenancy, "capacitystatus": "Used",
-                   "preInstalledSw": "NA", "licenseModel": "No License required"},
+            key=key,
+            account=acct,
+            product_code="AmazonEC2",
+            usage_type=ut,
+            operation=op,
+            region=region,
+            unit="Hrs",
+            rate=d(rate),
+            mode="hours",
+            base=d(1),
+            family="Compute Instance",
+            desc=desc,
+            tags=tags,
+            resource_id="i-" + hashlib.sha1(key.encode()).hexdigest()[:17],
+            az=az,
+            instance=itype,
+            cover=cover,
+            first_day=days[0],
+            last_day=days[1],
+            extra={
+                "operatingSystem": "Linux",
+                "tenancy": tenancy,
+                "capacitystatus": "Used",
+                "preInstalledSw": "NA",
+                "licenseModel": "No License required",
+            },
         )
 
-    def simple(key: str, acct: str, code: str, ut: str, op: str, region: str, unit: str,
-               rate: str, mode: Literal["hours", "gbmo", "flow"], base: str, family: str,
-               desc: str, tags: Mapping[str, str], rid: str = "", cover: Literal[
-                   "none", "ri", "sp", "spot"] = "none", extra: Mapping[str, str] | None = None,
-               servicecode: str = "", az: str = "", instance: str = "") -> _Res:
+    def simple(
+        key: str,
+        acct: str,
+        code: str,
+        ut: str,
+        op: str,
+        region: str,
+        unit: str,
+        rate: str,
+        mode: Literal["hours", "gbmo", "flow"],
+        base: str,
+        family: str,
+        desc: str,
+        tags: Mapping[str, str],
+        rid: str = "",
+        cover: Literal["none", "ri", "sp", "spot"] = "none",
+        extra: Mapping[str, str] | None = None,
+        servicecode: str = "",
+        az: str = "",
+        instance: str = "",
+    ) -> _Res:
         return _Res(
-            key=key, account=acct, product_code=code, usage_type=ut, operation=op, region=region,
-            unit=unit, rate=d(rate), mode=mode, base=d(base), family=family, desc=desc, tags=tags,
-            resource_id=rid, cover=cover, extra=extra or {}, servicecode=servicecode, az=az,
+            key=key,
+            account=acct,
+            product_code=code,
+            usage_type=ut,
+            operation=op,
+            region=region,
+            unit=unit,
+            rate=d(rate),
+            mode=mode,
+            base=d(base),
+            family=family,
+            desc=desc,
+            tags=tags,
+            resource_id=rid,
+            cover=cover,
+            extra=extra or {},
+            servicecode=servicecode,
+            az=az,
             instance=instance,
         )
 
@@ -414,148 +468,534 @@ def _inventory() -> list[_Res]:
     dt = {"servicecode": "AWSDataTransfer"}
     return [
         ec2("web-1", _WEB, "BoxUsage:m5.large", "m5.large", "us-east-1", "us-east-1a", "0.096", ck),
-        ec2("web-2", _WEB, "BoxUsage:m5.large", "m5.large", "us-east-1", "us-east-1b", "0.096", ck,
-            cover="ri"),
-        ec2("web-stg", _STAGING, "BoxUsage:m5.large", "m5.large", "us-east-1", "us-east-1c",
-            "0.096", _tags("checkout", None), cover="ri"),
-        ec2("api-arm-1", _WEB, "USW2-BoxUsage:m6g.large", "m6g.large", "us-west-2", "us-west-2a",
-            "0.077", srch),
-        ec2("api-arm-2", _WEB, "USW2-BoxUsage:m6g.large", "m6g.large", "us-west-2", "us-west-2b",
-            "0.077", srch),
-        ec2("batch-eu", _DATA, "EUC1-BoxUsage:c6i.2xlarge", "c6i.2xlarge", "eu-central-1",
-            "eu-central-1a", "0.388", lake, cover="sp"),
-        ec2("cache-1", _WEB, "BoxUsage:r5.xlarge", "r5.xlarge", "us-east-1", "us-east-1a",
-            "0.252", ck),
-        ec2("bastion", _SHARED, "USE2-BoxUsage:t3.medium", "t3.medium", "us-east-2", "us-east-2a",
-            "0.0416", none),
-        ec2("app-eu", _WEB, "EU-BoxUsage:m7i.xlarge", "m7i.xlarge", "eu-west-1", "eu-west-1b",
-            "0.2226", srch, cover="sp"),
-        ec2("train-1", _ML, "USW2-BoxUsage:p4d.24xlarge", "p4d.24xlarge", "us-west-2",
-            "us-west-2b", "32.7726", mlp, days=(3, 14)),
-        ec2("infer-gpu", _ML, "USE2-BoxUsage:g5.xlarge", "g5.xlarge", "us-east-2", "us-east-2b",
-            "1.006", mlp),
-        ec2("infer-asic", _ML, "BoxUsage:inf2.xlarge", "inf2.xlarge", "us-east-1", "us-east-1d",
-            "0.7582", mlp, days=(10, 31)),
-        ec2("spot-1", _DATA, "SpotUsage:m5.xlarge", "m5.xlarge", "us-east-1", "us-east-1a",
-            "0.192", lake, cover="spot", op="RunInstances:SV001"),
-        ec2("spot-2", _DATA, "SpotUsage:m5.xlarge", "m5.xlarge", "us-east-1", "us-east-1b",
-            "0.192", lake, cover="spot", op="RunInstances:SV001", days=(5, 27)),
-        ec2("vault", _SHARED, "DedicatedUsage:r5.large", "r5.large", "us-east-1", "us-east-1a",
-            "0.139", plat),
-        ec2("lab-zz9", _STAGING, "BoxUsage:zz9.large", "zz9.large", "us-east-1", "us-east-1f",
-            "0.085", _tags("labs", None)),
-        simple("vol-web", _WEB, "AmazonEC2", "EBS:VolumeUsage.gp3", "CreateVolume-Gp3",
-               "us-east-1", "GB-Mo", "0.08", "gbmo", "500", "Storage",
-               "$0.08 per GB-month of General Purpose (gp3) provisioned storage - US East "
-               "(Northern Virginia)", ck, rid="vol-0a1b2c3d4e5f60718", az="us-east-1a",
-               extra={"volumeApiName": "gp3", "volumeType": "General Purpose",
-                      "storageMedia": "SSD-backed"}),
-        simple("vol-api", _WEB, "AmazonEC2", "USW2-EBS:VolumeUsage.gp2", "CreateVolume-Gp2",
-               "us-west-2", "GB-Mo", "0.10", "gbmo", "200", "Storage",
-               "$0.10 per GB-month of General Purpose SSD (gp2) provisioned storage - US West "
-               "(Oregon)", srch, rid="vol-0b2c3d4e5f6071829", az="us-west-2a",
-               extra={"volumeApiName": "gp2", "volumeType": "General Purpose",
-                      "storageMedia": "SSD-backed"}),
-        simple("vol-lake", _DATA, "AmazonEC2", "EBS:VolumeUsage.st1", "CreateVolume-St1",
-               "us-east-1", "GB-Mo", "0.045", "gbmo", "2000", "Storage",
-               "$0.045 per GB-month of Throughput Optimized HDD (st1) provisioned storage - US "
-               "East (Northern Virginia)", lake, rid="vol-0c3d4e5f607182930", az="us-east-1a",
-               extra={"volumeApiName": "st1", "volumeType": "Throughput Optimized HDD",
-                      "storageMedia": "HDD-backed"}),
-        simple("vol-train", _ML, "AmazonEC2", "USW2-EBS:VolumeUsage.gp3", "CreateVolume-Gp3",
-               "us-west-2", "GB-Mo", "0.08", "gbmo", "2000", "Storage",
-               "$0.08 per GB-month of General Purpose (gp3) provisioned storage - US West (Oregon)",
-               mlp, rid="vol-0d4e5f60718293a4b", az="us-west-2b",
-               extra={"volumeApiName": "gp3", "volumeType": "General Purpose",
-                      "storageMedia": "SSD-backed"}),
-        simple("snaps", _SHARED, "AmazonEC2", "EBS:SnapshotUsage", "CreateSnapshot", "us-east-1",
-               "GB-Mo", "0.05", "gbmo", "1500", "Storage Snapshot",
-               "$0.05 per GB-Month of snapshot data stored - US East (Northern Virginia)", none,
-               rid="arn:aws:ec2:us-east-1:789456123078:snapshot/snap-0e5f6071829304a5b",
-               extra={"storageMedia": "Amazon S3"}),
-        simple("s3-lake", _DATA, "AmazonS3", "TimedStorage-ByteHrs", "StandardStorage",
-               "us-east-1", "GB-Mo", "0.023", "gbmo", "40000", "Storage",
-               "$0.023 per GB - first 50 TB / month of storage used", lake,
-               rid=s3 + "acme-data-lake", extra={"storageClass": "General Purpose",
-                                                 "volumeType": "Standard"}),
-        simple("s3-ckpt", _ML, "AmazonS3", "USW2-TimedStorage-ZIA-ByteHrs", "OneZoneIAStorage",
-               "us-west-2", "GB-Mo", "0.01", "gbmo", "8000", "Storage",
-               "$0.01 per GB-Month of storage used in One Zone-Infrequent Access", mlp,
-               rid=s3 + "acme-ml-checkpoints",
-               extra={"storageClass": "Infrequent Access",
-                      "volumeType": "One Zone - Infrequent Access"}),
-        simple("s3-req", _DATA, "AmazonS3", "Requests-Tier1", "PutObject", "us-east-1",
-               "Requests", "0.000005", "flow", "1500000", "API Request",
-               "$0.005 per 1,000 PUT, COPY, POST, or LIST requests", lake,
-               rid=s3 + "acme-data-lake", extra={"group": "S3-API-Tier1"}),
-        simple("dt-out", _WEB, "AmazonEC2", "DataTransfer-Out-Bytes", "RunInstances", "us-east-1",
-               "GB", "0.09", "flow", "300", "Data Transfer",
-               "$0.090 per GB - first 10 TB / month data transfer out beyond the global free tier",
-               ck, rid="i-" + hashlib.sha1(b"web-1").hexdigest()[:17],
-               servicecode="AWSDataTransfer",
-               extra={"transferType": "AWS Outbound", "fromLocation": "US East (N. Virginia)",
-                      "fromRegionCode": "us-east-1", "toLocation": "External"}),
-        simple("dt-xreg", _DATA, "AmazonS3", "USE1-USW2-AWS-Out-Bytes", "GetObject", "us-east-1",
-               "GB", "0.02", "flow", "150", "Data Transfer",
-               "$0.020 per GB - US East (Northern Virginia) data transfer to US West (Oregon)",
-               lake, rid=s3 + "acme-data-lake", servicecode="AWSDataTransfer",
-               extra={"transferType": "InterRegion Outbound",
-                      "fromLocation": "US East (N. Virginia)", "fromRegionCode": "us-east-1",
-                      "toLocation": "US West (Oregon)", "toRegionCode": "us-west-2", **dt}),
-        simple("dt-reg", _WEB, "AmazonEC2", "DataTransfer-Regional-Bytes", "InterZone-Out",
-               "us-east-1", "GB", "0.01", "flow", "500", "Data Transfer",
-               "$0.010 per GB - regional data transfer - in/out/between EC2 AZs or using elastic "
-               "IPs or ELB", ck, servicecode="AWSDataTransfer",
-               extra={"transferType": "IntraRegion", "fromLocation": "US East (N. Virginia)",
-                      "fromRegionCode": "us-east-1", "toLocation": "US East (N. Virginia)",
-                      "toRegionCode": "us-east-1"}),
-        simple("lambda-gbs", _WEB, "AWSLambda", "Lambda-GB-Second", "Invoke", "us-east-1",
-               "Lambda-GB-Second", "0.0000166667", "flow", "400000", "Serverless",
-               "AWS Lambda - Total Compute - US East (Northern Virginia)", srch,
-               rid="arn:aws:lambda:us-east-1:238640213765:function:search-indexer"),
-        simple("lambda-req", _WEB, "AWSLambda", "Request", "Invoke", "us-east-1", "Requests",
-               "0.0000002", "flow", "3000000", "Serverless",
-               "AWS Lambda - Total Requests - US East (Northern Virginia)", srch,
-               rid="arn:aws:lambda:us-east-1:238640213765:function:search-indexer"),
-        simple("fg-cpu", _DATA, "AmazonECS", "USE1-Fargate-vCPU-Hours:perCPU", "FargateTask",
-               "us-east-1", "vCPU-Hours", "0.04048", "hours", "16", "Compute",
-               "AWS Fargate - vCPU - US East (N.Virginia)", lake, cover="sp",
-               rid="arn:aws:ecs:us-east-1:004412873350:task/etl/6a1f0c2b9d8e4f7a"),
-        simple("fg-mem", _DATA, "AmazonECS", "USE1-Fargate-GB-Hours", "FargateTask", "us-east-1",
-               "GB-Hours", "0.004445", "hours", "64", "Compute",
-               "AWS Fargate - Memory - US East (N.Virginia)", lake,
-               rid="arn:aws:ecs:us-east-1:004412873350:task/etl/6a1f0c2b9d8e4f7a"),
-        simple("rds-ck", _WEB, "AmazonRDS", "InstanceUsage:db.r5.large", "CreateDBInstance:0002",
-               "us-east-1", "Hrs", "0.25", "hours", "1", "Database Instance",
-               "$0.25 per RDS db.r5.large Single-AZ instance hour (or partial hour) running MySQL",
-               ck, rid="arn:aws:rds:us-east-1:238640213765:db:checkout-db", az="us-east-1a",
-               instance="db.r5.large",
-               extra={"databaseEngine": "MySQL", "deploymentOption": "Single-AZ"}),
-        simple("rds-srch", _WEB, "AmazonRDS", "Multi-AZUsage:db.m5.large", "CreateDBInstance:0002",
-               "us-east-1", "Hrs", "0.342", "hours", "1", "Database Instance",
-               "$0.342 per RDS db.m5.large Multi-AZ instance hour (or partial hour) running MySQL",
-               srch, rid="arn:aws:rds:us-east-1:238640213765:db:search-db", instance="db.m5.large",
-               extra={"databaseEngine": "MySQL", "deploymentOption": "Multi-AZ"}),
-        simple("rds-gp2", _WEB, "AmazonRDS", "RDS:GP2-Storage", "CreateDBInstance:0002",
-               "us-east-1", "GB-Mo", "0.115", "gbmo", "500", "Database Storage",
-               "$0.115 per GB-month of provisioned gp2 storage running MySQL", ck,
-               rid="arn:aws:rds:us-east-1:238640213765:db:checkout-db",
-               extra={"volumeType": "General Purpose", "databaseEngine": "MySQL"}),
-        simple("nat-h", _SHARED, "AmazonEC2", "NatGateway-Hours", "NatGateway", "us-east-1",
-               "Hrs", "0.045", "hours", "1", "NAT Gateway", "$0.045 per NAT Gateway Hour", none,
-               rid="arn:aws:ec2:us-east-1:789456123078:natgateway/nat-0f1e2d3c4b5a69788"),
-        simple("nat-b", _SHARED, "AmazonEC2", "NatGateway-Bytes", "NatGateway", "us-east-1", "GB",
-               "0.045", "flow", "200", "NAT Gateway",
-               "$0.045 per GB Data Processed by NAT Gateways",
-               none, rid="arn:aws:ec2:us-east-1:789456123078:natgateway/nat-0f1e2d3c4b5a69788"),
-        simple("cw-metrics", _SHARED, "AmazonCloudWatch", "CW:MetricMonitorUsage",
-               "MetricStorage", "us-east-1", "Metrics", "0.30", "gbmo", "1200", "Metric",
-               "$0.30 per metric-month for the first 10,000 metrics - US East (N. Virginia)",
-               none),
-        simple("eks", _ML, "AmazonEKS", "USE1-AmazonEKS-Hours:perCluster", "CreateOperation",
-               "us-east-1", "Hrs", "0.10", "hours", "1", "Compute",
-               "Amazon EKS cluster usage in US East (N. Virginia)", plat,
-               rid="arn:aws:eks:us-east-1:012345678901:cluster/ml-platform"),
+        ec2(
+            "web-2", _WEB, "BoxUsage:m5.large", "m5.large", "us-east-1", "us-east-1b", "0.096", ck, cover="ri"
+        ),
+        ec2(
+            "web-stg",
+            _STAGING,
+            "BoxUsage:m5.large",
+            "m5.large",
+            "us-east-1",
+            "us-east-1c",
+            "0.096",
+            _tags("checkout", None),
+            cover="ri",
+        ),
+        ec2(
+            "api-arm-1",
+            _WEB,
+            "USW2-BoxUsage:m6g.large",
+            "m6g.large",
+            "us-west-2",
+            "us-west-2a",
+            "0.077",
+            srch,
+        ),
+        ec2(
+            "api-arm-2",
+            _WEB,
+            "USW2-BoxUsage:m6g.large",
+            "m6g.large",
+            "us-west-2",
+            "us-west-2b",
+            "0.077",
+            srch,
+        ),
+        ec2(
+            "batch-eu",
+            _DATA,
+            "EUC1-BoxUsage:c6i.2xlarge",
+            "c6i.2xlarge",
+            "eu-central-1",
+            "eu-central-1a",
+            "0.388",
+            lake,
+            cover="sp",
+        ),
+        ec2("cache-1", _WEB, "BoxUsage:r5.xlarge", "r5.xlarge", "us-east-1", "us-east-1a", "0.252", ck),
+        ec2(
+            "bastion",
+            _SHARED,
+            "USE2-BoxUsage:t3.medium",
+            "t3.medium",
+            "us-east-2",
+            "us-east-2a",
+            "0.0416",
+            none,
+        ),
+        ec2(
+            "app-eu",
+            _WEB,
+            "EU-BoxUsage:m7i.xlarge",
+            "m7i.xlarge",
+            "eu-west-1",
+            "eu-west-1b",
+            "0.2226",
+            srch,
+            cover="sp",
+        ),
+        ec2(
+            "train-1",
+            _ML,
+            "USW2-BoxUsage:p4d.24xlarge",
+            "p4d.24xlarge",
+            "us-west-2",
+            "us-west-2b",
+            "32.7726",
+            mlp,
+            days=(3, 14),
+        ),
+        ec2(
+            "infer-gpu", _ML, "USE2-BoxUsage:g5.xlarge", "g5.xlarge", "us-east-2", "us-east-2b", "1.006", mlp
+        ),
+        ec2(
+            "infer-asic",
+            _ML,
+            "BoxUsage:inf2.xlarge",
+            "inf2.xlarge",
+            "us-east-1",
+            "us-east-1d",
+            "0.7582",
+            mlp,
+            days=(10, 31),
+        ),
+        ec2(
+            "spot-1",
+            _DATA,
+            "SpotUsage:m5.xlarge",
+            "m5.xlarge",
+            "us-east-1",
+            "us-east-1a",
+            "0.192",
+            lake,
+            cover="spot",
+            op="RunInstances:SV001",
+        ),
+        ec2(
+            "spot-2",
+            _DATA,
+            "SpotUsage:m5.xlarge",
+            "m5.xlarge",
+            "us-east-1",
+            "us-east-1b",
+            "0.192",
+            lake,
+            cover="spot",
+            op="RunInstances:SV001",
+            days=(5, 27),
+        ),
+        ec2(
+            "vault", _SHARED, "DedicatedUsage:r5.large", "r5.large", "us-east-1", "us-east-1a", "0.139", plat
+        ),
+        ec2(
+            "lab-zz9",
+            _STAGING,
+            "BoxUsage:zz9.large",
+            "zz9.large",
+            "us-east-1",
+            "us-east-1f",
+            "0.085",
+            _tags("labs", None),
+        ),
+        simple(
+            "vol-web",
+            _WEB,
+            "AmazonEC2",
+            "EBS:VolumeUsage.gp3",
+            "CreateVolume-Gp3",
+            "us-east-1",
+            "GB-Mo",
+            "0.08",
+            "gbmo",
+            "500",
+            "Storage",
+            "$0.08 per GB-month of General Purpose (gp3) provisioned storage - US East (Northern Virginia)",
+            ck,
+            rid="vol-0a1b2c3d4e5f60718",
+            az="us-east-1a",
+            extra={"volumeApiName": "gp3", "volumeType": "General Purpose", "storageMedia": "SSD-backed"},
+        ),
+        simple(
+            "vol-api",
+            _WEB,
+            "AmazonEC2",
+            "USW2-EBS:VolumeUsage.gp2",
+            "CreateVolume-Gp2",
+            "us-west-2",
+            "GB-Mo",
+            "0.10",
+            "gbmo",
+            "200",
+            "Storage",
+            "$0.10 per GB-month of General Purpose SSD (gp2) provisioned storage - US West (Oregon)",
+            srch,
+            rid="vol-0b2c3d4e5f6071829",
+            az="us-west-2a",
+            extra={"volumeApiName": "gp2", "volumeType": "General Purpose", "storageMedia": "SSD-backed"},
+        ),
+        simple(
+            "vol-lake",
+            _DATA,
+            "AmazonEC2",
+            "EBS:VolumeUsage.st1",
+            "CreateVolume-St1",
+            "us-east-1",
+            "GB-Mo",
+            "0.045",
+            "gbmo",
+            "2000",
+            "Storage",
+            "$0.045 per GB-month of Throughput Optimized HDD (st1) provisioned storage - US "
+            "East (Northern Virginia)",
+            lake,
+            rid="vol-0c3d4e5f607182930",
+            az="us-east-1a",
+            extra={
+                "volumeApiName": "st1",
+                "volumeType": "Throughput Optimized HDD",
+                "storageMedia": "HDD-backed",
+            },
+        ),
+        simple(
+            "vol-train",
+            _ML,
+            "AmazonEC2",
+            "USW2-EBS:VolumeUsage.gp3",
+            "CreateVolume-Gp3",
+            "us-west-2",
+            "GB-Mo",
+            "0.08",
+            "gbmo",
+            "2000",
+            "Storage",
+            "$0.08 per GB-month of General Purpose (gp3) provisioned storage - US West (Oregon)",
+            mlp,
+            rid="vol-0d4e5f60718293a4b",
+            az="us-west-2b",
+            extra={"volumeApiName": "gp3", "volumeType": "General Purpose", "storageMedia": "SSD-backed"},
+        ),
+        simple(
+            "snaps",
+            _SHARED,
+            "AmazonEC2",
+            "EBS:SnapshotUsage",
+            "CreateSnapshot",
+            "us-east-1",
+            "GB-Mo",
+            "0.05",
+            "gbmo",
+            "1500",
+            "Storage Snapshot",
+            "$0.05 per GB-Month of snapshot data stored - US East (Northern Virginia)",
+            none,
+            rid="arn:aws:ec2:us-east-1:789456123078:snapshot/snap-0e5f6071829304a5b",
+            extra={"storageMedia": "Amazon S3"},
+        ),
+        simple(
+            "s3-lake",
+            _DATA,
+            "AmazonS3",
+            "TimedStorage-ByteHrs",
+            "StandardStorage",
+            "us-east-1",
+            "GB-Mo",
+            "0.023",
+            "gbmo",
+            "40000",
+            "Storage",
+            "$0.023 per GB - first 50 TB / month of storage used",
+            lake,
+            rid=s3 + "acme-data-lake",
+            extra={"storageClass": "General Purpose", "volumeType": "Standard"},
+        ),
+        simple(
+            "s3-ckpt",
+            _ML,
+            "AmazonS3",
+            "USW2-TimedStorage-ZIA-ByteHrs",
+            "OneZoneIAStorage",
+            "us-west-2",
+            "GB-Mo",
+            "0.01",
+            "gbmo",
+            "8000",
+            "Storage",
+            "$0.01 per GB-Month of storage used in One Zone-Infrequent Access",
+            mlp,
+            rid=s3 + "acme-ml-checkpoints",
+            extra={"storageClass": "Infrequent Access", "volumeType": "One Zone - Infrequent Access"},
+        ),
+        simple(
+            "s3-req",
+            _DATA,
+            "AmazonS3",
+            "Requests-Tier1",
+            "PutObject",
+            "us-east-1",
+            "Requests",
+            "0.000005",
+            "flow",
+            "1500000",
+            "API Request",
+            "$0.005 per 1,000 PUT, COPY, POST, or LIST requests",
+            lake,
+            rid=s3 + "acme-data-lake",
+            extra={"group": "S3-API-Tier1"},
+        ),
+        simple(
+            "dt-out",
+            _WEB,
+            "AmazonEC2",
+            "DataTransfer-Out-Bytes",
+            "RunInstances",
+            "us-east-1",
+            "GB",
+            "0.09",
+            "flow",
+            "300",
+            "Data Transfer",
+            "$0.090 per GB - first 10 TB / month data transfer out beyond the global free tier",
+            ck,
+            rid="i-" + hashlib.sha1(b"web-1").hexdigest()[:17],
+            servicecode="AWSDataTransfer",
+            extra={
+                "transferType": "AWS Outbound",
+                "fromLocation": "US East (N. Virginia)",
+                "fromRegionCode": "us-east-1",
+                "toLocation": "External",
+            },
+        ),
+        simple(
+            "dt-xreg",
+            _DATA,
+            "AmazonS3",
+            "USE1-USW2-AWS-Out-Bytes",
+            "GetObject",
+            "us-east-1",
+            "GB",
+            "0.02",
+            "flow",
+            "150",
+            "Data Transfer",
+            "$0.020 per GB - US East (Northern Virginia) data transfer to US West (Oregon)",
+            lake,
+            rid=s3 + "acme-data-lake",
+            servicecode="AWSDataTransfer",
+            extra={
+                "transferType": "InterRegion Outbound",
+                "fromLocation": "US East (N. Virginia)",
+                "fromRegionCode": "us-east-1",
+                "toLocation": "US West (Oregon)",
+                "toRegionCode": "us-west-2",
+                **dt,
+            },
+        ),
+        simple(
+            "dt-reg",
+            _WEB,
+            "AmazonEC2",
+            "DataTransfer-Regional-Bytes",
+            "InterZone-Out",
+            "us-east-1",
+            "GB",
+            "0.01",
+            "flow",
+            "500",
+            "Data Transfer",
+            "$0.010 per GB - regional data transfer - in/out/between EC2 AZs or using elastic IPs or ELB",
+            ck,
+            servicecode="AWSDataTransfer",
+            extra={
+                "transferType": "IntraRegion",
+                "fromLocation": "US East (N. Virginia)",
+                "fromRegionCode": "us-east-1",
+                "toLocation": "US East (N. Virginia)",
+                "toRegionCode": "us-east-1",
+            },
+        ),
+        simple(
+            "lambda-gbs",
+            _WEB,
+            "AWSLambda",
+            "Lambda-GB-Second",
+            "Invoke",
+            "us-east-1",
+            "Lambda-GB-Second",
+            "0.0000166667",
+            "flow",
+            "400000",
+            "Serverless",
+            "AWS Lambda - Total Compute - US East (Northern Virginia)",
+            srch,
+            rid="arn:aws:lambda:us-east-1:238640213765:function:search-indexer",
+        ),
+        simple(
+            "lambda-req",
+            _WEB,
+            "AWSLambda",
+            "Request",
+            "Invoke",
+            "us-east-1",
+            "Requests",
+            "0.0000002",
+            "flow",
+            "3000000",
+            "Serverless",
+            "AWS Lambda - Total Requests - US East (Northern Virginia)",
+            srch,
+            rid="arn:aws:lambda:us-east-1:238640213765:function:search-indexer",
+        ),
+        simple(
+            "fg-cpu",
+            _DATA,
+            "AmazonECS",
+            "USE1-Fargate-vCPU-Hours:perCPU",
+            "FargateTask",
+            "us-east-1",
+            "vCPU-Hours",
+            "0.04048",
+            "hours",
+            "16",
+            "Compute",
+            "AWS Fargate - vCPU - US East (N.Virginia)",
+            lake,
+            cover="sp",
+            rid="arn:aws:ecs:us-east-1:004412873350:task/etl/6a1f0c2b9d8e4f7a",
+        ),
+        simple(
+            "fg-mem",
+            _DATA,
+            "AmazonECS",
+            "USE1-Fargate-GB-Hours",
+            "FargateTask",
+            "us-east-1",
+            "GB-Hours",
+            "0.004445",
+            "hours",
+            "64",
+            "Compute",
+            "AWS Fargate - Memory - US East (N.Virginia)",
+            lake,
+            rid="arn:aws:ecs:us-east-1:004412873350:task/etl/6a1f0c2b9d8e4f7a",
+        ),
+        simple(
+            "rds-ck",
+            _WEB,
+            "AmazonRDS",
+            "InstanceUsage:db.r5.large",
+            "CreateDBInstance:0002",
+            "us-east-1",
+            "Hrs",
+            "0.25",
+            "hours",
+            "1",
+            "Database Instance",
+            "$0.25 per RDS db.r5.large Single-AZ instance hour (or partial hour) running MySQL",
+            ck,
+            rid="arn:aws:rds:us-east-1:238640213765:db:checkout-db",
+            az="us-east-1a",
+            instance="db.r5.large",
+            extra={"databaseEngine": "MySQL", "deploymentOption": "Single-AZ"},
+        ),
+        simple(
+            "rds-srch",
+            _WEB,
+            "AmazonRDS",
+            "Multi-AZUsage:db.m5.large",
+            "CreateDBInstance:0002",
+            "us-east-1",
+            "Hrs",
+            "0.342",
+            "hours",
+            "1",
+            "Database Instance",
+            "$0.342 per RDS db.m5.large Multi-AZ instance hour (or partial hour) running MySQL",
+            srch,
+            rid="arn:aws:rds:us-east-1:238640213765:db:search-db",
+            instance="db.m5.large",
+            extra={"databaseEngine": "MySQL", "deploymentOption": "Multi-AZ"},
+        ),
+        simple(
+            "rds-gp2",
+            _WEB,
+            "AmazonRDS",
+            "RDS:GP2-Storage",
+            "CreateDBInstance:0002",
+            "us-east-1",
+            "GB-Mo",
+            "0.115",
+            "gbmo",
+            "500",
+            "Database Storage",
+            "$0.115 per GB-month of provisioned gp2 storage running MySQL",
+            ck,
+            rid="arn:aws:rds:us-east-1:238640213765:db:checkout-db",
+            extra={"volumeType": "General Purpose", "databaseEngine": "MySQL"},
+        ),
+        simple(
+            "nat-h",
+            _SHARED,
+            "AmazonEC2",
+            "NatGateway-Hours",
+            "NatGateway",
+            "us-east-1",
+            "Hrs",
+            "0.045",
+            "hours",
+            "1",
+            "NAT Gateway",
+            "$0.045 per NAT Gateway Hour",
+            none,
+            rid="arn:aws:ec2:us-east-1:789456123078:natgateway/nat-0f1e2d3c4b5a69788",
+        ),
+        simple(
+            "nat-b",
+            _SHARED,
+            "AmazonEC2",
+            "NatGateway-Bytes",
+            "NatGateway",
+            "us-east-1",
+            "GB",
+            "0.045",
+            "flow",
+            "200",
+            "NAT Gateway",
+            "$0.045 per GB Data Processed by NAT Gateways",
+            none,
+            rid="arn:aws:ec2:us-east-1:789456123078:natgateway/nat-0f1e2d3c4b5a69788",
+        ),
+        simple(
+            "cw-metrics",
+            _SHARED,
+            "AmazonCloudWatch",
+            "CW:MetricMonitorUsage",
+            "MetricStorage",
+            "us-east-1",
+            "Metrics",
+            "0.30",
+            "gbmo",
+            "1200",
+            "Metric",
+            "$0.30 per metric-month for the first 10,000 metrics - US East (N. Virginia)",
+            none,
+        ),
+        simple(
+            "eks",
+            _ML,
+            "AmazonEKS",
+            "USE1-AmazonEKS-Hours:perCluster",
+            "CreateOperation",
+            "us-east-1",
+            "Hrs",
+            "0.10",
+            "hours",
+            "1",
+            "Compute",
+            "Amazon EKS cluster usage in US East (N. Virginia)",
+            plat,
+            rid="arn:aws:eks:us-east-1:012345678901:cluster/ml-platform",
+        ),
     ]
 
 
@@ -749,8 +1189,13 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
             nf = ""
             if res.instance:
                 fam, vcpu, mem, cpu, gpu, gpu_mem, nf = _INSTANCES[res.instance]
-                product |= {"instanceType": res.instance, "instanceFamily": fam, "vcpu": vcpu,
-                            "memory": mem, "processorArchitecture": "64-bit"}
+                product |= {
+                    "instanceType": res.instance,
+                    "instanceFamily": fam,
+                    "vcpu": vcpu,
+                    "memory": mem,
+                    "processorArchitecture": "64-bit",
+                }
                 if cpu:
                     product["physicalProcessor"] = cpu
                 if gpu:
@@ -784,8 +1229,7 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
                     "lineItem/BlendedRate": _RI_RATE[res.instance],
                     "lineItem/BlendedCost": eff,
                     "lineItem/LineItemDescription": (
-                        f"USD 0.0 per Linux/UNIX (Amazon VPC), {res.instance} reserved instance "
-                        "applied"
+                        f"USD 0.0 per Linux/UNIX (Amazon VPC), {res.instance} reserved instance applied"
                     ),
                     "pricing/term": "Reserved",
                     "reservation/ReservationARN": ri_arn,
@@ -819,29 +1263,36 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
 
         # one Savings Plan recurring fee line per day (hourly commitment x 24)
         fee = _q(_SP_COMMITMENT_PER_HOUR * 24)
-        lines.append(_Line(
-            base(_SHARED, "SavingsPlanRecurringFee", t0, t1) | {
-                "lineItem/ProductCode": "ComputeSavingsPlans",
-                "lineItem/UsageType": "ComputeSP:1yrNoUpfront",
-                "lineItem/UsageAmount": Decimal(24),
-                "lineItem/UnblendedRate": _SP_COMMITMENT_PER_HOUR,
-                "lineItem/UnblendedCost": fee,
-                "lineItem/BlendedRate": _SP_COMMITMENT_PER_HOUR,
-                "lineItem/BlendedCost": fee,
-                "lineItem/LineItemDescription": "1 year No Upfront Compute Savings Plan",
-                "pricing/unit": "Hrs",
-                "savingsPlan/SavingsPlanARN": sp_arn,
-                "savingsPlan/TotalCommitmentToDate": fee,
-                "savingsPlan/UsedCommitment": sp_used_per_day.get(day, Decimal(0)),
-            },
-            {"ProductName": _PRODUCTS["ComputeSavingsPlans"][0],
-             "servicecode": "ComputeSavingsPlans", "servicename": "Savings Plans"},
-            {},
-        ))
+        lines.append(
+            _Line(
+                base(_SHARED, "SavingsPlanRecurringFee", t0, t1)
+                | {
+                    "lineItem/ProductCode": "ComputeSavingsPlans",
+                    "lineItem/UsageType": "ComputeSP:1yrNoUpfront",
+                    "lineItem/UsageAmount": Decimal(24),
+                    "lineItem/UnblendedRate": _SP_COMMITMENT_PER_HOUR,
+                    "lineItem/UnblendedCost": fee,
+                    "lineItem/BlendedRate": _SP_COMMITMENT_PER_HOUR,
+                    "lineItem/BlendedCost": fee,
+                    "lineItem/LineItemDescription": "1 year No Upfront Compute Savings Plan",
+                    "pricing/unit": "Hrs",
+                    "savingsPlan/SavingsPlanARN": sp_arn,
+                    "savingsPlan/TotalCommitmentToDate": fee,
+                    "savingsPlan/UsedCommitment": sp_used_per_day.get(day, Decimal(0)),
+                },
+                {
+                    "ProductName": _PRODUCTS["ComputeSavingsPlans"][0],
+                    "servicecode": "ComputeSavingsPlans",
+                    "servicename": "Savings Plans",
+                },
+                {},
+            )
+        )
 
     # ---- month-level lines ----------------------------------------------------------------
-    def monthly(acct: str, lit: str, code: str, cost: Decimal, desc: str,
-                extra: Mapping[str, Value] | None = None) -> None:
+    def monthly(
+        acct: str, lit: str, code: str, cost: Decimal, desc: str, extra: Mapping[str, Value] | None = None
+    ) -> None:
         core = base(acct, lit, start, end) | {
             "lineItem/ProductCode": code,
             "lineItem/UsageAmount": Decimal(1),
@@ -855,13 +1306,22 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
 
     ri_hours = Decimal(hours * 2)
     ri_fee = _q(_RI_RATE["m5.large"] * ri_hours)
-    monthly(_WEB, "RIFee", "AmazonEC2", ri_fee,
-            "USD 0.06 hourly fee per Linux/UNIX (Amazon VPC), m5.large instance",
-            extra={"lineItem/UsageType": "HeavyUsage:m5.large",
-                   "lineItem/Operation": "RunInstances",
-               "lineItem/UsageAmount": ri_hours, "lineItem/UnblendedRate": _RI_RATE["m5.large"],
-               "lineItem/BlendedRate": _RI_RATE["m5.large"], "pricing/unit": "Hrs",
-               "reservation/ReservationARN": ri_arn})
+    monthly(
+        _WEB,
+        "RIFee",
+        "AmazonEC2",
+        ri_fee,
+        "USD 0.06 hourly fee per Linux/UNIX (Amazon VPC), m5.large instance",
+        extra={
+            "lineItem/UsageType": "HeavyUsage:m5.large",
+            "lineItem/Operation": "RunInstances",
+            "lineItem/UsageAmount": ri_hours,
+            "lineItem/UnblendedRate": _RI_RATE["m5.large"],
+            "lineItem/BlendedRate": _RI_RATE["m5.large"],
+            "pricing/unit": "Hrs",
+            "reservation/ReservationARN": ri_arn,
+        },
+    )
 
     usage_by: dict[tuple[str, str], Decimal] = {}
     usage_total = Decimal(0)
@@ -873,14 +1333,32 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
             usage_by[k] = usage_by.get(k, Decimal(0)) + c
             usage_total += c
     support = max(Decimal(100), (usage_total * Decimal("0.10")).quantize(_CENT))
-    monthly(_PAYER, "Fee", "AWSSupportBusiness", support,
-            "AWS Support (Business) charges for the month",
-            extra={"lineItem/UsageType": "Dollar", "lineItem/UnblendedRate": support,
-               "lineItem/BlendedRate": support, "pricing/unit": "Dollar"})
-    monthly(_SHARED, "Fee", "AmazonRoute53", Decimal("14.0"),
-            "Registration of acme-demo.com domain for one year",
-            extra={"lineItem/UsageType": "Domain-Registration-com", "pricing/unit": "Domain",
-               "lineItem/UnblendedRate": Decimal("14.0"), "lineItem/BlendedRate": Decimal("14.0")})
+    monthly(
+        _PAYER,
+        "Fee",
+        "AWSSupportBusiness",
+        support,
+        "AWS Support (Business) charges for the month",
+        extra={
+            "lineItem/UsageType": "Dollar",
+            "lineItem/UnblendedRate": support,
+            "lineItem/BlendedRate": support,
+            "pricing/unit": "Dollar",
+        },
+    )
+    monthly(
+        _SHARED,
+        "Fee",
+        "AmazonRoute53",
+        Decimal("14.0"),
+        "Registration of acme-demo.com domain for one year",
+        extra={
+            "lineItem/UsageType": "Domain-Registration-com",
+            "pricing/unit": "Domain",
+            "lineItem/UnblendedRate": Decimal("14.0"),
+            "lineItem/BlendedRate": Decimal("14.0"),
+        },
+    )
     if final:
         per_product: dict[str, tuple[Decimal, str]] = {}
         for (acct, code), c in sorted(usage_by.items()):
@@ -890,17 +1368,27 @@ def _build_lines(month: str, seed: int, *, last_day: int, final: bool) -> list[_
             per_product[code] = (total + c, top)
         for code in ("AmazonEC2", "AmazonS3", "AmazonRDS", "AWSLambda", "AmazonECS"):
             total, top = per_product[code]
-            monthly(top, "Tax", code, (total * _TAX_RATE).quantize(_CENT),
-                    f"Tax for product code {code}", extra={"lineItem/TaxType": "Sales Tax"})
+            monthly(
+                top,
+                "Tax",
+                code,
+                (total * _TAX_RATE).quantize(_CENT),
+                f"Tax for product code {code}",
+                extra={"lineItem/TaxType": "Sales Tax"},
+            )
         for (acct, code), c in sorted(usage_by.items()):
             if c >= Decimal(100):
-                monthly(acct, "EdpDiscount", code, -_q(c * _EDP_RATE),
-                        "Enterprise Program Discount")
+                monthly(acct, "EdpDiscount", code, -_q(c * _EDP_RATE), "Enterprise Program Discount")
         monthly(_ML, "Credit", "AmazonEC2", Decimal("-250.0"), "AWS Credits - Promotional")
         monthly(_WEB, "Credit", "AWSLambda", Decimal("-12.34"), "AWS Credits - Promotional")
-        monthly(_ML, "Refund", "AmazonEC2", Decimal("-57.6"),
-                "Refund for p4d.24xlarge capacity interruption (case 1234567890)",
-                extra={"bill/BillType": "Refund"})
+        monthly(
+            _ML,
+            "Refund",
+            "AmazonEC2",
+            Decimal("-57.6"),
+            "Refund for p4d.24xlarge capacity interruption (case 1234567890)",
+            extra={"bill/BillType": "Refund"},
+        )
     return lines
 
 
@@ -1000,8 +1488,9 @@ def _write_table(path: Path, table: pa.Table) -> None:
     pq.write_table(table, path, compression="snappy", row_group_size=1_000_000)
 
 
-def _write_legacy(path: Path, lines: Sequence[_Line], columns: Sequence[str],
-                  file_format: FileFormat) -> None:
+def _write_legacy(
+    path: Path, lines: Sequence[_Line], columns: Sequence[str], file_format: FileFormat
+) -> None:
     if file_format == "parquet":
         arrays = [
             pa.array([_arrow_value(_legacy_value(ln, c)) for ln in lines], type=_arrow_type(c))
@@ -1058,8 +1547,11 @@ def _cur2_manifest_type(typ: pa.DataType) -> str:
     return "OptionalString"
 
 
-_EXT = {"csv.gz": ("csv.gz", "GZIP", "text/csv"), "csv": ("csv", "NONE", "text/csv"),
-        "parquet": ("snappy.parquet", "Parquet", "Parquet")}
+_EXT = {
+    "csv.gz": ("csv.gz", "GZIP", "text/csv"),
+    "csv": ("csv", "NONE", "text/csv"),
+    "parquet": ("snappy.parquet", "Parquet", "Parquet"),
+}
 
 
 def generate_cur_month(
@@ -1130,8 +1622,7 @@ def generate_cur_month(
                 "assemblyId": assembly,
                 "account": _PAYER,
                 "columns": [
-                    {"category": c.partition("/")[0], "name": c.partition("/")[2],
-                     "type": _manifest_type(c)}
+                    {"category": c.partition("/")[0], "name": c.partition("/")[2], "type": _manifest_type(c)}
                     for c in columns
                 ],
                 "charset": "UTF-8",
@@ -1295,8 +1786,17 @@ _FAMILIES: dict[str, tuple[str, float, float, str, float]] = {
     "trn1": ("Machine Learning ASIC Instances", 4, 0.2093, "Intel Xeon 8375C (Ice Lake)", 0),
 }
 _SIZES: tuple[tuple[str, int], ...] = (
-    ("medium", 1), ("large", 2), ("xlarge", 4), ("2xlarge", 8), ("4xlarge", 16), ("8xlarge", 32),
-    ("12xlarge", 48), ("16xlarge", 64), ("24xlarge", 96), ("32xlarge", 128), ("48xlarge", 192),
+    ("medium", 1),
+    ("large", 2),
+    ("xlarge", 4),
+    ("2xlarge", 8),
+    ("4xlarge", 16),
+    ("8xlarge", 32),
+    ("12xlarge", 48),
+    ("16xlarge", 64),
+    ("24xlarge", 96),
+    ("32xlarge", 128),
+    ("48xlarge", 192),
     ("metal", 96),
 )
 _GPU_MEM = {"g4dn": 16, "g5": 24, "g6": 24, "p3": 16, "p4d": 40, "p5": 80}
@@ -1318,8 +1818,16 @@ def _instance_catalogue() -> list[tuple[str, str, int, float, str, int, int, flo
             if fam in {"p4d"}:
                 gpus = 8
             out.append(
-                (f"{fam}.{size}", label, vcpu, vcpu * gib, cpu, gpus, gpus * _GPU_MEM.get(fam, 0),
-                 round(vcpu * price, 4))
+                (
+                    f"{fam}.{size}",
+                    label,
+                    vcpu,
+                    vcpu * gib,
+                    cpu,
+                    gpus,
+                    gpus * _GPU_MEM.get(fam, 0),
+                    round(vcpu * price, 4),
+                )
             )
     return out
 
@@ -1358,9 +1866,22 @@ _LARGE_KINDS: tuple[_K, ...] = (
 _K_SP, _K_NEG = 3, 4
 _INSTANCE_KINDS = (0, 1, 2, 3, 4, 25)
 _GLOBAL_KINDS = (19, 20, 21, 22, 23, 24)
-_MAP_KEYS = ("product_name", "servicename", "region", "vcpu", "memory", "gpu", "gpu_memory",
-             "physical_processor", "processor_architecture", "operating_system", "tenancy",
-             "storage_class", "volume_api_name", "transfer_type")
+_MAP_KEYS = (
+    "product_name",
+    "servicename",
+    "region",
+    "vcpu",
+    "memory",
+    "gpu",
+    "gpu_memory",
+    "physical_processor",
+    "processor_architecture",
+    "operating_system",
+    "tenancy",
+    "storage_class",
+    "volume_api_name",
+    "transfer_type",
+)
 
 
 def _const(value: str, n: int) -> pa.Array:
@@ -1406,9 +1927,7 @@ def _decimal(values: np.ndarray, typ: pa.DataType, null: np.ndarray | None = Non
 def _fixed_strings(chars: np.ndarray) -> pa.Array:
     n, width = chars.shape
     offsets = (np.arange(n + 1, dtype=np.int32) * width).tobytes()
-    return pa.Array.from_buffers(
-        pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes())]
-    )
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars.tobytes())])
 
 
 def _map_array(mask: np.ndarray, keys: pa.Array, values: Sequence[pa.Array]) -> pa.Array:
@@ -1434,28 +1953,40 @@ class _LargeCatalogue:
         self.regions = _LARGE_REGIONS
         t_count, r_count = len(self.types), len(self.regions)
         ids = rng.choice(10**12, size=200, replace=False)
-        ids[: 20] %= 10**11  # some ids with leading zeros
+        ids[:20] %= 10**11  # some ids with leading zeros
         self.accounts = [f"{int(v):012d}" for v in ids]
         self.projects = [f"project-{i:02d}" for i in range(40)]
-        self.teams = ["payments", "discovery", "ml-research", "data-eng", "platform", "security",
-                      "mobile", "growth", "finance-it", "sre", "analytics", "web"]
+        self.teams = [
+            "payments",
+            "discovery",
+            "ml-research",
+            "data-eng",
+            "platform",
+            "security",
+            "mobile",
+            "growth",
+            "finance-it",
+            "sre",
+            "analytics",
+            "web",
+        ]
         # resource slots: each slot is one resource with a fixed account / region / type / tags
         self.n_slots = 60_000
         self.slot_account = rng.integers(0, 200, self.n_slots)
-        weights = np.array([6.0 if r[0] in {"us-east-1", "us-west-2", "eu-west-1"} else 1.0
-                            for r in self.regions])
+        weights = np.array(
+            [6.0 if r[0] in {"us-east-1", "us-west-2", "eu-west-1"} else 1.0 for r in self.regions]
+        )
         self.slot_region = rng.choice(r_count, self.n_slots, p=weights / weights.sum())
         self.slot_type = rng.integers(0, t_count, self.n_slots)
-        self.slot_project = np.where(rng.random(self.n_slots) < 0.076, -1,
-                                     rng.integers(0, 40, self.n_slots))
-        self.slot_team = np.where(rng.random(self.n_slots) < 0.12, -1,
-                                  rng.integers(0, len(self.teams), self.n_slots))
+        self.slot_project = np.where(rng.random(self.n_slots) < 0.076, -1, rng.integers(0, 40, self.n_slots))
+        self.slot_team = np.where(
+            rng.random(self.n_slots) < 0.12, -1, rng.integers(0, len(self.teams), self.n_slots)
+        )
         self.slot_az = rng.integers(0, 3, self.n_slots)
         self.slot_hex = rng.integers(0, 16, (self.n_slots, 17), dtype=np.uint8)
         self.price = np.array([t[7] for t in self.types])
         self.factor = np.array([r[3] for r in self.regions])
-        self.nf = np.array([{1: 2, 2: 4, 4: 8}.get(t[2], 2 * t[2]) for t in self.types],
-                           dtype=np.float64)
+        self.nf = np.array([{1: 2, 2: 4, 4: 8}.get(t[2], 2 * t[2]) for t in self.types], dtype=np.float64)
         prefix = [("" if r[0] == "us-east-1" else r[1] + "-") for r in self.regions]
         always = [r[1] + "-" for r in self.regions]
         pair = [f"{a[1]}-{b[1]}-" for a in self.regions for b in self.regions]
@@ -1480,8 +2011,9 @@ class _LargeCatalogue:
         self.k_family = _s([k[8] or None for k in kinds])
         self.k_op = _s([k[9] or None for k in kinds])
         self.k_product = _s([_PRODUCTS.get(k[1], ("Amazon " + k[1], ""))[0] for k in kinds])
-        self.k_service = _s([("AWS Data Transfer" if k[11] == "dt" else
-                              _PRODUCTS.get(k[1], ("", ""))[1]) for k in kinds])
+        self.k_service = _s(
+            [("AWS Data Transfer" if k[11] == "dt" else _PRODUCTS.get(k[1], ("", ""))[1]) for k in kinds]
+        )
         self.k_servicecode = _s([("AWSDataTransfer" if k[11] == "dt" else k[1]) for k in kinds])
         self.k_rate = np.array([k[4] for k in kinds])
         self.k_lo = np.array([k[5] for k in kinds])
@@ -1489,16 +2021,23 @@ class _LargeCatalogue:
         self.k_group = [k[11] for k in kinds]
         self.k_is_inst = np.isin(np.arange(len(kinds)), _INSTANCE_KINDS)
         self.k_is_global = np.isin(np.arange(len(kinds)), _GLOBAL_KINDS)
-        self.k_prefix_mode = np.array([
-            2 if k[2] == "AWS-Out-Bytes" else 1 if k[1] == "AmazonECS" else
-            3 if i in _GLOBAL_KINDS else 0 for i, k in enumerate(kinds)
-        ])
+        self.k_prefix_mode = np.array(
+            [
+                2 if k[2] == "AWS-Out-Bytes" else 1 if k[1] == "AmazonECS" else 3 if i in _GLOBAL_KINDS else 0
+                for i, k in enumerate(kinds)
+            ]
+        )
         res_prefixes = sorted({k[10] for k in kinds if k[10]})
         self.k_res = np.array([res_prefixes.index(k[10]) if k[10] else -1 for k in kinds])
         self.res_prefix = _s(res_prefixes)
-        desc_kind = {0: "per On Demand Linux", 1: "per Linux/UNIX Spot Instance-hour for",
-                     2: "reserved instance applied", 3: "per On Demand Linux",
-                     4: "SavingsPlanNegation", 25: "hourly fee per Linux/UNIX (Amazon VPC),"}
+        desc_kind = {
+            0: "per On Demand Linux",
+            1: "per Linux/UNIX Spot Instance-hour for",
+            2: "reserved instance applied",
+            3: "per On Demand Linux",
+            4: "SavingsPlanNegation",
+            25: "hourly fee per Linux/UNIX (Amazon VPC),",
+        }
         desc: list[str] = []
         for k in range(len(kinds)):
             if k in desc_kind:
@@ -1510,35 +2049,48 @@ class _LargeCatalogue:
                     else:
                         desc.append(f"${t[7]:g} {desc_kind[k]} {t[0]} Instance Hour")
             else:
-                desc.extend([{
-                    19: "Tax for product code AmazonEC2", 20: "AWS Credits - Promotional",
-                    21: "AWS Support (Business) charges", 22: "Refund for service issue",
-                    23: "Enterprise Program Discount",
-                    24: "1 year No Upfront Compute Savings Plan",
-                }.get(k, f"{kinds[k][2]} {kinds[k][3]} at ${kinds[k][4]:g}")] * t_count)
+                desc.extend(
+                    [
+                        {
+                            19: "Tax for product code AmazonEC2",
+                            20: "AWS Credits - Promotional",
+                            21: "AWS Support (Business) charges",
+                            22: "Refund for service issue",
+                            23: "Enterprise Program Discount",
+                            24: "1 year No Upfront Compute Savings Plan",
+                        }.get(k, f"{kinds[k][2]} {kinds[k][3]} at ${kinds[k][4]:g}")
+                    ]
+                    * t_count
+                )
         self.desc = _s(desc)
         self.n_types = t_count
         self.sku = _s([_sku(str(i)) for i in range(len(kinds) * r_count)])
         self.accounts_arr = _s(self.accounts)
         self.account_names = _s([f"acct-{i:03d}" for i in range(200)])
-        self.ri_arn = _s([f"arn:aws:ec2:us-east-1:{a}:reserved-instances/"
-                          f"{uuid.UUID(int=i * 7919 + seed, version=4)}"
-                          for i, a in enumerate(self.accounts)])
-        self.sp_arn = _s([f"arn:aws:savingsplans::{a}:savingsplan/"
-                          f"{uuid.UUID(int=i * 104729 + seed, version=4)}"
-                          for i, a in enumerate(self.accounts)])
+        self.ri_arn = _s(
+            [
+                f"arn:aws:ec2:us-east-1:{a}:reserved-instances/{uuid.UUID(int=i * 7919 + seed, version=4)}"
+                for i, a in enumerate(self.accounts)
+            ]
+        )
+        self.sp_arn = _s(
+            [
+                f"arn:aws:savingsplans::{a}:savingsplan/{uuid.UUID(int=i * 104729 + seed, version=4)}"
+                for i, a in enumerate(self.accounts)
+            ]
+        )
         self.projects_arr = _s(self.projects)
         self.teams_arr = _s(self.teams)
         days = [self.start + timedelta(days=i) for i in range(self.days + 1)]
-        self.intervals = _s([f"{a:%Y-%m-%dT%H:%M:%SZ}/{b:%Y-%m-%dT%H:%M:%SZ}"
-                             for a, b in itertools.pairwise(days)]
-                            + [f"{self.start:%Y-%m-%dT%H:%M:%SZ}/{self.end:%Y-%m-%dT%H:%M:%SZ}"])
+        self.intervals = _s(
+            [f"{a:%Y-%m-%dT%H:%M:%SZ}/{b:%Y-%m-%dT%H:%M:%SZ}" for a, b in itertools.pairwise(days)]
+            + [f"{self.start:%Y-%m-%dT%H:%M:%SZ}/{self.end:%Y-%m-%dT%H:%M:%SZ}"]
+        )
         self.probs = np.array([k[7] for k in kinds])
         self.probs /= self.probs.sum()
 
 
-def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
-                 offset: int) -> pa.Table:
+def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator, offset: int) -> pa.Table:
     import pyarrow.compute as pc
 
     kinds_n = len(_LARGE_KINDS)
@@ -1580,7 +2132,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
         a[order] for a in (kind, slot, day, amount, rate, od_rate, cost, itype, region)
     )
     neg = np.zeros(n, dtype=bool)
-    neg[m - n_pairs:][1::2] = True
+    neg[m - n_pairs :][1::2] = True
     kind = np.where(neg, _K_NEG, kind)
     cost = np.where(neg, -cost, cost)
     rate = np.where(neg, -rate, rate)
@@ -1612,9 +2164,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
     )
     tail = _take(cat.type_name, itype, ~inst)
     tail = pc.fill_null(tail, "")
-    usage_type = pc.binary_join_element_wise(
-        _take(cat.prefix, prefix_idx), _take(cat.k_body, kind), tail, ""
-    )
+    usage_type = pc.binary_join_element_wise(_take(cat.prefix, prefix_idx), _take(cat.k_body, kind), tail, "")
     usage_type = _null_where(usage_type, np.isin(kind, (19, 20, 22, 23)))
     hexchars = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[cat.slot_hex[slot]]
     res_kind = cat.k_res[kind]
@@ -1649,29 +2199,37 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
     mask[:, 11] = np.isin(kind, (9, 10))
     mask[:, 12] = np.isin(kind, (5, 6, 7))
     mask[:, 13] = dt
-    const = {"processor_architecture": "64-bit", "operating_system": "Linux",
-             "tenancy": "Shared"}
+    const = {"processor_architecture": "64-bit", "operating_system": "Linux", "tenancy": "Shared"}
     kind_vals = {
-        "storage_class": _s(["General Purpose" if i == 9 else "Infrequent Access"
-                             for i in range(kinds_n)]),
+        "storage_class": _s(["General Purpose" if i == 9 else "Infrequent Access" for i in range(kinds_n)]),
         "volume_api_name": _s([_LARGE_KINDS[i][2].rpartition(".")[2] for i in range(kinds_n)]),
-        "transfer_type": _s(["AWS Outbound" if i == 12 else "InterRegion Outbound" if i == 13
-                             else "IntraRegion" for i in range(kinds_n)]),
+        "transfer_type": _s(
+            [
+                "AWS Outbound" if i == 12 else "InterRegion Outbound" if i == 13 else "IntraRegion"
+                for i in range(kinds_n)
+            ]
+        ),
     }
     values: list[pa.Array] = [
-        _take(cat.k_product, kind), _take(cat.k_service, kind), _take(cat.region_code, region),
-        _take(cat.type_vcpu, itype), _take(cat.type_mem, itype), _take(cat.type_gpu, itype),
-        _take(cat.type_gpu_mem, itype), _take(cat.type_cpu, itype),
+        _take(cat.k_product, kind),
+        _take(cat.k_service, kind),
+        _take(cat.region_code, region),
+        _take(cat.type_vcpu, itype),
+        _take(cat.type_mem, itype),
+        _take(cat.type_gpu, itype),
+        _take(cat.type_gpu_mem, itype),
+        _take(cat.type_cpu, itype),
     ]
-    values += [_const(const[k], n)
-               if k in const else _take(kind_vals[k], kind) for k in _MAP_KEYS[8:]]
+    values += [_const(const[k], n) if k in const else _take(kind_vals[k], kind) for k in _MAP_KEYS[8:]]
     product = _map_array(mask, _s(list(_MAP_KEYS)), values)
     proj = cat.slot_project[slot]
     team = cat.slot_team[slot]
     tag_mask = np.column_stack([(proj >= 0) & ~glob, (team >= 0) & ~glob])
-    tags = _map_array(tag_mask, _s(["user_project", "user_team"]),
-                      [_take(cat.projects_arr, np.maximum(proj, 0)),
-                       _take(cat.teams_arr, np.maximum(team, 0))])
+    tags = _map_array(
+        tag_mask,
+        _s(["user_project", "user_team"]),
+        [_take(cat.projects_arr, np.maximum(proj, 0)), _take(cat.teams_arr, np.maximum(team, 0))],
+    )
     empty = np.zeros((n, 0), dtype=bool)
     zeros = np.zeros(n, dtype=np.int32)
     no_rate = np.isnan(rate)
@@ -1679,8 +2237,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
     from_loc = _take(cat.region_name, region, ~dt)
     to_loc = _take(cat.region_name, dest, ~np.isin(kind, (13, 14)))
     lit = _take(cat.k_lit, kind)
-    term = pc.if_else(pa.array(kind == 1), "Spot",
-                      pc.if_else(pa.array(kind == 2), "Reserved", "OnDemand"))
+    term = pc.if_else(pa.array(kind == 1), "Spot", pc.if_else(pa.array(kind == 2), "Reserved", "OnDemand"))
     cols: dict[str, pa.Array] = {
         "identity_line_item_id": _fixed_strings(alphabet[ids]),
         "identity_time_interval": _dict(cat.intervals, day_idx),
@@ -1741,7 +2298,8 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
         "savings_plan_savings_plan_a_r_n": _dict(cat.sp_arn, acct, ~(sp_cols | (kind == 24))),
         "savings_plan_savings_plan_rate": _decimal(sp_rate, _MONEY, ~sp_cols),
         "savings_plan_savings_plan_effective_cost": _decimal(
-            np.round(sp_rate * amount, 10), _MONEY, kind != _K_SP),
+            np.round(sp_rate * amount, 10), _MONEY, kind != _K_SP
+        ),
         "savings_plan_used_commitment": _decimal(np.round(cost * 0.93, 10), _MONEY, kind != 24),
         "savings_plan_total_commitment_to_date": _decimal(cost, _MONEY, kind != 24),
         "resource_tags": tags,
@@ -1749,8 +2307,7 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator,
         "discount": _map_array(empty, _s([]), []),
     }
     del usage, offset
-    return pa.Table.from_arrays([cols[name] for name in CUR2_SCHEMA.names],
-                                names=CUR2_SCHEMA.names)
+    return pa.Table.from_arrays([cols[name] for name in CUR2_SCHEMA.names], names=CUR2_SCHEMA.names)
 
 
 _SUB_BATCH = 50_000
@@ -1803,15 +2360,13 @@ def generate_large_cur_parquet(
         while done < rows or writer is None:
             n = min(step, rows - done)
             parts = [
-                _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i)
-                for i in range(0, n, _SUB_BATCH)
+                _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i) for i in range(0, n, _SUB_BATCH)
             ]
             table = pa.concat_tables(parts)
             if writer is None:
                 # low-cardinality columns are dictionary arrays in memory; without the stored Arrow
                 # schema they are plain STRING columns on disk, so readers see CUR2_SCHEMA
-                writer = pq.ParquetWriter(path, table.schema, compression="snappy",
-                                          store_schema=False)
+                writer = pq.ParquetWriter(path, table.schema, compression="snappy", store_schema=False)
             writer.write_table(table, row_group_size=max(n, 1))
             del parts, table
             done += n

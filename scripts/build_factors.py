@@ -15,6 +15,7 @@ format and ``created`` is fixed, so rerunning the build gives byte-identical fil
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import csv
 import hashlib
 import io
@@ -1032,12 +1033,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     accelerators = build_accelerators(ref)
     instances = build_instances(ccf, cpu_power, accelerators)
     grid, grid_odbl = build_grid(ref / "grid")
+    pue = build_pue(ccf)
+    # Per-provider extensions live in their own modules next to this script (factors_<name>.py),
+    # each with ``extend(ref, tables)`` adding rows to the shared tables in place.
+    shared = {
+        "instances": instances,
+        "cpu_power": cpu_power,
+        "accelerators": accelerators,
+        "grid": grid,
+        "grid_odbl": grid_odbl,
+        "pue": pue,
+    }
+    for ext in sorted(Path(__file__).resolve().parent.glob("factors_*.py")):
+        spec = importlib.util.spec_from_file_location(ext.stem, ext)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        before = {k: len(v) for k, v in shared.items()}
+        module.extend(ref, shared)
+        added = {k: len(v) - before[k] for k, v in shared.items() if len(v) != before[k]}
+        print(f"{ext.name}: added {added}")
+    check_unique(instances, ["provider", "instance_type"], "instances")
+    check_unique(cpu_power, ["provider", "microarchitecture"], "cpu_power")
+    check_unique(accelerators, ["model"], "accelerators")
+    check_unique(grid, ["provider", "region", "year", "dataset"], "grid_intensity")
+    check_unique(grid_odbl, ["provider", "region", "year", "dataset"], "grid_intensity_odbl")
+    check_unique(pue, ["provider", "region"], "pue")
+    known_arch = {(r["provider"], r["microarchitecture"]) for r in cpu_power}
+    known_acc = {r["model"] for r in accelerators}
+    for r in instances:
+        for arch in filter(None, (a.strip() for a in str(r["cpu_microarchitectures"]).split(";"))):
+            if (r["provider"], arch) not in known_arch:
+                fail(f"instances: {r['provider']} {r['instance_type']}: no cpu_power row for {arch!r}")
+        if r.get("accelerator_model") and r["accelerator_model"] not in known_acc:
+            fail(f"instances: {r['instance_type']}: unknown accelerator {r['accelerator_model']!r}")
+    instances.sort(key=lambda r: (r["provider"], r["instance_type"]))
+    cpu_power.sort(key=lambda r: (r["provider"], r["microarchitecture"]))
+    grid.sort(key=lambda r: (r["provider"], r["region"], int(r["year"]), r["dataset"]))
+    grid_odbl.sort(key=lambda r: (r["provider"], r["region"], int(r["year"]), r["dataset"]))
+    pue.sort(key=lambda r: (r["provider"], r["region"]))
     tables = {
         "instances.csv": instances,
         "cpu_power.csv": cpu_power,
         "accelerators.csv": accelerators,
         "coefficients.csv": build_coefficients(),
-        "pue.csv": build_pue(ccf),
+        "pue.csv": pue,
         "grid_intensity.csv": grid,
         "grid_intensity_odbl.csv": grid_odbl,
     }

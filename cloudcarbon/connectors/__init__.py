@@ -6,11 +6,12 @@ module, detecting the format from the file header when the provider was not name
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from types import ModuleType
 from typing import cast
 
-from cloudcarbon.connectors import aws_cur
 from cloudcarbon.connectors._io import data_files, read_header
 from cloudcarbon.connectors.base import Connector, ScanContext, Source
 from cloudcarbon.exceptions import SourceError, UnrecognisedExport
@@ -26,8 +27,21 @@ __all__ = [
     "parse_source",
 ]
 
+
+def _discover() -> dict[str, ModuleType]:
+    """Every public module of this package that defines the connector interface, by ``NAME``."""
+    found: dict[str, ModuleType] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if all(hasattr(module, a) for a in ("NAME", "sniff", "scan", "diagnose")):
+            found[module.NAME] = module
+    return found
+
+
 #: Registered connectors by ``NAME``.
-CONNECTORS: dict[str, ModuleType] = {aws_cur.NAME: aws_cur}
+CONNECTORS: dict[str, ModuleType] = _discover()
 
 
 def available() -> list[str]:

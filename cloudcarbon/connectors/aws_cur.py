@@ -344,7 +344,7 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
         "memory_gb_hint": (
             f"TRY_CAST(NULLIF(regexp_extract({memory}, '([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)"
         ),
-        **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},
+        **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},  # not stated by CUR
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
         "source_row": "CAST(__row AS BIGINT)",

@@ -18,8 +18,8 @@ the same functions (the dbt-adapter idea):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,6 +48,8 @@ class ScanContext:
     workdir: Path
     tag_keys: tuple[str, ...] = ()
     month: str | None = None
+    #: per-connector settings from ``[sources.<NAME>]`` in cloudcarbon.toml
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Connector(Protocol):
