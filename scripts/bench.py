@@ -18,9 +18,11 @@ each run in a fresh Python process, and takes the median:
     ``scripts/bench_pandas.py``: a straightforward pandas implementation of the estimate.
 
 Wall time is measured inside the child around the work only (imports excluded); peak memory is the
-child's maximum resident set size as reported by ``wait4`` (the whole process: interpreter, libraries,
-engine buffers and results). Results go between the markers of ``--out`` (BENCHMARKS.md); text outside
-the markers is kept.
+child's ``VmHWM`` (peak resident set size of the whole process: interpreter, libraries, engine buffers
+and results) read from ``/proc/self/status`` when it is done; ``wait4``'s ``ru_maxrss`` is the fallback
+(on Linux it also counts the parent's RSS at fork time). The 1-minute load average before each run is
+recorded, because other processes on the machine distort the timings. Results go between the markers
+of ``--out`` (BENCHMARKS.md); text outside the markers is kept.
 
 Reproduce the committed figures with::
 
@@ -173,23 +175,26 @@ def run_child(variant: str, path: Path) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
+def _parquet_rows(path: Path) -> int | None:
+    code = "import sys, pyarrow.parquet as pq; print(pq.ParquetFile(sys.argv[1]).metadata.num_rows)"
+    res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    return int(res.stdout) if res.returncode == 0 else None
+
+
 def ensure_data(data: Path, rows: int) -> Path:
-    import pyarrow.parquet as pq
-
+    """The month file with ``rows`` rows, generated in a child process (keeps this process small)."""
     path = data / f"cur-{rows}.parquet"
-    if path.exists():
-        try:
-            if pq.ParquetFile(path).metadata.num_rows == rows:
-                print(f"reusing {path}", flush=True)
-                return path
-        except Exception:  # a truncated file from an interrupted run: write it again
-            pass
-    from cloudcarbon.synthetic import generate_large_cur_parquet
-
+    if path.exists() and _parquet_rows(path) == rows:
+        print(f"reusing {path}", flush=True)
+        return path
     print(f"generating {path} ({rows:,} rows) ...", flush=True)
     t = time.perf_counter()
     tmp = path.with_suffix(".parquet.tmp")
-    generate_large_cur_parquet(tmp, rows=rows, month=MONTH, seed=1)
+    code = (
+        "import sys; from cloudcarbon.synthetic import generate_large_cur_parquet as g; "
+        f"g(sys.argv[1], rows={rows}, month={MONTH!r}, seed=1)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp)], check=True)
     tmp.replace(path)
     print(f"  generated in {time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e9:.2f} GB)", flush=True)
     return path
@@ -210,23 +215,26 @@ def spawn(variant: str, path: Path) -> dict[str, Any]:
     if proc.returncode != 0:
         raise SystemExit(f"{variant} on {path} failed with exit code {proc.returncode}")
     result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
-    result["peak_rss_kb"] = usage.ru_maxrss  # KiB on Linux
+    result["peak_rss_kb"] = result.get("vm_hwm_kb") or usage.ru_maxrss  # KiB on Linux
     return result
 
 
 def measure(variant: str, path: Path, runs: int) -> dict[str, Any]:
     results = []
     for i in range(runs):
+        load = os.getloadavg()[0]
         r = spawn(variant, path)
+        r["load"] = load
         results.append(r)
         print(
             f"  {variant:<16} {path.name:<24} run {i + 1}/{runs}: {r['wall_s']:8.2f} s  "
-            f"peak RSS {r['peak_rss_kb'] / 2**20:5.2f} GiB",
+            f"peak RSS {r['peak_rss_kb'] / 2**20:5.2f} GiB  (load before: {load:.2f})",
             flush=True,
         )
     summary = dict(results[-1])
     summary["wall_s"] = statistics.median(r["wall_s"] for r in results)
     summary["walls"] = [r["wall_s"] for r in results]
+    summary["loads"] = [r["load"] for r in results]
     summary["peak_rss_kb"] = max(r["peak_rss_kb"] for r in results)
     summary["variant"] = variant
     summary["file_rows"] = int(path.stem.split("-")[-1])
@@ -321,17 +329,18 @@ def render(info: dict[str, str], command: str, sections: list[dict[str, Any]]) -
             f"median of {sec['runs']} runs)",
             "",
             "| variant | rows | wall s (median) | x floor (DuckDB) | x floor (polars) | peak RSS GiB "
-            "| runs (s) |",
-            "|---|---:|---:|---:|---:|---:|---|",
+            "| runs (s) | load avg before runs |",
+            "|---|---:|---:|---:|---:|---:|---|---|",
         ]
         for r in sec["results"]:
             floors = sec["floors"][r["file_rows"]]
             xd = r["wall_s"] / floors["floor-duckdb"] if r["variant"] != "floor-duckdb" else 1.0
             xp = r["wall_s"] / floors["floor-polars"] if r["variant"] != "floor-polars" else 1.0
             runs = ", ".join(f"{w:.2f}" for w in r["walls"])
+            loads = ", ".join(f"{w:.1f}" for w in r["loads"])
             lines.append(
                 f"| {r['variant']} | {r['file_rows']:,} | {r['wall_s']:.2f} | {_fmt_x(xd)} | {_fmt_x(xp)} "
-                f"| {r['peak_rss_kb'] / 2**20:.2f} | {runs} |"
+                f"| {r['peak_rss_kb'] / 2**20:.2f} | {runs} | {loads} |"
             )
         lines.append("")
         cc = next((r for r in sec["results"] if r["variant"] == "cloudcarbon"), None)

@@ -30,7 +30,6 @@ import pandas as pd
 
 import cloudcarbon
 from cloudcarbon.config import config_from_mapping
-from cloudcarbon.model import UNIT_ALIASES
 
 COLUMNS = [
     "bill_billing_entity",
@@ -54,6 +53,15 @@ COLUMNS = [
 ]
 USAGE_LINE_TYPES = ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage")
 REGION_PREFIX = r"^(?:[A-Z]{3}[0-9]|[A-Z]{2})-"
+# billing unit -> unit name of the rules (used when the factor set has no ``units`` table)
+UNIT_ALIASES: dict[str, tuple[str, ...]] = {
+    "hours": ("Hrs", "Hours", "hours", "Hour", "hour", "Hrs.", "hrs"),
+    "gb_month": ("GB-Mo", "GB-Month", "GB-month", "GB-Mp", "GB-Months", "GiB-Mo"),
+    "gb_hours": ("GB-Hours", "GB-Hrs", "GB-Hr", "GB-Hour", "GBHours", "GB-hours"),
+    "gb_seconds": ("Lambda-GB-Second", "GB-Seconds", "GB-Second", "Lambda-GB-Second-ARM"),
+    "vcpu_hours": ("vCPU-Hours", "vCPU-Hrs", "vCPU-Hour", "vCPU-hours"),
+    "gb": ("GB", "GigaBytes", "Gigabytes", "GiB"),
+}
 INSTANCE_IN_USAGE_TYPE = r":(?:db\.|ml\.|cache\.)?([a-z][a-z0-9-]*\.[0-9a-z-]+)(?:\.search|\.elasticsearch)?$"
 
 
@@ -141,7 +149,11 @@ def estimate(path: Path, month: str) -> dict[str, Any]:
     out["usage_class"] = out["usage_class"].where(out["is_usage"], "excluded").fillna("unmodelled")
     out["replication_factor"] = out["replication_factor"].astype("float64").fillna(1.0)
     out["quantity_unit"] = out["quantity_unit"].fillna("any")
-    alias = {a: name for name, aliases in UNIT_ALIASES.items() for a in aliases}
+    try:
+        units = fs.units().to_pandas()
+        alias = dict(zip(units["unit"], units["canonical_unit"], strict=True))
+    except (AttributeError, KeyError):
+        alias = {a: name for name, aliases in UNIT_ALIASES.items() for a in aliases}
     out["unit_norm"] = out["unit"].map(alias)
 
     # --- instance factors ------------------------------------------------------------------------
@@ -247,6 +259,9 @@ def main(argv: list[str] | None = None) -> None:
     t = time.perf_counter()
     res = estimate(args.path, args.month)
     res["wall_s"] = time.perf_counter() - t
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            res["vm_hwm_kb"] = int(line.split()[1])
     print(json.dumps(res, default=str))
 
 
