@@ -32,7 +32,7 @@ from cloudcarbon.config import Config, UtilisationOverride
 from cloudcarbon.factors import FactorSet
 from cloudcarbon.schema import tag_column
 
-__all__ = ["UNIT_ALIASES", "ModelInputs", "classify", "estimate_rows"]
+__all__ = ["ModelInputs", "classify", "estimate_rows"]
 
 ToLazy = Callable[[pl.DataFrame], nw.LazyFrame[Any]]
 
