@@ -34,6 +34,7 @@ from cloudcarbon.connectors._io import (
     sql_ident,
     sql_str,
 )
+from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound
 from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
@@ -103,26 +104,8 @@ _INSTANCE_IN_USAGE_TYPE = (
 )
 
 
-class _Header:
-    """Case-insensitive access to a file's columns and their DuckDB types."""
-
-    def __init__(self, names: Sequence[str], types: Sequence[str]) -> None:
-        self.names = list(names)
-        self.types = dict(zip(names, types, strict=True))
-        self._lower = {n.lower(): n for n in names}
-
-    def find(self, field: str) -> str | None:
-        for cand in _FIELDS[field]:
-            hit = self._lower.get(cand.lower())
-            if hit is not None:
-                return hit
-        return None
-
-    def raw(self, name: str) -> str | None:
-        return self._lower.get(name.lower())
-
-    def is_text(self, column: str) -> bool:
-        return self.types[column].upper() in ("VARCHAR", "STRING")
+def _find(h: Header, field: str) -> str | None:
+    return h.first(_FIELDS[field])
 
 
 def sniff(columns: Sequence[str]) -> list[str]:
@@ -208,93 +191,60 @@ def resolve_files(path: Path, month: str | None = None) -> list[Path]:
     return files
 
 
-def _text(col: str) -> str:
-    return f"NULLIF(trim(CAST({sql_ident(col)} AS VARCHAR)), '')"
-
-
-def _num(h: _Header, col: str, sql_type: str, *, try_: bool = False) -> str:
-    cast = "TRY_CAST" if try_ else "CAST"
-    if h.is_text(col):
-        return f"{cast}({_text(col)} AS {sql_type})"
-    return f"{cast}({sql_ident(col)} AS {sql_type})"
-
-
-def _ts(h: _Header, col: str, *, try_: bool = False) -> str:
-    cast = "TRY_CAST" if try_ else "CAST"
-    if h.is_text(col):
-        # 2023-11-01T00:00:00.000Z, 2024-09-01T00:00:00Z and 2024-09-01 00:00:00 all occur
-        return f"{cast}(rtrim(replace({_text(col)}, 'T', ' '), 'Z') AS TIMESTAMP)"
-    if "TIME ZONE" in h.types[col].upper():
-        return f"timezone('UTC', {sql_ident(col)})"
-    return f"{cast}({sql_ident(col)} AS TIMESTAMP)"
-
-
-def _map_lookup(h: _Header, column: str, keys: Sequence[str]) -> str:
-    col = sql_ident(column)
-    if h.types[column].upper().startswith("MAP"):
-        parts = [f"NULLIF(CAST({col}[{sql_str(k)}] AS VARCHAR), '')" for k in keys]
-    else:
-        parts = [
-            f"NULLIF(json_extract_string(NULLIF({_text(column)}, ''), {sql_str('$.' + json.dumps(k))}), '')"
-            for k in keys
-        ]
-    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
-
-
-def _attr(h: _Header, field: str) -> str:
+def _attr(h: Header, field: str) -> str:
     """Text value of a product attribute: its own column, else a key of the CUR 2.0 product map."""
-    col = h.find(field)
+    col = _find(h, field)
     if col is not None:
-        return _text(col)
+        return text(col)
     product = h.raw("product")
     if product is not None and field in _PRODUCT_MAP_KEYS:
-        return _map_lookup(h, product, _PRODUCT_MAP_KEYS[field])
+        return map_lookup(h, product, _PRODUCT_MAP_KEYS[field])
     return "NULL::VARCHAR"
 
 
-def _tag_expr(h: _Header, key: str) -> str:
+def _tag_expr(h: Header, key: str) -> str:
     legacy = h.raw(f"resourceTags/{key}")
     if legacy is not None:
-        return _text(legacy)
+        return text(legacy)
     athena = h.raw("resource_tags_" + re.sub(r"[^0-9a-zA-Z]", "_", key).lower())
     if athena is not None:
-        return _text(athena)
+        return text(athena)
     tags = h.raw("resource_tags")
     if tags is not None:
-        return _map_lookup(h, tags, [key, key.replace(":", "_")])
+        return map_lookup(h, tags, [key, key.replace(":", "_")])
     return "NULL::VARCHAR"
 
 
-def _tags_json(h: _Header) -> str:
+def _tags_json(h: Header) -> str:
     tags = h.raw("resource_tags")
     if tags is not None:
         if h.types[tags].upper().startswith("MAP"):
             return f"CAST(to_json({sql_ident(tags)}) AS VARCHAR)"
-        return _text(tags)
+        return text(tags)
     tag_cols = [n for n in h.names if n.lower().startswith(("resourcetags/", "resource_tags_"))]
     if not tag_cols:
         return "NULL::VARCHAR"
     pairs = ", ".join(
-        f"{sql_str(n.split('/', 1)[1] if '/' in n else n[len('resource_tags_') :])}, {_text(n)}"
+        f"{sql_str(n.split('/', 1)[1] if '/' in n else n[len('resource_tags_') :])}, {text(n)}"
         for n in tag_cols
     )
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
-def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
-    missing = [_FIELDS[f][0] for f in _REQUIRED if h.find(f) is None]
+def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
+    missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, "an AWS Cost and Usage Report", missing)
 
     def col(field: str) -> str:
-        c = h.find(field)
-        return _text(c) if c is not None else "NULL::VARCHAR"
+        c = _find(h, field)
+        return text(c) if c is not None else "NULL::VARCHAR"
 
-    start = _ts(h, h.find("usage_start"))  # type: ignore[arg-type]
-    end_col = h.find("usage_end")
-    end = _ts(h, end_col) if end_col else start
-    bp_col = h.find("bp_start")
-    period = f"date_trunc('month', {_ts(h, bp_col) if bp_col else start})"
+    start = ts(h, _find(h, "usage_start"))  # type: ignore[arg-type]
+    end_col = _find(h, "usage_end")
+    end = ts(h, end_col) if end_col else start
+    bp_col = _find(h, "bp_start")
+    period = f"date_trunc('month', {ts(h, bp_col) if bp_col else start})"
     lit = col("line_item_type")
     # a report without a line item type column (some trimmed exports) holds usage only
     lit_or_usage = f"coalesce({lit}, 'Usage')"
@@ -305,16 +255,16 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
         f"NULLIF(regexp_extract({usage_type}, {sql_str(_INSTANCE_IN_USAGE_TYPE)}, 1), ''))"
     )
     region = _attr(h, "region")
-    az = h.find("az")
+    az = _find(h, "az")
     if az is not None:
         # an AZ like us-west-2a (or us-gov-west-1a) names its region when the product columns do not
         region = (
-            f"coalesce({region}, NULLIF(regexp_extract({_text(az)}, "
+            f"coalesce({region}, NULLIF(regexp_extract({text(az)}, "
             "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), ''))"
         )
     memory = _attr(h, "memory")
     account = col("account")
-    payer_col = h.find("payer")
+    payer_col = _find(h, "payer")
     exprs = {
         "ProviderName": "'aws'",
         "BillingAccountId": col("payer") if payer_col else account,
@@ -335,9 +285,9 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
             billing_entity=col("billing_entity"),
             product_code=col("product_code"),
         ),
-        "ConsumedQuantity": f"coalesce({_num(h, h.find('amount'), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
+        "ConsumedQuantity": f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
         "ConsumedUnit": col("unit"),
-        "BilledCost": f"coalesce({_num(h, h.find('cost'), 'DECIMAL(28,10)')}, 0)",  # type: ignore[arg-type]
+        "BilledCost": f"coalesce({num(h, _find(h, 'cost'), 'DECIMAL(28,10)')}, 0)",  # type: ignore[arg-type]
         # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
         "vcpu_hint": f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)",
@@ -355,7 +305,7 @@ def _select_sql(h: _Header, path: Path, tag_keys: Sequence[str]) -> str:
     return "SELECT " + ",\n  ".join(select)
 
 
-def _checks(h: _Header) -> list[tuple[str, str, str]]:
+def _checks(h: Header) -> list[tuple[str, str, str]]:
     checks: list[tuple[str, str, str]] = []
     for field, kind in (
         ("amount", "number"),
@@ -364,19 +314,19 @@ def _checks(h: _Header) -> list[tuple[str, str, str]]:
         ("usage_end", "ts"),
         ("bp_start", "ts"),
     ):
-        c = h.find(field)
+        c = _find(h, field)
         if c is None or not h.is_text(c):
             continue
         if kind == "number":
-            checks.append((c, _num(h, c, "DOUBLE", try_=True), "a number"))
+            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
         elif kind == "decimal":
-            checks.append((c, _num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
+            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
         else:
-            checks.append((c, _ts(h, c, try_=True), "an ISO-8601 timestamp"))
+            checks.append((c, ts(h, c, try_=True), "an ISO-8601 timestamp"))
     return checks
 
 
-def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, _Header]]:
+def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
     out = []
     for f in resolve_files(source.path, ctx.month):
         header = read_header(f)
@@ -384,7 +334,7 @@ def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.Duck
         if missing:
             raise SchemaError(f, "an AWS Cost and Usage Report", missing)
         rel = open_relation(ctx.con, f, ctx.workdir)
-        out.append((f, rel, _Header(rel.columns, [str(t) for t in rel.types])))
+        out.append((f, rel, Header(rel.columns, [str(t) for t in rel.types])))
     return out
 
 

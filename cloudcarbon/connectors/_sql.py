@@ -1,0 +1,90 @@
+"""SQL expression builders shared by the DuckDB-reading connectors.
+
+Connectors read files as text (CSV) or typed (Parquet, JSON) relations and map them to the canonical
+table with one ``SELECT``; these helpers build the parsing expressions so every connector parses numbers,
+timestamps, JSON and MAP values the same way, and so the diagnosis of a bad value re-uses the exact
+parsing expression (``try_=True``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from cloudcarbon.connectors._io import sql_ident, sql_str
+
+__all__ = ["Header", "json_lookup", "map_lookup", "num", "text", "ts"]
+
+
+class Header:
+    """Case-insensitive access to a relation's columns and their DuckDB types."""
+
+    def __init__(self, names: Sequence[str], types: Sequence[str]) -> None:
+        self.names = list(names)
+        self.types = dict(zip(names, types, strict=True))
+        self._lower = {n.lower(): n for n in names}
+
+    def first(self, candidates: Sequence[str]) -> str | None:
+        """The first of ``candidates`` present (case-insensitive), as spelled in the file."""
+        for cand in candidates:
+            hit = self._lower.get(cand.lower())
+            if hit is not None:
+                return hit
+        return None
+
+    def raw(self, name: str) -> str | None:
+        return self._lower.get(name.lower())
+
+    def is_text(self, column: str) -> bool:
+        return self.types[column].upper() in ("VARCHAR", "STRING")
+
+    def is_map(self, column: str) -> bool:
+        return self.types[column].upper().startswith("MAP")
+
+
+def text(column: str) -> str:
+    """The column as trimmed text, empty -> NULL."""
+    return f"NULLIF(trim(CAST({sql_ident(column)} AS VARCHAR)), '')"
+
+
+def num(h: Header, column: str, sql_type: str, *, try_: bool = False) -> str:
+    """The column as a number of ``sql_type`` (strict CAST, or TRY_CAST for diagnosis)."""
+    cast = "TRY_CAST" if try_ else "CAST"
+    if h.is_text(column):
+        return f"{cast}({text(column)} AS {sql_type})"
+    return f"{cast}({sql_ident(column)} AS {sql_type})"
+
+
+def ts(h: Header, column: str, *, try_: bool = False, fmt: str | None = None) -> str:
+    """The column as a UTC TIMESTAMP.
+
+    Text accepts ``2023-11-01T00:00:00.000Z``, ``2024-09-01T00:00:00Z``, ``2024-09-01 00:00:00`` and
+    ``2024-09-01 00:00:00 UTC``; with ``fmt`` (a strptime format such as ``%m/%d/%Y``) text is parsed with
+    that format instead.
+    """
+    if h.is_text(column):
+        if fmt is not None:
+            fn = "try_strptime" if try_ else "strptime"
+            return f"CAST({fn}({text(column)}, {sql_str(fmt)}) AS TIMESTAMP)"
+        cast = "TRY_CAST" if try_ else "CAST"
+        cleaned = f"regexp_replace(replace({text(column)}, 'T', ' '), '(Z| UTC|\\+00:?00)$', '')"
+        return f"{cast}({cleaned} AS TIMESTAMP)"
+    if "TIME ZONE" in h.types[column].upper():
+        return f"timezone('UTC', {sql_ident(column)})"
+    cast = "TRY_CAST" if try_ else "CAST"
+    return f"{cast}({sql_ident(column)} AS TIMESTAMP)"
+
+
+def json_lookup(expr: str, key: str) -> str:
+    """``expr`` (JSON text) -> the string value at top-level ``key``, empty -> NULL."""
+    return f"NULLIF(json_extract_string(NULLIF({expr}, ''), {sql_str('$.' + json.dumps(key))}), '')"
+
+
+def map_lookup(h: Header, column: str, keys: Sequence[str]) -> str:
+    """Value of the first present key of a MAP column, or of a JSON-object text column."""
+    col = sql_ident(column)
+    if h.is_map(column):
+        parts = [f"NULLIF(CAST({col}[{sql_str(k)}] AS VARCHAR), '')" for k in keys]
+    else:
+        parts = [json_lookup(text(column), k) for k in keys]
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
