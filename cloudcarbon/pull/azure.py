@@ -178,9 +178,8 @@ def _tags(tags: Mapping[str, Any] | None) -> str:
     """Tags as the cost-details CSV writes them: a JSON object without its outer braces."""
     if not tags:
         return ""
-    return json.dumps({str(k): "" if v is None else str(v) for k, v in tags.items()}, ensure_ascii=False)[
-        1:-1
-    ]
+    clean = {str(k): "" if v is None else str(v) for k, v in tags.items()}
+    return json.dumps(clean, ensure_ascii=False, separators=(",", ": "))[1:-1]
 
 
 def _additional_info(value: Any) -> str:
@@ -204,7 +203,8 @@ def usage_row(item: Any) -> dict[str, str]:
     dict
         Values for :data:`CSV_COLUMNS`, as text.
     """
-    p = getattr(item, "properties", None)
+    # 11.x models nest the fields under ``properties``; 10.x (msrest) models carry them flattened
+    p = getattr(item, "properties", None) or item
     kind = _text(getattr(item, "kind", ""))
     modern = kind == "modern"
     md = None if modern else getattr(p, "meter_details", None)

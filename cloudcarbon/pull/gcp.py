@@ -284,6 +284,8 @@ def pull(
     partition_filter: bool = True,
     late_days: int = 15,
     resolve_skus: bool = True,
+    page_size: int | None = None,
+    bqstorage_client: Any = None,
     client: Any = None,
     catalog_client: Any = None,
 ) -> PullResult:
@@ -310,6 +312,11 @@ def pull(
         Days after month end to include in the partition window.
     resolve_skus
         Look up GPU/TPU SKUs whose description does not name the model (writes ``gcp-skus.json``).
+    page_size
+        Rows per REST page (default: BigQuery's).
+    bqstorage_client
+        A ``google.cloud.bigquery_storage.BigQueryReadClient`` to download through the Storage Read API
+        (faster for large months; needs ``google-cloud-bigquery-storage``); default: the REST pages.
     client
         A ``google.cloud.bigquery.Client``; default: one with the default Google credentials.
     catalog_client
@@ -334,31 +341,50 @@ def pull(
         query_parameters=[bigquery.ScalarQueryParameter(n, t, v) for n, t, v in params],
         use_legacy_sql=False,
     )
-    try:
-        job = client.query(sql, job_config=config, location=location, project=project)
-        arrow = job.result().to_arrow(create_bqstorage_client=False)
-    except Exception as exc:
-        raise _google_error(exc, f"querying {table} for {month}") from exc
-
     import pyarrow.parquet as pq
 
     dest = Path(dest)
     target = dest / f"gcp-billing-{month}.parquet"
-    with _atomic_path(target) as tmp:
-        pq.write_table(arrow, tmp, compression="zstd")
+    rows = 0
+    candidates: set[str] = set()
+    try:
+        job = client.query(sql, job_config=config, location=location, project=project)
+        result = job.result(page_size=page_size)
+        with _atomic_path(target) as tmp:
+            # stream page by page into one Parquet file: a month of a detailed export need not fit in memory
+            writer: Any = None
+            try:
+                for batch in result.to_arrow_iterable(bqstorage_client=bqstorage_client):
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, batch.schema, compression="zstd")
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+                    if resolve_skus and batch.num_rows:
+                        cols = batch.select(["service", "sku"]).to_pylist()
+                        candidates.update(accelerator_sku_candidates(cols))
+                if writer is None:  # no rows: still write the file, with the export's schema
+                    pq.write_table(result.to_arrow(create_bqstorage_client=False), tmp, compression="zstd")
+            finally:
+                if writer is not None:
+                    writer.close()
+    except PullError:
+        raise
+    except Exception as exc:
+        raise _google_error(exc, f"querying {table} for {month}") from exc
+
     files = [target]
     skipped: list[str] = []
-    if resolve_skus and arrow.num_rows:
-        candidates = accelerator_sku_candidates(arrow.select(["service", "sku"]).to_pylist())
-        if candidates:
-            resolved = resolve_accelerator_skus(candidates, dest, client=catalog_client)
-            files.append(dest / "gcp-skus.json")
-            skipped += [f"sku {s}: not in the Cloud Billing Catalog" for s in candidates if s not in resolved]
+    if candidates:
+        resolved = resolve_accelerator_skus(sorted(candidates), dest, client=catalog_client)
+        files.append(dest / "gcp-skus.json")
+        skipped += [
+            f"sku {s}: not in the Cloud Billing Catalog" for s in sorted(candidates) if s not in resolved
+        ]
     return PullResult(
         provider="gcp",
         month=month,
         files=tuple(files),
-        rows=int(arrow.num_rows),
+        rows=rows,
         bytes=sum(p.stat().st_size for p in files),
         skipped=tuple(skipped),
     )
