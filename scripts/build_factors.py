@@ -1044,15 +1044,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "grid_odbl": grid_odbl,
         "pue": pue,
     }
+    extra_tables: dict[str, tuple[list[F], list[str]]] = {}
+    extra_rows: dict[str, list[dict[str, Any]]] = {}
     for ext in sorted(Path(__file__).resolve().parent.glob("factors_*.py")):
         spec = importlib.util.spec_from_file_location(ext.stem, ext)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         before = {k: len(v) for k, v in shared.items()}
-        module.extend(ref, shared)
+        if hasattr(module, "extend"):
+            module.extend(ref, shared)
         added = {k: len(v) - before[k] for k, v in shared.items() if len(v) != before[k]}
         print(f"{ext.name}: added {added}")
+        # a module may also contribute whole tables of its own: TABLES maps file name ->
+        # (fields as field(...) dicts, primary key), and tables(ref) returns their rows
+        for name, (fields, key) in getattr(module, "TABLES", {}).items():
+            if name in SCHEMAS or name in extra_tables:
+                fail(f"{ext.name}: table {name} already exists")
+            extra_tables[name] = (fields, key)
+        if hasattr(module, "tables"):
+            for name, rows in module.tables(ref).items():
+                if name not in extra_tables:
+                    fail(f"{ext.name}: tables() returned {name}, which TABLES does not declare")
+                check_unique(rows, extra_tables[name][1], name)
+                extra_rows[name] = rows
     check_unique(instances, ["provider", "instance_type"], "instances")
     check_unique(cpu_power, ["provider", "microarchitecture"], "cpu_power")
     check_unique(accelerators, ["model"], "accelerators")
@@ -1082,8 +1097,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "grid_intensity_odbl.csv": grid_odbl,
     }
     schemas = dict(SCHEMAS)
+    for name, rows in extra_rows.items():
+        tables[name] = rows
+        schemas[name] = extra_tables[name]
     for name, rows in tables.items():
-        fields = [f["name"] for f in SCHEMAS[name][0]]
+        fields = [f["name"] for f in schemas[name][0]]
         for row in rows:
             if not row.get("source") or not row.get("licence"):
                 fail(f"{name}: row without source/licence: {row}")
