@@ -15,9 +15,9 @@ format and ``created`` is fixed, so rerunning the build gives byte-identical fil
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import csv
 import hashlib
+import importlib.util
 import io
 import json
 import re
