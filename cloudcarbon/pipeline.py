@@ -9,11 +9,12 @@ aggregation, so memory stays flat however many billing rows there are.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import duckdb
 import narwhals as nw
@@ -29,7 +30,7 @@ from cloudcarbon.factors import FactorSet, load_factor_set
 from cloudcarbon.model import classify, estimate_rows
 from cloudcarbon.schema import CANONICAL_USAGE, tag_column
 
-__all__ = ["GROUP_KEYS", "EstimateResult", "estimate", "load_usage"]
+__all__ = ["GROUP_KEYS", "METHODS", "EstimateResult", "Method", "estimate", "get_method", "load_usage"]
 
 #: Columns ``--group-by`` accepts.
 GROUP_KEYS = (
@@ -133,6 +134,7 @@ class EstimateResult:
     group_by: tuple[str, ...]
     factor_set: FactorSet
     sources: tuple[str, ...]
+    method: str
     lines: pl.DataFrame
     totals: dict[str, float]
     coverage: pl.DataFrame
@@ -176,10 +178,79 @@ def load_usage(
     return allocate(usage, cfg)
 
 
+class Method(Protocol):
+    """An estimation method: per-row figures, and how fallback rows get energy after aggregation.
+
+    ``estimate_rows`` returns the columns of :func:`cloudcarbon.model.estimate_rows`;
+    ``apply_fallback`` fills the figures of ``fate == "fallback"`` groups and returns the ratios used;
+    ``EXTRA_KEYS`` / ``EXTRA_SUMS`` are columns the method needs kept in the aggregation.
+    """
+
+    NAME: str
+    EXTRA_KEYS: tuple[str, ...]
+    EXTRA_SUMS: tuple[str, ...]
+
+    def estimate_rows(
+        self,
+        classified: nw.LazyFrame[Any],
+        factors: FactorSet,
+        config: Config,
+        *,
+        year: int,
+        to_lazy: Any,
+    ) -> nw.LazyFrame[Any]: ...
+
+    def apply_fallback(
+        self, groups: pl.DataFrame, factors: FactorSet
+    ) -> tuple[pl.DataFrame, dict[str, float]]: ...
+
+
+class _DefaultMethod:
+    """cloudcarbon's method (METHOD.md): the model in :mod:`cloudcarbon.model`, cost-ratio fallback."""
+
+    NAME = "cloudcarbon"
+    EXTRA_KEYS: tuple[str, ...] = ()
+    EXTRA_SUMS: tuple[str, ...] = ()
+
+    def estimate_rows(
+        self,
+        classified: nw.LazyFrame[Any],
+        factors: FactorSet,
+        config: Config,
+        *,
+        year: int,
+        to_lazy: Any,
+    ) -> nw.LazyFrame[Any]:
+        return estimate_rows(classified, factors, config, year=year, to_lazy=to_lazy)
+
+    def apply_fallback(
+        self, groups: pl.DataFrame, factors: FactorSet
+    ) -> tuple[pl.DataFrame, dict[str, float]]:
+        return _apply_fallback(
+            groups,
+            factors.coefficient("fallback_band_low_ratio"),
+            factors.coefficient("fallback_band_high_ratio"),
+        )
+
+
+#: Estimation methods by name (``--method``).
+METHODS = ("cloudcarbon", "ccf")
+
+
+def get_method(name: str) -> Method:
+    """The method called ``name``; ``ccf`` reproduces Cloud Carbon Footprint's published estimation."""
+    if name == "cloudcarbon":
+        return _DefaultMethod()
+    if name == "ccf":
+        ccf = importlib.import_module("cloudcarbon.ccf")
+        return cast(Method, ccf.CcfMethod())
+    raise CloudCarbonError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
+
+
 def _modelled(
-    usage: nw.LazyFrame[Any], factors: FactorSet, config: Config, year: int, engine: Engine
+    usage: nw.LazyFrame[Any], factors: FactorSet, config: Config, year: int, engine: Engine, method: Method
 ) -> nw.LazyFrame[Any]:
-    rows = estimate_rows(
+    rows = method.estimate_rows(
         classify(allocate(usage, config), factors, engine.to_lazy),
         factors,
         config,
@@ -304,6 +375,7 @@ def estimate(
     factor_set: FactorSet | str | None = None,
     group_by: Sequence[str] = ("project",),
     detail: bool = False,
+    method: str = "cloudcarbon",
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -321,6 +393,9 @@ def estimate(
         Keys of the output lines, from :data:`GROUP_KEYS`.
     detail
         Also return per-row figures (one row per billing row of the month).
+    method
+        ``"cloudcarbon"`` (default, METHOD.md) or ``"ccf"`` (Cloud Carbon Footprint's published method,
+        its known defects included, for reconciling figures made with it).
 
     Returns
     -------
@@ -340,16 +415,15 @@ def estimate(
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]
-    low_ratio = factors.coefficient("fallback_band_low_ratio")
-    high_ratio = factors.coefficient("fallback_band_high_ratio")
+    impl = get_method(method)
     with open_engine(cfg.engine) as engine:
         usage, resolved = _scan_all(srcs, engine, cfg, month)
         usage = usage.filter(nw.col("billing_month") == month)
-        rows = _modelled(usage, factors, cfg, int(month[:4]), engine)
-        agg = rows.group_by(_FINE_KEYS).agg(
+        rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl)
+        agg = rows.group_by([*_FINE_KEYS, *impl.EXTRA_KEYS]).agg(
             nw.len().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
-            *[nw.col(c).sum() for c in _SUMS],
+            *[nw.col(c).sum() for c in (*_SUMS, *impl.EXTRA_SUMS)],
             nw.col("cost_x_g").sum(),
             # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
             nw.col("ChargePeriodStart").min().alias("usage_start"),
@@ -359,10 +433,17 @@ def estimate(
         if groups.height == 0:
             all_usage, resolved_all = _scan_all(srcs, engine, cfg, None)
             raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
-        groups, ratios = _apply_fallback(groups, low_ratio, high_ratio)
+        groups, ratios = impl.apply_fallback(groups, factors)
         detail_df = None
         if detail:
-            detail_df = _detail(rows, resolved, engine, ratios, low_ratio, high_ratio)
+            detail_df = _detail(
+                rows,
+                resolved,
+                engine,
+                ratios,
+                factors.coefficient("fallback_band_low_ratio") if impl.NAME == "cloudcarbon" else 1.0,
+                factors.coefficient("fallback_band_high_ratio") if impl.NAME == "cloudcarbon" else 1.0,
+            )
     lines = _lines(groups, group_by)
     totals = {c: float(groups[c].sum()) for c in FIGURES}
     coverage = (
@@ -389,6 +470,7 @@ def estimate(
         group_by=tuple(group_by),
         factor_set=factors,
         sources=tuple(str(s) for s, _ in resolved),
+        method=impl.NAME,
         lines=lines,
         totals=totals,
         coverage=coverage,

@@ -60,7 +60,7 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
         "month": result.month,
         "tool": {"name": "cloudcarbon", "version": __version__},
         "factor_set": {"version": fs.version, "sha256": fs.sha256},
-        "method": "cloudcarbon",
+        "method": result.method,
         "sources": list(result.sources),
         "group_by": list(result.group_by),
         "usage_period": {

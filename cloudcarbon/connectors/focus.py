@@ -1,0 +1,393 @@
+"""FinOps FOCUS 1.0 / 1.1 / 1.2 cost and usage datasets to the canonical usage table.
+
+Reads CSV, CSV.gz, zip or Parquet; one file or a folder of files. Column names are those of FOCUS 1.0
+to 1.2 and the pre-1.0 ("1.0-preview") spellings that some exporters still write: ``Provider``,
+``ChargeType``, ``UsageQuantity``, ``UsageUnit`` (``AmortizedCost`` is accepted and ignored: the
+statement reconciles ``BilledCost``). Extra columns (``x_*``, an anonymiser's ``Id``) are ignored
+unless listed below. The literal text ``NULL`` / ``null`` that some exporters write for an empty
+value is read as empty.
+
+Providers
+    One file may hold several clouds. ``ProviderName`` is normalised per row (``AWS`` / ``Amazon Web
+    Services`` -> ``aws``, ``Microsoft`` / ``Azure`` -> ``azure``, ``Google Cloud`` / ``Google`` ->
+    ``gcp``, ``Oracle`` -> ``oci``, anything else lower-cased), so the provider's factor tables and
+    classification rules (``<provider>_usage_types.csv``) apply to FOCUS rows as to the native
+    exports.
+
+Charges (``charge_class``)
+    ``ChargeCategory`` ``Usage`` -> ``usage``, ``Purchase`` -> ``commitment_purchase``, ``Tax`` ->
+    ``tax``, ``Credit`` -> ``credit``; ``Adjustment`` -> ``refund`` when it lowers the bill (negative
+    ``BilledCost``) and ``other_non_usage`` otherwise (FOCUS does not say what an adjustment is for).
+    ``ChargeClass = Correction`` rows correct an earlier billing period; they are excluded as
+    ``other_non_usage`` (``line_item_type`` reads ``Correction:<ChargeCategory>``) because the
+    statement of that period is restated from its corrected bill instead. Usage rows with
+    ``CommitmentDiscountStatus = Unused`` are the unused part of a commitment: ``commitment_fee``, no
+    consumption. A ``Usage`` row with no ``ConsumedQuantity`` stays usage with quantity 0 (its cost is
+    still counted, and a rule may send it to the cost-ratio fallback).
+
+Usage detail, per provider, so that the provider rules classify FOCUS rows like the native exports
+    * AWS: ``ServiceName`` is the AWS product code: ``x_ServiceCode`` when the export has it, else the
+      service's display name mapped by :data:`AWS_PRODUCT_CODES` (``Amazon Elastic Compute Cloud`` ->
+      ``AmazonEC2``). ``usage_type`` is ``x_UsageType`` when present (the AWS rules strip its region
+      prefix). Otherwise, for EC2 rows metered in hours, the instance type is recovered from
+      ``SkuPriceDetails.InstanceType`` or from ``ChargeDescription`` (``$1.624 per On Demand Linux
+      g5.4xlarge Instance Hour``, ``... per Linux/UNIX (Amazon VPC), c5.large reserved instance
+      applied``, ``... m5.large Spot Instance-hour``) and ``usage_type`` is rebuilt as
+      ``BoxUsage:<type>`` (``SpotUsage:<type>`` for spot, i.e. ``PricingCategory = Dynamic`` or
+      "Spot" in the description): the same usage type the CUR would carry for that hour. Rows not
+      metered in hours keep their description as ``usage_type`` (then usually unmodelled).
+    * Azure: ``usage_type`` = ``{x_SkuMeterCategory}|{x_SkuMeterSubcategory}|{SkuMeter or
+      x_SkuMeterName}``, the string the Azure connector builds from MeterCategory / MeterSubCategory /
+      MeterName; ``instance_type`` from ``x_SkuDetails.ServiceType`` and ``vcpu_hint`` from
+      ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName``.
+    * Google Cloud: ``usage_type`` = ``ChargeDescription`` (the SKU description in Google's FOCUS
+      view), else ``SkuMeter``.
+    * Every provider: ``SkuPriceDetails`` (1.1+; JSON text, or MAP/STRUCT in Parquet) gives
+      ``InstanceType`` -> ``instance_type``, ``CoreCount`` -> ``vcpu_hint``, ``MemorySize`` (GiB) ->
+      ``memory_gb_hint``, ``GpuCount`` -> ``accelerator_count_hint``, ``InstanceSeries`` ->
+      ``machine_series``.
+
+Other columns: ``RegionId`` (preview ``Region``), ``SubAccountId``, ``Tags`` (JSON object; ``tag:<key>``
+columns look the key up, also as ``user:<key>``), ``BilledCost`` as an exact decimal,
+``BillingCurrency``, ``billing_month`` from ``BillingPeriodStart`` (else ``ChargePeriodStart``),
+``ChargePeriodStart`` / ``ChargePeriodEnd`` in both ``2024-09-18 22:00:00`` and RFC 3339 ``...Z`` forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import narwhals as nw
+
+from cloudcarbon.connectors._io import data_files, find_bad_value, open_relation, read_header, sql_ident, sql_str
+from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts
+from cloudcarbon.connectors.base import ScanContext, Source
+from cloudcarbon.exceptions import SchemaError
+from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
+
+__all__ = ["AWS_PRODUCT_CODES", "NAME", "PROVIDER_NAMES", "diagnose", "scan", "sniff"]
+
+NAME = "focus"
+
+# logical field -> accepted column names (FOCUS 1.x first, then 1.0-preview); case-insensitive
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "provider": ("ProviderName", "Provider"),
+    "category": ("ChargeCategory", "ChargeType"),
+    "charge_class": ("ChargeClass",),
+    "commitment_status": ("CommitmentDiscountStatus",),
+    "pricing_category": ("PricingCategory",),
+    "quantity": ("ConsumedQuantity", "UsageQuantity"),
+    "unit": ("ConsumedUnit", "UsageUnit"),
+    "cost": ("BilledCost",),
+    "currency": ("BillingCurrency",),
+    "billing_account": ("BillingAccountId",),
+    "sub_account": ("SubAccountId",),
+    "bp_start": ("BillingPeriodStart",),
+    "cp_start": ("ChargePeriodStart",),
+    "cp_end": ("ChargePeriodEnd",),
+    "description": ("ChargeDescription",),
+    "service": ("ServiceName",),
+    "service_category": ("ServiceSubcategory", "ServiceCategory"),
+    "region": ("RegionId", "Region"),
+    "sku_meter": ("SkuMeter",),
+    "sku_price_details": ("SkuPriceDetails",),
+    "tags": ("Tags",),
+    "x_usage_type": ("x_UsageType",),
+    "x_service_code": ("x_ServiceCode",),
+    "x_operation": ("x_Operation",),
+    "x_meter_category": ("x_SkuMeterCategory",),
+    "x_meter_subcategory": ("x_SkuMeterSubcategory",),
+    "x_meter_name": ("x_SkuMeterName",),
+    "x_sku_details": ("x_SkuDetails",),
+    "x_resource_group": ("x_ResourceGroupName",),
+}
+_REQUIRED = ("provider", "category", "cost", "cp_start")
+
+#: ``ProviderName`` spellings (lower case) -> cloudcarbon provider; others are lower-cased.
+PROVIDER_NAMES: dict[str, str] = {
+    "aws": "aws",
+    "amazon web services": "aws",
+    "amazon web services, inc.": "aws",
+    "amazon": "aws",
+    "microsoft": "azure",
+    "azure": "azure",
+    "microsoft azure": "azure",
+    "google cloud": "gcp",
+    "google": "gcp",
+    "google cloud platform": "gcp",
+    "gcp": "gcp",
+    "oracle": "oci",
+    "oracle cloud infrastructure": "oci",
+    "oci": "oci",
+}
+
+#: AWS service display names (FOCUS ``ServiceName``) -> AWS product code (CUR ``lineItem/ProductCode``),
+#: for exports without ``x_ServiceCode``. Names as in the AWS FOCUS export and the AWS Price List.
+AWS_PRODUCT_CODES: dict[str, str] = {
+    "Amazon Elastic Compute Cloud": "AmazonEC2",
+    "Amazon Elastic Compute Cloud - Compute": "AmazonEC2",
+    "EC2 - Other": "AmazonEC2",
+    "Amazon Simple Storage Service": "AmazonS3",
+    "Amazon Relational Database Service": "AmazonRDS",
+    "Amazon SageMaker": "AmazonSageMaker",
+    "Amazon ElastiCache": "AmazonElastiCache",
+    "Amazon OpenSearch Service": "AmazonES",
+    "Amazon Elasticsearch Service": "AmazonES",
+    "Amazon Elastic File System": "AmazonEFS",
+    "AWS Lambda": "AWSLambda",
+    "Amazon Elastic Container Service": "AmazonECS",
+    "Amazon Elastic Container Service for Kubernetes": "AmazonEKS",
+    "Amazon Elastic Kubernetes Service": "AmazonEKS",
+    "Amazon DynamoDB": "AmazonDynamoDB",
+    "Amazon CloudFront": "AmazonCloudFront",
+    "Amazon Virtual Private Cloud": "AmazonVPC",
+    "Amazon Redshift": "AmazonRedshift",
+    "Amazon Elastic MapReduce": "ElasticMapReduce",
+    "Amazon EMR": "ElasticMapReduce",
+    "Amazon Route 53": "AmazonRoute53",
+    "AmazonCloudWatch": "AmazonCloudWatch",
+    "Amazon CloudWatch": "AmazonCloudWatch",
+    "AWS Data Transfer": "AWSDataTransfer",
+    "Amazon Simple Queue Service": "AWSQueueService",
+    "Amazon Simple Notification Service": "AmazonSNS",
+    "AWS Key Management Service": "awskms",
+    "Amazon Kinesis": "AmazonKinesis",
+    "Amazon Athena": "AmazonAthena",
+    "AWS Glue": "AWSGlue",
+    "Amazon Elastic Container Registry": "AmazonECR",
+    "Elastic Load Balancing": "AWSELB",
+    "AWS Backup": "AWSBackup",
+    "Amazon FSx": "AmazonFSx",
+    "AWS Support (Business)": "AWSSupportBusiness",
+    "AWS Support (Enterprise)": "AWSSupportEnterprise",
+    "AWS Support (Developer)": "AWSSupportDeveloper",
+}
+
+# an EC2 instance type inside a charge description: family with a digit, then a size
+_INSTANCE_IN_DESCRIPTION = (
+    r"(?:^|[\s,(])([a-z][a-z0-9-]*[0-9][a-z0-9-]*\."
+    r"(?:[0-9]*(?:nano|micro|small|medium|large|xlarge)|metal(?:-[0-9]+xl)?))(?:$|[\s,)])"
+)
+
+
+def _find(h: Header, field: str) -> str | None:
+    return h.first(_FIELDS[field])
+
+
+def sniff(columns: Sequence[str]) -> list[str]:
+    """Required FOCUS columns missing from a header (empty: this is a FOCUS dataset)."""
+    lower = {c.lower() for c in columns}
+    return [_FIELDS[f][0] for f in _REQUIRED if not any(c.lower() in lower for c in _FIELDS[f])]
+
+
+def _json_text(h: Header, column: str) -> str:
+    """A JSON-ish column as JSON text: text as is, MAP/STRUCT serialised."""
+    if h.is_text(column):
+        return text(column)
+    return f"CAST(to_json({sql_ident(column)}) AS VARCHAR)"
+
+
+def _json_key(h: Header, field: str, key: str) -> str:
+    col = _find(h, field)
+    if col is None:
+        return "NULL::VARCHAR"
+    return json_lookup(_json_text(h, col), key)
+
+
+def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
+    missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
+    if missing:
+        raise SchemaError(path, "a FOCUS cost and usage dataset", missing)
+
+    def col(field: str) -> str:
+        c = _find(h, field)
+        return text(c) if c is not None else "NULL::VARCHAR"
+
+    def lit_map(mapping: dict[str, str]) -> str:
+        pairs = ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in mapping.items())
+        return "MAP {" + pairs + "}"
+
+    raw_provider = col("provider")
+    provider = (
+        f"coalesce({lit_map(PROVIDER_NAMES)}[lower({raw_provider})], lower({raw_provider}), 'unknown')"
+    )
+    start = ts(h, _find(h, "cp_start"))  # type: ignore[arg-type]
+    end_col = _find(h, "cp_end")
+    end = ts(h, end_col) if end_col else start
+    bp_col = _find(h, "bp_start")
+    period = f"date_trunc('month', {ts(h, bp_col) if bp_col else start})"
+    category = col("category")
+    cost = num(h, _find(h, "cost"), "DECIMAL(28,10)")  # type: ignore[arg-type]
+    qty_col = _find(h, "quantity")
+    quantity = f"coalesce({num(h, qty_col, 'DOUBLE')}, 0.0)" if qty_col else "0.0"
+    is_correction = f"coalesce(lower({col('charge_class')}) = 'correction', false)"
+    charge_class = f"""CASE
+  WHEN {is_correction} THEN 'other_non_usage'
+  WHEN lower({category}) = 'usage' AND lower(coalesce({col("commitment_status")}, '')) = 'unused'
+    THEN 'commitment_fee'
+  WHEN lower({category}) = 'usage' THEN 'usage'
+  WHEN lower({category}) = 'purchase' THEN 'commitment_purchase'
+  WHEN lower({category}) = 'tax' THEN 'tax'
+  WHEN lower({category}) = 'credit' THEN 'credit'
+  WHEN lower({category}) = 'adjustment' AND coalesce({cost}, 0) < 0 THEN 'refund'
+  ELSE 'other_non_usage'
+END"""
+    line_item_type = (
+        f"CASE WHEN {is_correction} THEN 'Correction:' || coalesce({category}, '') ELSE {category} END"
+    )
+    service = col("service")
+    aws_service = f"coalesce({col('x_service_code')}, {lit_map(AWS_PRODUCT_CODES)}[{service}], {service})"
+    description = col("description")
+    unit = col("unit")
+    sku_instance = _json_key(h, "sku_price_details", "InstanceType")
+    azure_instance = _json_key(h, "x_sku_details", "ServiceType")
+    described = f"NULLIF(regexp_extract({description}, {sql_str(_INSTANCE_IN_DESCRIPTION)}, 1), '')"
+    aws_instance = f"coalesce({sku_instance}, {described})"
+    hours_unit = f"lower(coalesce({unit}, '')) IN ('hours', 'hour', 'hrs', 'hrs.', 'hr')"
+    spot = (
+        f"(lower(coalesce({col('pricing_category')}, '')) = 'dynamic' "
+        f"OR coalesce({description}, '') ILIKE '%spot instance%')"
+    )
+    aws_usage_type = f"""coalesce({col("x_usage_type")},
+  CASE WHEN {aws_service} = 'AmazonEC2' AND {hours_unit} AND {aws_instance} IS NOT NULL
+    THEN CASE WHEN {spot} THEN 'SpotUsage:' ELSE 'BoxUsage:' END || {aws_instance} END,
+  {col("sku_meter")}, {description})"""
+    meter_name = f"coalesce({col('sku_meter')}, {col('x_meter_name')})"
+    azure_usage_type = (
+        f"CASE WHEN {col('x_meter_category')} IS NULL AND {meter_name} IS NULL THEN {description} "
+        f"ELSE concat_ws('|', coalesce({col('x_meter_category')}, ''), "
+        f"coalesce({col('x_meter_subcategory')}, ''), coalesce({meter_name}, '')) END"
+    )
+    p = "__provider"
+    tags_col = _find(h, "tags")
+    tags = _json_text(h, tags_col) if tags_col else "NULL::VARCHAR"
+
+    def tag_expr(key: str) -> str:
+        if tags_col is None:
+            return "NULL::VARCHAR"
+        keys = [key]
+        keys.append(key[len("user:") :] if key.startswith("user:") else f"user:{key}")
+        return f"coalesce({', '.join(json_lookup(tags, k) for k in keys)})"
+
+    def number(expr: str) -> str:
+        return f"TRY_CAST({expr} AS DOUBLE)"
+
+    exprs = {
+        "ProviderName": p,
+        "BillingAccountId": f"coalesce({col('billing_account')}, {col('sub_account')})",
+        "SubAccountId": col("sub_account"),
+        "billing_month": f"strftime({period}, '%Y-%m')",
+        "billing_period_hours": f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)",
+        "ChargePeriodStart": start,
+        "ChargePeriodEnd": f"coalesce({end}, {start})",
+        "ServiceName": f"CASE WHEN {p} = 'aws' THEN {aws_service} ELSE {service} END",
+        "RegionId": col("region"),
+        "usage_type": (
+            f"CASE WHEN {p} = 'aws' THEN {aws_usage_type} WHEN {p} = 'azure' THEN {azure_usage_type} "
+            f"ELSE coalesce({description}, {col('sku_meter')}) END"
+        ),
+        "operation": col("x_operation"),
+        "product_family": col("service_category"),
+        "instance_type": (
+            f"CASE WHEN {p} = 'aws' THEN {aws_instance} "
+            f"WHEN {p} = 'azure' THEN coalesce({sku_instance}, {azure_instance}) ELSE {sku_instance} END"
+        ),
+        "line_item_type": line_item_type,
+        "charge_class": charge_class,
+        "ConsumedQuantity": quantity,
+        "ConsumedUnit": unit,
+        "BilledCost": f"coalesce({cost}, 0)",
+        "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
+        "vcpu_hint": number(
+            f"coalesce({_json_key(h, 'sku_price_details', 'CoreCount')}, "
+            f"{_json_key(h, 'x_sku_details', 'VCPUs')})"
+        ),
+        "memory_gb_hint": number(_json_key(h, "sku_price_details", "MemorySize")),
+        "project_hint": col("x_resource_group"),
+        "usage_class_hint": "NULL::VARCHAR",
+        "machine_series": f"lower({_json_key(h, 'sku_price_details', 'InstanceSeries')})",
+        "cpu_microarchitecture_hint": "NULL::VARCHAR",
+        "accelerator_model_hint": "NULL::VARCHAR",
+        "accelerator_count_hint": number(_json_key(h, "sku_price_details", "GpuCount")),
+        "pue_hint": "NULL::DOUBLE",
+        "cpu_utilisation_hint": "NULL::DOUBLE",
+        "embodied_kgco2e_hint": "NULL::DOUBLE",
+        "Tags": tags,
+        "source_file": sql_str(str(path)),
+        "source_row": "CAST(__row AS BIGINT)",
+    }
+    assert list(exprs) == list(CANONICAL_USAGE)
+    select = [f"CAST({e} AS {duckdb_type(CANONICAL_USAGE[n])}) AS {sql_ident(n)}" for n, e in exprs.items()]
+    select += [f"{tag_expr(k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
+    inner = f"SELECT *, {provider} AS {p} FROM __focus"
+    return "SELECT " + ",\n  ".join(select) + f"\nFROM ({inner})"
+
+
+def _null_literals(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """The relation with the literal text ``NULL`` / ``null`` in text columns read as NULL."""
+    text_cols = [
+        c for c, t in zip(rel.columns, rel.types, strict=True) if str(t).upper() == "VARCHAR" and c != "__row"
+    ]
+    if not text_cols:
+        return rel
+    repl = ", ".join(
+        f"CASE WHEN upper(trim({sql_ident(c)})) = 'NULL' THEN NULL ELSE {sql_ident(c)} END AS {sql_ident(c)}"
+        for c in text_cols
+    )
+    out = rel.query("__raw", f"SELECT * REPLACE ({repl}) FROM __raw")
+    assert out is not None
+    return out
+
+
+def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
+    out = []
+    for f in data_files(source.path):
+        missing = sniff(read_header(f))
+        if missing:
+            raise SchemaError(f, "a FOCUS cost and usage dataset", missing)
+        rel = _null_literals(open_relation(ctx.con, f, ctx.workdir))
+        out.append((f, rel, Header(rel.columns, [str(t) for t in rel.types])))
+    return out
+
+
+def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
+    """The canonical usage table of a FOCUS file or folder (lazy)."""
+    parts: list[duckdb.DuckDBPyRelation] = []
+    for f, rel, h in _relations(source, ctx):
+        part = rel.query("__focus", _select_sql(h, f, ctx.tag_keys))
+        assert part is not None  # a SELECT always yields a relation
+        parts.append(part)
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.union(part)
+    return nw.from_native(combined)
+
+
+def _checks(h: Header) -> list[tuple[str, str, str]]:
+    checks: list[tuple[str, str, str]] = []
+    for field, kind in (
+        ("quantity", "number"),
+        ("cost", "decimal"),
+        ("cp_start", "ts"),
+        ("cp_end", "ts"),
+        ("bp_start", "ts"),
+    ):
+        c = _find(h, field)
+        if c is None or not h.is_text(c):
+            continue
+        if kind == "number":
+            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
+        elif kind == "decimal":
+            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
+        else:
+            checks.append((c, ts(h, c, try_=True), "an ISO-8601 / RFC 3339 timestamp"))
+    return checks
+
+
+def diagnose(source: Source, ctx: ScanContext) -> None:
+    """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
+    for f, rel, h in _relations(source, ctx):
+        find_bad_value(rel, f, _checks(h))
