@@ -39,16 +39,22 @@ from typing import Any, Literal
 from cloudcarbon.exceptions import ConfigError
 
 __all__ = [
+    "STAGES",
     "UNALLOCATED",
+    "AiOptions",
     "Config",
     "EngineOptions",
     "ProjectRule",
+    "StageRule",
     "UtilisationOverride",
     "load_config",
 ]
 
 #: Project name of rows that no allocation rule matched.
 UNALLOCATED = "(unallocated)"
+
+#: Lifecycle stages of an AI model's footprint; rows no stage rule matches are ``other``.
+STAGES = ("data_processing", "training", "inference", "other")
 
 DEFAULT_GRID_DATASETS = ("electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon")
 
@@ -70,6 +76,32 @@ class ProjectRule:
 
 
 @dataclass(frozen=True)
+class StageRule:
+    """Lifecycle stage for the rows a selector matches (first matching rule wins).
+
+    Exactly one selector: ``tag`` (+ ``value``; without ``value`` the tag's value is the stage when it
+    names one), ``project``, ``instance_family`` or ``service``.
+    """
+
+    stage: str | None = None
+    tag: str | None = None
+    value: str | None = None
+    project: str | None = None
+    instance_family: str | None = None
+    service: str | None = None
+
+
+@dataclass(frozen=True)
+class AiOptions:
+    """The AI lens: lifecycle stages, training runs, and request counts for per-inference figures."""
+
+    stages: tuple[StageRule, ...] = ()
+    run_tag: str | None = None
+    requests: str | None = None
+    functional_unit: str = "request"
+
+
+@dataclass(frozen=True)
 class UtilisationOverride:
     """Utilisation for the rows a selector matches (first matching override wins)."""
 
@@ -77,6 +109,7 @@ class UtilisationOverride:
     instance_family: str | None = None
     tag: str | None = None
     value: str | None = None
+    stage: str | None = None
     cpu: float | None = None
     accelerator: float | None = None
 
@@ -102,6 +135,7 @@ class Config:
     grid_datasets: tuple[str, ...] = DEFAULT_GRID_DATASETS
     strict: bool = False
     engine: EngineOptions = field(default_factory=EngineOptions)
+    ai: AiOptions = field(default_factory=AiOptions)
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
 
@@ -114,6 +148,11 @@ class Config:
         for o in self.utilisation_overrides:
             if o.tag and o.tag not in keys:
                 keys.append(o.tag)
+        for st in self.ai.stages:
+            if st.tag and st.tag not in keys:
+                keys.append(st.tag)
+        if self.ai.run_tag and self.ai.run_tag not in keys:
+            keys.append(self.ai.run_tag)
         return tuple(keys)
 
 
@@ -175,18 +214,21 @@ def _overrides(raw: Any, path: str | None) -> tuple[UtilisationOverride, ...]:
         where = f"[utilisation] override {i}"
         if not isinstance(o, dict):
             raise ConfigError(path, f"{where} must be a table")
-        _check_keys(o, {"project", "instance_family", "tag", "value", "cpu", "accelerator"}, where, path)
+        _check_keys(
+            o, {"project", "instance_family", "tag", "value", "stage", "cpu", "accelerator"}, where, path
+        )
         ov = UtilisationOverride(
             project=_str(o.get("project"), f"{where} project", path),
             instance_family=_str(o.get("instance_family"), f"{where} instance_family", path),
             tag=_str(o.get("tag"), f"{where} tag", path),
             value=_str(o.get("value"), f"{where} value", path),
+            stage=_stage(o.get("stage"), f"{where} stage", path),
             cpu=_utilisation(o.get("cpu"), f"{where} cpu", path),
             accelerator=_utilisation(o.get("accelerator"), f"{where} accelerator", path),
         )
-        selectors = [ov.project, ov.instance_family, ov.tag]
+        selectors = [ov.project, ov.instance_family, ov.tag, ov.stage]
         if sum(s is not None for s in selectors) != 1:
-            raise ConfigError(path, f"{where} needs exactly one of project, instance_family, tag")
+            raise ConfigError(path, f"{where} needs exactly one of project, instance_family, tag, stage")
         if ov.tag is not None and ov.value is None:
             raise ConfigError(path, f"{where} selects by tag, so it needs 'value'")
         if ov.cpu is None and ov.accelerator is None:
@@ -195,9 +237,58 @@ def _overrides(raw: Any, path: str | None) -> tuple[UtilisationOverride, ...]:
     return tuple(out)
 
 
+def _stage(value: Any, where: str, path: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in STAGES:
+        raise ConfigError(path, f"{where} must be one of {', '.join(STAGES)}, got {value!r}")
+    return str(value)
+
+
+def _ai(raw: Any, path: str | None) -> AiOptions:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "[ai] must be a table")
+    _check_keys(raw, {"stages", "run_tag", "requests", "functional_unit"}, "[ai]", path)
+    stages = raw.get("stages", [])
+    if not isinstance(stages, list):
+        raise ConfigError(path, "[ai] stages must be a list of tables")
+    rules = []
+    for i, r in enumerate(stages, 1):
+        where = f"[ai] stage rule {i}"
+        if not isinstance(r, dict):
+            raise ConfigError(path, f'{where} must be a table like {{ tag = "user:stage" }}')
+        _check_keys(r, {"stage", "tag", "value", "project", "instance_family", "service"}, where, path)
+        rule = StageRule(
+            stage=_stage(r.get("stage"), f"{where} stage", path),
+            tag=_str(r.get("tag"), f"{where} tag", path),
+            value=_str(r.get("value"), f"{where} value", path),
+            project=_str(r.get("project"), f"{where} project", path),
+            instance_family=_str(r.get("instance_family"), f"{where} instance_family", path),
+            service=_str(r.get("service"), f"{where} service", path),
+        )
+        if sum(x is not None for x in (rule.tag, rule.project, rule.instance_family, rule.service)) != 1:
+            raise ConfigError(path, f"{where} needs exactly one of tag, project, instance_family, service")
+        if rule.stage is None and not (rule.tag is not None and rule.value is None):
+            raise ConfigError(
+                path, f"{where} needs 'stage' (only a bare tag rule takes the stage from the tag)"
+            )
+        rules.append(rule)
+    requests = raw.get("requests")
+    if requests is not None and path is not None and not Path(str(requests)).is_absolute():
+        requests = str(Path(path).parent / str(requests))
+    return AiOptions(
+        stages=tuple(rules),
+        run_tag=_str(raw.get("run_tag"), "[ai] run_tag", path),
+        requests=None if requests is None else str(requests),
+        functional_unit=str(raw.get("functional_unit", "request")),
+    )
+
+
 def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> Config:
     """Build a :class:`Config` from parsed TOML, validating every key."""
-    _check_keys(data, {"projects", "utilisation", "grid", "engine", "estimate", "sources"}, "the file", path)
+    _check_keys(
+        data, {"projects", "utilisation", "grid", "engine", "estimate", "sources", "ai"}, "the file", path
+    )
     sources = data.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
         raise ConfigError(path, "[sources] must hold one table per connector, e.g. [sources.azure]")
@@ -243,6 +334,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
             temp_directory=engine.get("temp_directory"),
         ),
         sources={k: dict(v) for k, v in sources.items()},
+        ai=_ai(data.get("ai", {}), path),
         path=path,
     )
 

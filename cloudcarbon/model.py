@@ -28,7 +28,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
-from cloudcarbon.config import Config, UtilisationOverride
+from cloudcarbon.config import STAGES, Config, StageRule, UtilisationOverride
 from cloudcarbon.factors import FactorSet
 from cloudcarbon.schema import tag_column
 
@@ -186,6 +186,8 @@ def _utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default:
             return nw.col("project") == o.project
         if o.instance_family is not None:
             return nw.col("instance_family") == o.instance_family
+        if o.stage is not None:
+            return nw.col("stage") == o.stage
         assert o.tag is not None
         return nw.col(tag_column(o.tag)) == o.value
 
@@ -193,6 +195,32 @@ def _utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default:
     for o in chosen[1:]:
         chain = chain.when(cond(o)).then(nw.lit(getattr(o, attr)))
     return chain.otherwise(nw.lit(default))
+
+
+def _stage_expr(rules: tuple[StageRule, ...]) -> nw.Expr:
+    """Lifecycle stage per row from the ``[ai] stages`` rules; ``other`` when none matches."""
+    other = nw.lit("other")
+    if not rules:
+        return other
+
+    def one(r: StageRule) -> tuple[nw.Expr, nw.Expr]:
+        if r.tag is not None:
+            tag = nw.col(tag_column(r.tag))
+            if r.value is None:  # the tag's value names the stage
+                return tag.is_in(list(STAGES)), tag
+            return tag == r.value, nw.lit(r.stage)
+        if r.project is not None:
+            return nw.col("project") == r.project, nw.lit(r.stage)
+        if r.instance_family is not None:
+            return nw.col("instance_family") == r.instance_family, nw.lit(r.stage)
+        return nw.col("ServiceName") == r.service, nw.lit(r.stage)
+
+    cond, value = one(rules[0])
+    chain = nw.when(cond).then(value)
+    for r in rules[1:]:
+        cond, value = one(r)
+        chain = chain.when(cond).then(value)
+    return chain.otherwise(other)
 
 
 def _f(name: str) -> nw.Expr:
@@ -328,6 +356,8 @@ def estimate_rows(
             nw.col("instance_key").str.split(".").list.get(0),
         ).alias("instance_family"),
     ).join(to_lazy(acc), on="accelerator_model", how="left")
+    run = nw.col(tag_column(config.ai.run_tag)) if config.ai.run_tag else nw.lit(None, nw.String())
+    rows = rows.with_columns(_stage_expr(config.ai.stages).alias("stage"), run.alias("run"))
 
     # a row with no unit at all is taken to be in the rule's unit; a unit we do not know is not
     unit_ok = (
@@ -495,6 +525,14 @@ def estimate_rows(
             cpu_kwh(nw.col("_u_high")).alias("_cpu_high"),
             (acc_kwh(nw.col("_ua_low")) * (1.0 - band)).alias("_acc_low"),
             (acc_kwh(nw.col("_ua_high")) * (1.0 + band)).alias("_acc_high"),
+            # widths of the band by named source (kWh before PUE), for attributing the range
+            (
+                cpu_kwh(nw.col("_u_high"))
+                - cpu_kwh(nw.col("_u_low"))
+                + acc_kwh(nw.col("_ua_high"))
+                - acc_kwh(nw.col("_ua_low"))
+            ).alias("_w_util_kwh"),
+            (acc_kwh(nw.col("accelerator_utilisation")) * 2.0 * band).alias("_w_acc_kwh"),
         )
         .with_columns(
             (nw.col("memory_kwh") + nw.col("storage_kwh") + nw.col("network_kwh")).alias("_fixed_kwh"),
@@ -552,6 +590,14 @@ def estimate_rows(
         (embodied * (1.0 - p.embodied_band_ratio)).alias("embodied_co2e_kg_low"),
         (embodied * (1.0 + p.embodied_band_ratio)).alias("embodied_co2e_kg_high"),
         factor_status.alias("factor_status"),
+        (nw.col("_w_util_kwh") * nw.col("pue") * nw.col("g_co2e_per_kwh") / 1000.0).alias(
+            "band_utilisation_kg"
+        ),
+        (nw.col("_w_acc_kwh") * nw.col("pue") * nw.col("g_co2e_per_kwh") / 1000.0).alias(
+            "band_accelerator_factor_kg"
+        ),
+        (nw.col("energy_kwh") * nw.col("g_co2e_per_kwh") / 1000.0 * 2.0 * grid_band).alias("band_grid_kg"),
+        (embodied * 2.0 * p.embodied_band_ratio).alias("band_embodied_kg"),
     )
     drop = [c for c in rows.collect_schema().names() if c.startswith("_")]
     return rows.drop(*drop)

@@ -25,12 +25,23 @@ from cloudcarbon.config import Config
 from cloudcarbon.connectors import Source, connector_for, parse_source
 from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import Engine, open_engine
-from cloudcarbon.exceptions import CloudCarbonError, MonthNotFound, SourceError
+from cloudcarbon.exceptions import CloudCarbonError, ConfigError, MonthNotFound, SourceError
 from cloudcarbon.factors import FactorSet, load_factor_set
 from cloudcarbon.model import classify, estimate_rows
 from cloudcarbon.schema import CANONICAL_USAGE, tag_column
 
-__all__ = ["GROUP_KEYS", "METHODS", "EstimateResult", "Method", "estimate", "get_method", "load_usage"]
+__all__ = [
+    "BAND_SOURCES",
+    "GROUP_KEYS",
+    "METHODS",
+    "EstimateResult",
+    "Method",
+    "ai_metrics",
+    "estimate",
+    "get_method",
+    "load_usage",
+    "read_requests",
+]
 
 #: Columns ``--group-by`` accepts.
 GROUP_KEYS = (
@@ -41,6 +52,8 @@ GROUP_KEYS = (
     "instance_type",
     "usage_class",
     "provider",
+    "stage",
+    "run",
 )
 _GROUP_COLUMN = {
     "project": "project",
@@ -50,6 +63,8 @@ _GROUP_COLUMN = {
     "instance_type": "instance_type",
     "usage_class": "usage_class",
     "provider": "ProviderName",
+    "stage": "stage",
+    "run": "run",
 }
 _FINE_KEYS = [
     "billing_month",
@@ -69,6 +84,8 @@ _FINE_KEYS = [
     "grid_year",
     "grid_dataset",
     "pue",
+    "stage",
+    "run",
 ]
 _SUMS = [
     "vcpu_hours",
@@ -90,7 +107,10 @@ _SUMS = [
     "embodied_co2e_kg",
     "embodied_co2e_kg_low",
     "embodied_co2e_kg_high",
+    *(f"band_{s}_kg" for s in ("utilisation", "accelerator_factor", "grid", "embodied")),
 ]
+#: Named sources of spread; each line reports its width (kg) per source and the dominant one.
+BAND_SOURCES = ("utilisation", "accelerator_factor", "grid", "fallback", "embodied")
 #: Figures reported per line and in the totals.
 FIGURES = (
     "energy_kwh",
@@ -142,6 +162,7 @@ class EstimateResult:
     flags: pl.DataFrame
     groups: pl.DataFrame
     usage_period: tuple[Any, Any] = (None, None)
+    ai: dict[str, pl.DataFrame] = field(default_factory=dict)
     fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
     detail: pl.DataFrame | None = None
 
@@ -257,7 +278,19 @@ def _modelled(
         year=year,
         to_lazy=engine.to_lazy,
     )
+    have = set(rows.collect_schema().names())
+    # a method that does not attribute its band, or has no AI lens, still yields every column
+    fill = [
+        nw.lit(0.0).alias(f"band_{b}_kg")
+        for b in BAND_SOURCES
+        if b != "fallback" and f"band_{b}_kg" not in have
+    ]
+    if "stage" not in have:
+        fill.append(nw.lit("other").alias("stage"))
+    if "run" not in have:
+        fill.append(nw.lit(None, nw.String()).alias("run"))
     return rows.with_columns(
+        *fill,
         nw.col("exclusion_reason").fill_null(nw.col("status_note")).alias("reason"),
         (nw.col("BilledCost").cast(nw.Float64()) * nw.col("g_co2e_per_kwh")).alias("cost_x_g"),
     )
@@ -313,6 +346,7 @@ def _apply_fallback(
         pl.when(fb).then(co2e).otherwise(pl.col("co2e_kg")).alias("co2e_kg"),
         pl.when(fb).then(co2e * low_ratio).otherwise(pl.col("co2e_kg_low")).alias("co2e_kg_low"),
         pl.when(fb).then(co2e * high_ratio).otherwise(pl.col("co2e_kg_high")).alias("co2e_kg_high"),
+        pl.when(fb).then(co2e * (high_ratio - low_ratio)).otherwise(0.0).alias("band_fallback_kg"),
     ).drop("_ratio")
     return g, ratios
 
@@ -324,6 +358,7 @@ def _lines(groups: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
         pl.col("cost").filter(pl.col("fate") == f).sum().alias(f"{f}_cost")
         for f in ("estimated", "fallback", "excluded")
     ]
+    bands = [f"band_{b}_kg" for b in BAND_SOURCES]
     return (
         groups.group_by(keys)
         .agg(
@@ -331,10 +366,23 @@ def _lines(groups: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
             pl.col("cost").sum(),
             *fate_cost,
             *[pl.col(c).sum() for c in FIGURES],
+            pl.col("accelerator_hours").sum(),
+            *[pl.col(b).sum() for b in bands],
         )
+        .with_columns(_dominant(bands).alias("band_dominant"))
         .sort(["co2e_kg", *keys], descending=[True, *([False] * len(keys))], nulls_last=True)
         .rename(rename)
     )
+
+
+def _dominant(bands: list[str]) -> pl.Expr:
+    """Name of the widest band source of a row (``none`` when every width is zero)."""
+    widest = pl.max_horizontal(*bands)
+    expr: Any = pl.when(widest <= 0).then(pl.lit("none"))
+    for b in bands:
+        expr = expr.when(pl.col(b) == widest).then(pl.lit(b.removeprefix("band_").removesuffix("_kg")))
+    result: pl.Expr = expr.otherwise(pl.lit("none"))
+    return result
 
 
 def _flags(groups: pl.DataFrame) -> pl.DataFrame:
@@ -434,6 +482,8 @@ def estimate(
             all_usage, resolved_all = _scan_all(srcs, engine, cfg, None)
             raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
         groups, ratios = impl.apply_fallback(groups, factors)
+        if "band_fallback_kg" not in groups.columns:
+            groups = groups.with_columns(pl.lit(0.0).alias("band_fallback_kg"))
         detail_df = None
         if detail:
             detail_df = _detail(
@@ -478,6 +528,7 @@ def estimate(
         flags=_flags(groups),
         groups=groups,
         usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
+        ai=ai_metrics(groups, cfg, month),
         fallback_kwh_per_cost=ratios,
         detail=detail_df,
     )
@@ -506,6 +557,103 @@ def _detail(
         pl.when(fb).then(co2e * low_ratio).otherwise(pl.col("co2e_kg_low")).alias("co2e_kg_low"),
         pl.when(fb).then(co2e * high_ratio).otherwise(pl.col("co2e_kg_high")).alias("co2e_kg_high"),
     ).sort("source_file", "source_row")
+
+
+def _per(num: pl.Expr, den: pl.Expr) -> pl.Expr:
+    return pl.when(den > 0).then(num / den).otherwise(None)
+
+
+def read_requests(path: str, month: str) -> pl.DataFrame:
+    """Request counts (functional units) per project for ``month`` from a CSV: project, month, requests."""
+    p = Path(path)
+    try:
+        df = pl.read_csv(p, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise ConfigError(path, f"cannot read the requests file ({exc}); see [ai] requests") from exc
+    missing = [c for c in ("project", "month", "requests") if c not in df.columns]
+    if missing:
+        raise ConfigError(
+            path, f"the requests file lacks column(s) {', '.join(missing)} (need project, month, requests)"
+        )
+    parsed = df.with_columns(pl.col("requests").str.strip_chars().cast(pl.Float64, strict=False).alias("_r"))
+    bad = parsed.with_row_index("_i").filter(pl.col("_r").is_null() | (pl.col("_r") < 0))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise ConfigError(
+            path,
+            f"row {row['_i'] + 1}, column 'requests': {row['requests']!r} is not a non-negative number",
+        )
+    return (
+        parsed.filter(pl.col("month").str.strip_chars() == month)
+        .group_by("project")
+        .agg(pl.col("_r").sum().alias("requests"))
+    )
+
+
+def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl.DataFrame]:
+    """The AI lens: figures per lifecycle stage and training run, per accelerator-hour and per request.
+
+    * ``stages``: energy, CO2e (with bounds), embodied and accelerator-hours per stage;
+    * ``runs``: the same per training run (rows carrying ``[ai] run_tag``), with kgCO2e per
+      accelerator-hour;
+    * ``accelerators``: kgCO2e per accelerator-hour over all accelerator rows;
+    * ``requests``: with ``[ai] requests``, per project: requests, kgCO2e per 1,000 inferences (the
+      project's ``inference`` stage, operational + embodied) and the SCI score ``(E x I + M) / R`` per
+      functional unit over all of the project's usage.
+    """
+    figs = [
+        pl.col("energy_kwh").sum(),
+        pl.col("co2e_kg").sum(),
+        pl.col("co2e_kg_low").sum(),
+        pl.col("co2e_kg_high").sum(),
+        pl.col("embodied_co2e_kg").sum(),
+        pl.col("accelerator_hours").sum(),
+        pl.col("cost").sum(),
+    ]
+    per_acc = [
+        _per(pl.col("co2e_kg"), pl.col("accelerator_hours")).alias("co2e_kg_per_accelerator_hour"),
+        _per(pl.col("co2e_kg") + pl.col("embodied_co2e_kg"), pl.col("accelerator_hours")).alias(
+            "total_kg_per_accelerator_hour"
+        ),
+    ]
+    out: dict[str, pl.DataFrame] = {
+        "stages": groups.group_by("stage").agg(*figs).sort("stage"),
+        "accelerators": groups.filter(pl.col("accelerator_hours") > 0).select(*figs).with_columns(*per_acc),
+    }
+    runs = groups.filter(pl.col("run").is_not_null())
+    out["runs"] = (
+        runs.group_by("run")
+        .agg(
+            *figs,
+            pl.col("stage").mode().first().alias("stage"),
+            pl.col("project").mode().first().alias("project"),
+        )
+        .with_columns(*per_acc)
+        .sort("run")
+    )
+    if config.ai.requests:
+        req = read_requests(config.ai.requests, month)
+        by_project = groups.group_by("project").agg(
+            pl.col("co2e_kg").sum().alias("operational_kg"),
+            pl.col("embodied_co2e_kg").sum().alias("embodied_kg"),
+            pl.col("energy_kwh").sum(),
+            (pl.col("co2e_kg") + pl.col("embodied_co2e_kg"))
+            .filter(pl.col("stage") == "inference")
+            .sum()
+            .alias("inference_kg"),
+        )
+        out["requests"] = (
+            req.join(by_project, on="project", how="left")
+            .with_columns(
+                (1000.0 * _per(pl.col("inference_kg"), pl.col("requests"))).alias("kg_per_1000_inferences"),
+                _per(pl.col("operational_kg") + pl.col("embodied_kg"), pl.col("requests")).alias(
+                    "sci_kg_per_unit"
+                ),
+                pl.lit(config.ai.functional_unit).alias("functional_unit"),
+            )
+            .sort("project")
+        )
+    return out
 
 
 def _check_month(month: str) -> None:

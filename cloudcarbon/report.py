@@ -22,9 +22,11 @@ def _cost(v: object) -> Decimal:
     return v if isinstance(v, Decimal) else Decimal(0) if v is None else Decimal(str(v))
 
 
-def _num(v: Any) -> float:
-    f = float(v or 0.0)
-    return 0.0 if math.isnan(f) else round(f, 9)
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else float(f"{f:.10g}")  # 10 significant digits, tiny values kept
 
 
 def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -69,7 +71,7 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
         },
         "coverage": coverage,
         "coverage_by_currency": cov,
-        "totals": {k: _num(v) for k, v in result.totals.items()},
+        "totals": {k: _num(v) or 0.0 for k, v in result.totals.items()},
         "lines": _records(result.lines),
         "excluded": _records(result.excluded),
         "flags": flags,
@@ -77,6 +79,14 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
             {f["subject"] for f in flags if f["flag"] == "unknown_instance_type"}
         ),
         "unknown_regions": sorted({f["subject"] for f in flags if f["flag"] == "unknown_region"}),
+        "ai": {name: _records(df) for name, df in result.ai.items()},
+        "band_sources": [
+            "utilisation: CPU and accelerator utilisation swept over the band (coefficients.csv)",
+            "accelerator_factor: accelerator TDP/idle band (accelerators.csv band_ratio; wider when derived)",
+            "grid: grid factor of an earlier year or a provider/global mean (grid_substitution_band_ratio)",
+            "fallback: cost-ratio estimate of unmodelled usage (fallback_band_low/high_ratio)",
+            "embodied: embodied-emissions band (embodied_band_ratio)",
+        ],
         "assumptions": {
             "cpu_utilisation": fs.coefficient("cpu_utilisation_default"),
             "cpu_utilisation_band": [

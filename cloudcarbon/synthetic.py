@@ -139,7 +139,7 @@ _LEGACY_TAIL: tuple[str, ...] = (
     "savingsPlan/UsedCommitment",
     "savingsPlan/TotalCommitmentToDate",
 )
-_TAG_KEYS: tuple[str, ...] = ("user:project", "user:team")
+_TAG_KEYS: tuple[str, ...] = ("user:project", "user:team", "user:stage", "user:run")
 _AMOUNT_COLS = frozenset(
     {"lineItem/UsageAmount", "lineItem/NormalizationFactor", "lineItem/NormalizedUsageAmount"}
 )
@@ -543,11 +543,18 @@ def _inventory() -> list[_Res]:
             "us-west-2",
             "us-west-2b",
             "32.7726",
-            mlp,
+            {**mlp, "user:stage": "training", "user:run": "llm-finetune-2026-10a"},
             days=(3, 14),
         ),
         ec2(
-            "infer-gpu", _ML, "USE2-BoxUsage:g5.xlarge", "g5.xlarge", "us-east-2", "us-east-2b", "1.006", mlp
+            "infer-gpu",
+            _ML,
+            "USE2-BoxUsage:g5.xlarge",
+            "g5.xlarge",
+            "us-east-2",
+            "us-east-2b",
+            "1.006",
+            {**mlp, "user:stage": "inference"},
         ),
         ec2(
             "infer-asic",
@@ -557,7 +564,7 @@ def _inventory() -> list[_Res]:
             "us-east-1",
             "us-east-1d",
             "0.7582",
-            mlp,
+            {**mlp, "user:stage": "inference"},
             days=(10, 31),
         ),
         ec2(

@@ -223,8 +223,12 @@ def test_cur2_csv_layout_and_maps(tmp_path: Path) -> None:
     product = json.loads(gpu["product"])
     assert product["gpu"] == "8" and product["vcpu"] == "96"
     assert gpu["product_instance_type"] == "p4d.24xlarge"
-    assert json.loads(gpu["resource_tags"]) == {"user_project": "ml-platform",
-                                                "user_team": "ml-research"}
+    assert json.loads(gpu["resource_tags"]) == {
+        "user_project": "ml-platform",
+        "user_team": "ml-research",
+        "user_stage": "training",
+        "user_run": "llm-finetune-2026-10a",
+    }
     assert "012345678901" in {r["line_item_usage_account_id"] for r in rows}
 
 

@@ -51,8 +51,10 @@ def main() -> None:
         if debug:
             raise
         from rich.console import Console
+        from rich.markup import escape
 
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {exc}")
+        # messages quote config sections like [utilisation]: never let rich read them as markup
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)

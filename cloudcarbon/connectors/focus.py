@@ -62,7 +62,14 @@ from typing import Any
 import duckdb
 import narwhals as nw
 
-from cloudcarbon.connectors._io import data_files, find_bad_value, open_relation, read_header, sql_ident, sql_str
+from cloudcarbon.connectors._io import (
+    data_files,
+    find_bad_value,
+    open_relation,
+    read_header,
+    sql_ident,
+    sql_str,
+)
 from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError
@@ -90,7 +97,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "cp_end": ("ChargePeriodEnd",),
     "description": ("ChargeDescription",),
     "service": ("ServiceName",),
-    "service_category": ("ServiceSubcategory", "ServiceCategory"),
+    "service_subcategory": ("ServiceSubcategory",),
+    "service_category": ("ServiceCategory",),
     "region": ("RegionId", "Region"),
     "sku_meter": ("SkuMeter",),
     "sku_price_details": ("SkuPriceDetails",),
@@ -290,7 +298,7 @@ END"""
             f"ELSE coalesce({description}, {col('sku_meter')}) END"
         ),
         "operation": col("x_operation"),
-        "product_family": col("service_category"),
+        "product_family": f"coalesce({col('service_subcategory')}, {col('service_category')})",
         "instance_type": (
             f"CASE WHEN {p} = 'aws' THEN {aws_instance} "
             f"WHEN {p} = 'azure' THEN coalesce({sku_instance}, {azure_instance}) ELSE {sku_instance} END"
