@@ -86,3 +86,22 @@ def test_factors_commands() -> None:
     assert res.exit_code == 0 and "instances.csv" in res.output and "ODbL-1.0" in res.output
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.startswith("cloudcarbon ")
+
+
+def test_detail_file_and_factor_lookup(cur_file: Callable[..., Path], tmp_path: Path) -> None:
+    import polars as pl
+
+    f = cur_file(_rows())
+    out = tmp_path / "detail.csv"
+    res = runner.invoke(app, ["estimate", "-m", "2026-10", "-s", str(f), "--detail", str(out), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    detail = pl.read_csv(out, infer_schema=False)
+    # one row per billing row, in file order, each with its fate and the factor keys it used
+    assert detail["source_row"].to_list() == ["1", "2", "3", "4"]
+    assert detail["fate"].to_list() == ["estimated", "estimated", "fallback", "excluded"]
+    m5 = detail.row(0, named=True)
+    assert (m5["instance_key"], m5["grid_dataset"], m5["grid_year"]) == ("m5.large", "electricitymaps", "2025")
+    res = runner.invoke(app, ["factors", "lookup", "instances", "aws", "m5.large"])
+    assert res.exit_code == 0 and "Skylake" in res.output and "licence: Apache-2.0" in res.output
+    res = runner.invoke(app, ["factors", "lookup", "grid_intensity_odbl", "aws", "us-east-1", "2025"])
+    assert res.exit_code == 0 and "g_co2e_per_kwh: 418" in res.output and "ODbL-1.0" in res.output

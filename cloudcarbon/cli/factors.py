@@ -34,3 +34,36 @@ def show(
             for lic in res.get("licenses", [])
         )
         typer.echo(f"  {res['path']:<28} {fs.table(name).height:>6} rows  {licences}")
+
+
+@app.command("lookup")
+def lookup(
+    table: Annotated[
+        str, typer.Argument(help="Table, e.g. instances, cpu_power, accelerators, grid_intensity.")
+    ],
+    key: Annotated[list[str], typer.Argument(help="Values to find in the row (all must match a column).")],
+    version: Annotated[str | None, typer.Option("--version", help="Factor-set version.")] = None,
+) -> None:
+    """Print the factor rows whose columns contain all KEY values, with their source and licence.
+
+    Example: ``cloudcarbon factors lookup instances aws m5.large`` or
+    ``cloudcarbon factors lookup grid_intensity_odbl aws us-east-1 2025``.
+    """
+    import polars as pl
+
+    fs = load_factor_set(version)
+    try:
+        df = fs.table(table.removesuffix(".csv"))
+    except KeyError:
+        names = sorted(r["path"].removesuffix(".csv") for r in fs.descriptor.get("resources", []))
+        raise typer.BadParameter(f"no table {table!r}; tables: {', '.join(names)}") from None
+    text = df.with_columns(pl.all().cast(pl.String))
+    for k in key:
+        text = text.filter(pl.any_horizontal(pl.all() == k))
+    if text.height == 0:
+        typer.echo(f"no row of {table} matches {' '.join(key)}", err=True)
+        raise typer.Exit(1)
+    for row in text.iter_rows(named=True):
+        for col, val in row.items():
+            typer.echo(f"{col:>28}: {val}")
+        typer.echo("")
