@@ -6,6 +6,7 @@ readers, so running it on another backend means supplying another ``to_lazy``.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from cloudcarbon.connectors._io import sql_str
 
 __all__ = ["Engine", "open_engine"]
 
+_counter = itertools.count()
+
 
 @dataclass(frozen=True)
 class Engine:
@@ -37,6 +40,16 @@ class Engine:
     @property
     def lazy_adapter(self) -> Callable[[pl.DataFrame], nw.LazyFrame[Any]]:
         return self.to_lazy
+
+    def materialize(self, lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+        """Compute ``lf`` once into a temporary table (spilling under the memory limit) and scan that.
+
+        Used between the streaming reduction of billing rows and the model, so that the model's
+        several passes read the small reduced table instead of re-reading the exports.
+        """
+        name = f"__cloudcarbon_{next(_counter)}"
+        lf.to_native().to_table(name)
+        return nw.from_native(self.con.table(name))
 
 
 @contextmanager

@@ -99,6 +99,18 @@ def _rule_id(rules: pl.DataFrame) -> nw.Expr:
     return chain.otherwise(nw.lit(None, nw.String()))
 
 
+def _instance_in_usage_type() -> nw.Expr:
+    """``BoxUsage:m5.large`` -> ``m5.large``; ``InstanceUsage:db.r5.large`` -> ``r5.large`` (AWS only)."""
+    after = nw.col("usage_type_core").str.split(":").list.get(1)
+    stripped = after.str.replace_all(r"^(db|ml|cache)\.", "").str.replace_all(r"\.(search|elasticsearch)$", "")
+    looks_like_type = after.str.contains(r"^[a-z][a-z0-9-]*\.[0-9a-z-]+")
+    return (
+        nw.when((nw.col("ProviderName") == "aws") & looks_like_type)
+        .then(stripped)
+        .otherwise(nw.lit(None, nw.String()))
+    )
+
+
 def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> nw.LazyFrame[Any]:
     """Give every row a usage class, the rule that decided it, and its quantity in canonical units.
 
@@ -146,8 +158,8 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
             .alias("usage_type_core"),
             nw.col("_svc").alias("ServiceName"),
         )
-        .with_columns(_rule_id(rules).alias("rule_id"))
-        .select("ProviderName", "_svc", "_ut", "rule_id", "usage_type_core")
+        .with_columns(_rule_id(rules).alias("rule_id"), _instance_in_usage_type().alias("_ut_instance"))
+        .select("ProviderName", "_svc", "_ut", "rule_id", "usage_type_core", "_ut_instance")
     )
     out = (
         keyed.join(distinct, on=["ProviderName", "_svc", "_ut"], how="left")
@@ -158,7 +170,7 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
         .join(rule_cols, on="rule_id", how="left")
         .join(units, on="ConsumedUnit", how="left")
     )
-    return out.with_columns(
+    out = out.with_columns(
         nw.when(~is_usage)
         .then(nw.lit("excluded"))
         .when(~nw.col("usage_class_hint").is_null())
@@ -174,6 +186,13 @@ def classify(usage: nw.LazyFrame[Any], factors: FactorSet, to_lazy: ToLazy) -> n
         nw.col("accelerators_per_unit").fill_null(1.0),
         (nw.col("ConsumedQuantity") * nw.col("_unit_multiplier").fill_null(1.0)).alias("quantity"),
     ).drop("_rule_class", "_rule_reason", "_unit_multiplier")
+    # instance-hour rows whose export names no instance type carry it in the usage type
+    return out.with_columns(
+        nw.when(nw.col("instance_type").is_null() & (nw.col("usage_class") == "compute"))
+        .then(nw.col("_ut_instance"))
+        .otherwise(nw.col("instance_type"))
+        .alias("instance_type")
+    ).drop("_ut_instance")
 
 
 def _utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default: float) -> nw.Expr:
@@ -346,6 +365,9 @@ def estimate_rows(
     )
     known = ~nw.col("vcpu").is_null()
     hinted = ~nw.col("vcpu_hint").is_null() & (nw.col("vcpu_hint") > 0)
+    # a machine the input fully describes (inventory: vCPUs and a known microarchitecture) is not
+    # an unknown instance type: its factors are the input's own
+    described = hinted & ~nw.col("_hint_min").is_null()
     rows = rows.with_columns(
         _first(
             nw.col("_inst_acc_model"), nw.col("rule_accelerator_model"), nw.col("accelerator_model_hint")
@@ -363,7 +385,8 @@ def estimate_rows(
     unit_ok = (
         (nw.col("quantity_unit") == "any")
         | nw.col("ConsumedUnit").is_null()
-        | (nw.col("unit_norm") == nw.col("quantity_unit"))
+        # an unknown unit has no unit_norm: NULL == x is NULL, which must count as a mismatch
+        | (nw.col("unit_norm") == nw.col("quantity_unit")).fill_null(False)
     )
     acc_count = (
         nw.when(nw.col("_inst_acc_count") > 0)
@@ -392,7 +415,7 @@ def estimate_rows(
         .then(nw.lit("unmodelled_usage_type"))
         .when(~unit_ok)
         .then(nw.lit("unit_mismatch"))
-        .when(is_compute & ~known)
+        .when(is_compute & ~known & ~described)
         .then(nw.lit("unknown_instance_type"))
         .when(acc_unknown)
         .then(nw.lit("unknown_accelerator"))
@@ -570,7 +593,7 @@ def estimate_rows(
         .then(nw.lit("excluded"))
         .when(nw.col("fate") == "fallback")
         .then(nw.lit("fallback"))
-        .when(nw.col("grid_status").is_in(["provider_average", "global_average"]) | (is_compute & ~known))
+        .when(nw.col("grid_status").is_in(["provider_average", "global_average"]) | (is_compute & ~known & ~described))
         .then(nw.lit("provider_average"))
         .when(nw.col("cpu_factor_status") == "provider_average")
         .then(nw.lit("provider_average"))

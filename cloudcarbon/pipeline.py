@@ -10,7 +10,8 @@ aggregation, so memory stays flat however many billing rows there are.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -296,10 +297,11 @@ def _modelled(
     )
 
 
-def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
+@contextmanager
+def _reading(resolved: list[tuple[Source, Connector]], engine: Engine) -> Iterator[None]:
+    """Turn an engine error on a bad value into an error naming the file, row and column."""
     try:
-        df: pl.DataFrame = lf.collect(backend="polars").to_native()
-        return df
+        yield
     except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
         ctx = ScanContext(con=engine.con, workdir=engine.workdir)
         for src, conn in resolved:
@@ -309,6 +311,52 @@ def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], en
             ", ".join(str(s) for s, _ in resolved),
             f"a value could not be read ({first}); check the export is complete and unmodified",
         ) from exc
+
+
+def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
+    with _reading(resolved, engine):
+        df: pl.DataFrame = lf.collect(backend="polars").to_native()
+    return df
+
+
+#: Columns the reduction sums or spans instead of grouping by; everything else is a key.
+_REDUCED = (
+    "ConsumedQuantity",
+    "BilledCost",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "Tags",
+    "source_row",
+    "source_file",
+)
+
+
+def _reduce(
+    usage: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine
+) -> nw.LazyFrame[Any]:
+    """Billing rows that agree on every attribute the estimate reads, added up into one row.
+
+    The model is linear in quantity and cost, so this changes no figure; a month of hourly rows per
+    resource shrinks to one row per distinct attribute set before the (heavier) model runs. The result
+    is materialised once so the model's passes do not re-read the exports. ``source_rows`` counts the
+    billing rows behind each reduced row.
+    """
+    names = usage.collect_schema().names()
+    keys = [c for c in names if c not in _REDUCED]
+    reduced = usage.group_by(keys).agg(
+        nw.col("ConsumedQuantity").sum(),
+        nw.col("BilledCost").sum(),
+        nw.col("ChargePeriodStart").min(),
+        nw.col("ChargePeriodEnd").max(),
+        nw.len().alias("source_rows"),
+    )
+    reduced = reduced.with_columns(
+        nw.lit(None, nw.String()).alias("Tags"),
+        nw.lit(None, nw.String()).alias("source_file"),
+        nw.lit(None, nw.Int64()).alias("source_row"),
+    )
+    with _reading(resolved, engine):
+        return engine.materialize(reduced)
 
 
 def _months(usage: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> list[str]:
@@ -467,9 +515,13 @@ def estimate(
     with open_engine(cfg.engine) as engine:
         usage, resolved = _scan_all(srcs, engine, cfg, month)
         usage = usage.filter(nw.col("billing_month") == month)
+        if detail:
+            usage = usage.with_columns(nw.lit(1, nw.Int64()).alias("source_rows"))
+        else:
+            usage = _reduce(usage, resolved, engine)
         rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl)
         agg = rows.group_by([*_FINE_KEYS, *impl.EXTRA_KEYS]).agg(
-            nw.len().alias("rows"),
+            nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
             *[nw.col(c).sum() for c in (*_SUMS, *impl.EXTRA_SUMS)],
             nw.col("cost_x_g").sum(),
@@ -485,7 +537,12 @@ def estimate(
         if "band_fallback_kg" not in groups.columns:
             groups = groups.with_columns(pl.lit(0.0).alias("band_fallback_kg"))
         detail_df = None
-        if detail:
+        fill_detail = getattr(impl, "detail_fallback", None)
+        if detail and fill_detail is not None:  # a method with its own fallback ratios (ccf)
+            detail_df = fill_detail(_collect(rows, resolved, engine), ratios).sort(
+                "source_file", "source_row"
+            )
+        elif detail:
             detail_df = _detail(
                 rows,
                 resolved,

@@ -105,6 +105,7 @@ CHARGE_CLASSES = (
     "support",
     "marketplace",
     "rounding",
+    "correction",
     "other_non_usage",
 )
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,9 @@ def _classify(pairs: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
     core = pairs["usage_type"].fillna("").str.replace(REGION_PREFIX, "", regex=True)
     rule_id = pd.Series(pd.NA, index=pairs.index, dtype=object)
     for r in rules.sort_values("priority").itertuples():
-        hit = core.str.contains(r.usage_type_regex, regex=True)
+        with warnings.catch_warnings():  # "has match groups": we only want a match, not the groups
+            warnings.simplefilter("ignore", UserWarning)
+            hit = core.str.contains(r.usage_type_regex, regex=True)
         if isinstance(r.product_code, str) and r.product_code:
             hit &= pairs["ServiceName"] == r.product_code
         rule_id = rule_id.mask(rule_id.isna() & hit, r.rule_id)

@@ -935,6 +935,17 @@ UNITS_SCHEMA: tuple[list[F], list[str]] = (
     ["unit"],
 )
 
+CPU_MODELS_SCHEMA: tuple[list[F], list[str]] = (
+    [
+        field("model", "string", "CPU model name as an inventory states it (e.g. Intel Xeon Gold 6248)"),
+        field("microarchitecture", "string", "a cpu_power.microarchitecture"),
+        field("note", "string", "note"),
+        SRC,
+        LIC,
+    ],
+    ["model"],
+)
+
 LICENCE_INFO = {
     "Apache-2.0": ("Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0"),
     "CC-BY-4.0": (
@@ -1139,6 +1150,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     (out / "units.csv").write_bytes(units.read_bytes())
     schemas["units.csv"] = UNITS_SCHEMA
     print(f"units.csv: {len(rows)} rows (copied verbatim)")
+
+    # inventory connector: CPU model name -> microarchitecture (copied like units.csv)
+    cpu_models = INPUTS / "cpu_models.csv"
+    rows = read_csv(cpu_models)
+    archs = {r["microarchitecture"] for r in cpu_power}
+    for i, row in enumerate(rows, start=2):
+        if not row["source"].strip() or not row["licence"].strip():
+            fail(f"{cpu_models}: line {i} lacks source or licence")
+        if row["microarchitecture"] not in archs:
+            fail(f"{cpu_models}: line {i}: no cpu_power row for {row['microarchitecture']!r}")
+    check_unique(rows, ["model"], "cpu_models")
+    (out / "cpu_models.csv").write_bytes(cpu_models.read_bytes())
+    schemas["cpu_models.csv"] = CPU_MODELS_SCHEMA
+    print(f"cpu_models.csv: {len(rows)} rows (copied verbatim)")
 
     content = write_datapackage(out, schemas)
     print(f"content_sha256: {content}")

@@ -74,11 +74,34 @@ def _first_row(path: Path) -> list[str] | None:
         return next(csv.reader(fh), None)
 
 
+def _json_record_keys(path: Path) -> list[str]:
+    """Top-level keys of the first record of a newline-delimited JSON file (.jsonl, .ndjson, .json)."""
+    import json
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig") as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    doc = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise SourceError(path, f"is not newline-delimited JSON ({exc})") from exc
+                if not isinstance(doc, dict):
+                    raise SourceError(path, "the first JSON record is not an object")
+                return [str(k) for k in doc]
+    raise SourceError(path, "the file is empty; export the report again")
+
+
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+
+
 def read_header(path: Path) -> list[str]:
-    """Column names of a data file, without reading its rows."""
+    """Column names of a data file, without reading its rows (JSON: keys of the first record)."""
     try:
         if path.name.lower().endswith(".parquet"):
             return list(pq.read_schema(path).names)
+        if path.name.lower().endswith(JSON_SUFFIXES):
+            return _json_record_keys(path)
         row = _first_row(path)
         if not row:
             raise SourceError(path, "the file is empty; export the report again")

@@ -34,7 +34,7 @@ from cloudcarbon.connectors._io import (
     sql_ident,
     sql_str,
 )
-from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts
+from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts, val
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound
 from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
@@ -98,11 +98,6 @@ _CHARGE_CLASS_SQL = """CASE
   WHEN {lit} = 'Rounding' THEN 'rounding'
   ELSE 'other_non_usage'
 END"""
-# instance type at the end of a usage type, e.g. USW2-BoxUsage:p4d.24xlarge, InstanceUsage:db.r5.large
-_INSTANCE_IN_USAGE_TYPE = (
-    r":(?:db\.|ml\.|cache\.)?([a-z][a-z0-9-]*\.[0-9a-z-]+)(?:\.search|\.elasticsearch)?$"
-)
-
 
 def _find(h: Header, field: str) -> str | None:
     return h.first(_FIELDS[field])
@@ -195,7 +190,7 @@ def _attr(h: Header, field: str) -> str:
     """Text value of a product attribute: its own column, else a key of the CUR 2.0 product map."""
     col = _find(h, field)
     if col is not None:
-        return text(col)
+        return val(h, col)
     product = h.raw("product")
     if product is not None and field in _PRODUCT_MAP_KEYS:
         return map_lookup(h, product, _PRODUCT_MAP_KEYS[field])
@@ -231,36 +226,50 @@ def _tags_json(h: Header) -> str:
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
-def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
+def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | None = None) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, "an AWS Cost and Usage Report", missing)
 
     def col(field: str) -> str:
         c = _find(h, field)
-        return text(c) if c is not None else "NULL::VARCHAR"
+        return val(h, c) if c is not None else "NULL::VARCHAR"
 
     start = ts(h, _find(h, "usage_start"))  # type: ignore[arg-type]
     end_col = _find(h, "usage_end")
     end = ts(h, end_col) if end_col else start
     bp_col = _find(h, "bp_start")
-    period = f"date_trunc('month', {ts(h, bp_col) if bp_col else start})"
+    period_ts = ts(h, bp_col) if bp_col else start
+    if month is None:
+        period = f"date_trunc('month', {period_ts})"
+        billing_month = f"strftime({period}, '%Y-%m')"
+        period_hours = f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)"
+    else:
+        # the month is known: the scan keeps only its rows (a range test, no per-row formatting)
+        first = f"TIMESTAMP '{month}-01 00:00:00'"
+        billing_month = sql_str(month)
+        period_hours = f"CAST(date_diff('hour', {first}, {first} + INTERVAL 1 MONTH) AS DOUBLE)"
     lit = col("line_item_type")
     # a report without a line item type column (some trimmed exports) holds usage only
     lit_or_usage = f"coalesce({lit}, 'Usage')"
     usage_type = col("usage_type")
+    attr = _attr(h, "instance_type")
+    # RDS, SageMaker, ElastiCache and OpenSearch prefix/suffix their EC2 instance types; rows without
+    # a product instance type get theirs from the usage type during classification (once per value)
     instance = (
-        f"coalesce(regexp_replace(regexp_replace({_attr(h, 'instance_type')}, '^(db|ml|cache)\\.', ''), "
-        f"'\\.(search|elasticsearch)$', ''), "
-        f"NULLIF(regexp_extract({usage_type}, {sql_str(_INSTANCE_IN_USAGE_TYPE)}, 1), ''))"
+        f"CASE WHEN {attr} LIKE 'db.%' OR {attr} LIKE 'ml.%' THEN substr({attr}, 4) "
+        f"WHEN {attr} LIKE 'cache.%' THEN substr({attr}, 7) "
+        f"WHEN {attr} LIKE '%.search' THEN substr({attr}, 1, length({attr}) - 7) "
+        f"WHEN {attr} LIKE '%.elasticsearch' THEN substr({attr}, 1, length({attr}) - 14) "
+        f"ELSE {attr} END"
     )
     region = _attr(h, "region")
     az = _find(h, "az")
     if az is not None:
         # an AZ like us-west-2a (or us-gov-west-1a) names its region when the product columns do not
         region = (
-            f"coalesce({region}, NULLIF(regexp_extract({text(az)}, "
-            "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), ''))"
+            f"CASE WHEN {region} IS NOT NULL THEN {region} ELSE NULLIF(regexp_extract({val(h, az)}, "
+            "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), '') END"
         )
     memory = _attr(h, "memory")
     account = col("account")
@@ -269,11 +278,15 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
         "ProviderName": "'aws'",
         "BillingAccountId": col("payer") if payer_col else account,
         "SubAccountId": account,
-        "billing_month": f"strftime({period}, '%Y-%m')",
-        "billing_period_hours": (f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)"),
+        "billing_month": billing_month,
+        "billing_period_hours": period_hours,
         "ChargePeriodStart": start,
         "ChargePeriodEnd": end,
-        "ServiceName": f"coalesce({col('product_code')}, {_attr(h, 'servicecode')})",
+        "ServiceName": (
+            col("product_code")
+            if _find(h, "product_code")
+            else _attr(h, "servicecode")
+        ),
         "RegionId": region,
         "usage_type": usage_type,
         "operation": col("operation"),
@@ -291,9 +304,8 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
         # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
         "vcpu_hint": f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)",
-        "memory_gb_hint": (
-            f"TRY_CAST(NULLIF(regexp_extract({memory}, '([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)"
-        ),
+        # "16 GiB" -> 16
+        "memory_gb_hint": f"TRY_CAST(split_part(replace({memory}, ',', ''), ' ', 1) AS DOUBLE)",
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},  # not stated by CUR
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
@@ -302,7 +314,11 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
     assert list(exprs) == list(CANONICAL_USAGE)
     select = [f"{e} AS {sql_ident(name)}" for name, e in exprs.items()]
     select += [f"{_tag_expr(h, k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
-    return "SELECT " + ",\n  ".join(select)
+    sql = "SELECT " + ",\n  ".join(select) + " FROM __cur"
+    if month is not None:
+        first = f"TIMESTAMP '{month}-01 00:00:00'"
+        sql += f" WHERE {period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH"
+    return sql
 
 
 def _checks(h: Header) -> list[tuple[str, str, str]]:
@@ -345,7 +361,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         return _empty(ctx)
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in rels:
-        part = rel.query("__cur", _select_sql(h, f, ctx.tag_keys) + " FROM __cur")
+        part = rel.query("__cur", _select_sql(h, f, ctx.tag_keys, ctx.month))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
     combined = parts[0]

@@ -19,7 +19,7 @@ Charges (``charge_class``)
     ``tax``, ``Credit`` -> ``credit``; ``Adjustment`` -> ``refund`` when it lowers the bill (negative
     ``BilledCost``) and ``other_non_usage`` otherwise (FOCUS does not say what an adjustment is for).
     ``ChargeClass = Correction`` rows correct an earlier billing period; they are excluded as
-    ``other_non_usage`` (``line_item_type`` reads ``Correction:<ChargeCategory>``) because the
+    ``correction`` (``line_item_type`` reads ``Correction:<ChargeCategory>``) because the
     statement of that period is restated from its corrected bill instead. Usage rows with
     ``CommitmentDiscountStatus = Unused`` are the unused part of a commitment: ``commitment_fee``, no
     consumption. A ``Usage`` row with no ``ConsumedQuantity`` stays usage with quantity 0 (its cost is
@@ -219,9 +219,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
         return "MAP {" + pairs + "}"
 
     raw_provider = col("provider")
-    provider = (
-        f"coalesce({lit_map(PROVIDER_NAMES)}[lower({raw_provider})], lower({raw_provider}), 'unknown')"
-    )
+    provider = f"coalesce({lit_map(PROVIDER_NAMES)}[lower({raw_provider})], lower({raw_provider}), 'unknown')"
     start = ts(h, _find(h, "cp_start"))  # type: ignore[arg-type]
     end_col = _find(h, "cp_end")
     end = ts(h, end_col) if end_col else start
@@ -233,7 +231,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
     quantity = f"coalesce({num(h, qty_col, 'DOUBLE')}, 0.0)" if qty_col else "0.0"
     is_correction = f"coalesce(lower({col('charge_class')}) = 'correction', false)"
     charge_class = f"""CASE
-  WHEN {is_correction} THEN 'other_non_usage'
+  WHEN {is_correction} THEN 'correction'
   WHEN lower({category}) = 'usage' AND lower(coalesce({col("commitment_status")}, '')) = 'unused'
     THEN 'commitment_fee'
   WHEN lower({category}) = 'usage' THEN 'usage'

@@ -51,8 +51,10 @@ from typing import Any
 
 import duckdb
 import narwhals as nw
+from duckdb.sqltypes import DuckDBPyType
 
 from cloudcarbon.connectors._io import (
+    JSON_SUFFIXES,
     find_bad_value,
     open_relation,
     read_header,
@@ -110,8 +112,7 @@ _SERIES_WORD = (
     r"([A-Za-z][0-9][A-Za-z]?)\b"
 )
 _CREDIT_AMOUNT = "NULLIF(trim(__credit.amount), '')"
-_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
-_DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", *_JSON_SUFFIXES)
+_DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet", *JSON_SUFFIXES)
 
 
 def _names(field: str) -> list[str]:
@@ -137,31 +138,7 @@ def sniff(columns: Sequence[str]) -> list[str]:
 
 
 def _is_json(path: Path) -> bool:
-    return path.name.lower().endswith(_JSON_SUFFIXES)
-
-
-def _json_keys(path: Path) -> list[str]:
-    """Top-level keys of the first record of a newline-delimited JSON file."""
-    import gzip
-
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    try:
-        with opener(path, "rt", encoding="utf-8-sig") as fh:
-            for line in fh:
-                if line.strip():
-                    doc = json.loads(line)
-                    if not isinstance(doc, dict):
-                        raise SourceError(path, "the first JSON record is not an object")
-                    return list(doc)
-    except (OSError, UnicodeDecodeError, EOFError) as exc:
-        raise SourceError(path, f"cannot be read ({exc})") from exc
-    except json.JSONDecodeError as exc:
-        raise SourceError(path, f"is not newline-delimited JSON ({exc})") from exc
-    raise SourceError(path, "the file is empty; export the table again")
-
-
-def _header(path: Path) -> list[str]:
-    return _json_keys(path) if _is_json(path) else read_header(path)
+    return path.name.lower().endswith(JSON_SUFFIXES)
 
 
 def _files(path: Path) -> list[Path]:
@@ -178,7 +155,7 @@ def _files(path: Path) -> list[Path]:
             continue
         if _is_json(p):
             try:
-                if sniff(_json_keys(p)):
+                if sniff(read_header(p)):
                     continue
             except SourceError:
                 continue
@@ -194,11 +171,19 @@ def _files(path: Path) -> list[Path]:
 # staging: every format becomes a relation whose columns Header can find by _names(field)
 
 
-def _child_types(t: duckdb.DuckDBPyType) -> dict[str, duckdb.DuckDBPyType]:
-    try:
-        return {str(n): c for n, c in t.children} if t.id == "struct" else {}
-    except Exception:  # pragma: no cover - non-nested types
+def _child_types(t: object) -> dict[str, DuckDBPyType]:
+    """Field name -> type of a STRUCT type (empty for any other type)."""
+    if not isinstance(t, DuckDBPyType) or t.id != "struct":
         return {}
+    return {str(n): c for n, c in t.children if isinstance(c, DuckDBPyType)}
+
+
+def _list_child(t: DuckDBPyType) -> DuckDBPyType | None:
+    """Element type of a LIST type (None for any other type)."""
+    if t.id != "list":
+        return None
+    child = t.children[0][1]
+    return child if isinstance(child, DuckDBPyType) else None
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
@@ -238,7 +223,7 @@ def _stage_parquet(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
     out = []
     for f in _files(source.path):
-        missing = sniff(_header(f))
+        missing = sniff(read_header(f))
         if missing:
             raise SchemaError(f, _WHAT, missing)
         if _is_json(f):
@@ -273,35 +258,37 @@ def _kv_list(h: Header, field: str) -> str | None:
         t = text(c)
         return (
             f"CASE json_type({t}) "
-            f"WHEN 'ARRAY' THEN from_json({t}, '[{{\"key\":\"VARCHAR\",\"value\":\"VARCHAR\"}}]') "
-            f"WHEN 'OBJECT' THEN CAST(map_entries(from_json({t}, '\"MAP(VARCHAR, VARCHAR)\"')) AS {_KV_TYPE}) "
+            f'WHEN \'ARRAY\' THEN from_json({t}, \'[{{"key":"VARCHAR","value":"VARCHAR"}}]\') '
+            f"WHEN 'OBJECT' THEN "
+            f"CAST(map_entries(from_json({t}, '\"MAP(VARCHAR, VARCHAR)\"')) AS {_KV_TYPE}) "
             "END"
         )
     if h.is_map(c):
         return f"CAST(map_entries({col}) AS {_KV_TYPE})"
-    return f"list_transform({col}, x -> {{'key': CAST(x.key AS VARCHAR), 'value': CAST(x.value AS VARCHAR)}})"
+    pair = "{'key': CAST(x.key AS VARCHAR), 'value': CAST(x.value AS VARCHAR)}"
+    return f"list_transform({col}, lambda x: {pair})"
 
 
-def _credit_list(h: Header, types: dict[str, duckdb.DuckDBPyType]) -> str | None:
+def _credit_list(h: Header, types: dict[str, DuckDBPyType]) -> str | None:
     c = h.first(_names("credits"))
     if c is None:
         return None
     if h.is_text(c):
         schema = "{" + ",".join(f'"{k}":"VARCHAR"' for k in _CREDIT_FIELDS) + "}"
         return f"from_json({text(c)}, '[{schema}]')"
-    child = types[c].children[0][1] if types[c].id == "list" else None
+    child = _list_child(types[c])
     present = {n.lower(): n for n in _child_types(child)} if child is not None else {}
     parts = []
     for k in _CREDIT_FIELDS:
         src = f"CAST(x.{sql_ident(present[k])} AS VARCHAR)" if k in present else "NULL::VARCHAR"
         parts.append(f"{sql_str(k)}: {src}")
-    return f"list_transform({sql_ident(c)}, x -> {{{', '.join(parts)}}})"
+    return f"list_transform({sql_ident(c)}, lambda x: {{{', '.join(parts)}}})"
 
 
 def _lookup(kv: str | None, key: str) -> str:
     if kv is None:
         return "NULL::VARCHAR"
-    return f"NULLIF(trim(list_filter({kv}, x -> x.key = {sql_str(key)})[1].value), '')"
+    return f"NULLIF(trim(list_filter({kv}, lambda x: x.key = {sql_str(key)})[1].value), '')"
 
 
 def _decimal(expr: str) -> str:
@@ -321,7 +308,7 @@ def _month_text(h: Header) -> str:
     return f"regexp_replace({m}, '^([0-9]{{4}})-?([0-9]{{2}})$', '\\1-\\2')"
 
 
-def _select_sql(h: Header, path: Path, types: dict[str, duckdb.DuckDBPyType], tag_keys: Sequence[str]) -> str:
+def _select_sql(h: Header, path: Path, types: dict[str, DuckDBPyType], tag_keys: Sequence[str]) -> str:
     missing = [".".join(_FIELDS[f]) for f in _REQUIRED if h.first(_names(f)) is None]
     if missing:
         raise SchemaError(path, _WHAT, missing)
@@ -359,7 +346,8 @@ END"""
     spec_series = (
         f"CASE WHEN {spec} LIKE 'custom-%' THEN 'n1' ELSE NULLIF(split_part({spec}, '-', 1), '') END"
     )
-    series = f"CASE WHEN regexp_matches({sku}, {sql_str(_COMPONENT_SKU)}) THEN coalesce({named}, {spec_series}) END"
+    is_component = f"regexp_matches({sku}, {sql_str(_COMPONENT_SKU)})"
+    series = f"CASE WHEN {is_component} THEN coalesce({named}, {spec_series}) END"
     labels = _kv_list(h, "labels")
     tags = "NULL::VARCHAR" if labels is None else f"CAST(to_json(map_from_entries({labels})) AS VARCHAR)"
     unused = f"lower(coalesce({_lookup(sys_labels, _UNUSED)}, ''))"
@@ -438,7 +426,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     return nw.from_native(combined)
 
 
-def _checks(h: Header, types: dict[str, duckdb.DuckDBPyType]) -> list[tuple[str, str, str]]:
+def _checks(h: Header, types: dict[str, DuckDBPyType]) -> list[tuple[str, str, str]]:
     checks: list[tuple[str, str, str]] = []
     for field, kind in (
         ("amount", "number"),
@@ -490,18 +478,23 @@ def _bad_credit_amount(rel: duckdb.DuckDBPyRelation, path: Path, h: Header) -> N
     if c is None or not h.is_text(c):
         return
     t = text(c)
-    amounts = f"from_json({t}, '[{{\"amount\":\"VARCHAR\"}}]')"
+    amounts = f'from_json({t}, \'[{{"amount":"VARCHAR"}}]\')'
     bad = (
         rel.filter(f"json_valid({t}) AND json_type({t}) = 'ARRAY'")
         .project(f"__row, {t} AS v, {amounts} AS a")
-        .filter("len(list_filter(a, x -> x.amount IS NOT NULL AND TRY_CAST(x.amount AS DECIMAL(28,10)) IS NULL)) > 0")
+        .filter(
+            "len(list_filter(a, lambda x: x.amount IS NOT NULL "
+            "AND TRY_CAST(x.amount AS DECIMAL(28,10)) IS NULL)) > 0"
+        )
         .order("__row")
         .limit(1)
         .fetchall()
     )
     if bad:
         row, value, _ = bad[0]
-        raise ValueParseError(path, row=int(row), column=c, value=str(value), expected="credit amounts as numbers")
+        raise ValueParseError(
+            path, row=int(row), column=c, value=str(value), expected="credit amounts as numbers"
+        )
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:

@@ -194,7 +194,9 @@ class _Entry:
         v = self.get(field)
         return None if v is None else str(v).strip()
 
-    def number(self, field: str, *, lo: float | None = None, hi: float | None = None, what: str = "") -> float | None:
+    def number(
+        self, field: str, *, lo: float | None = None, hi: float | None = None, what: str = ""
+    ) -> float | None:
         v = self.get(field)
         if v is None:
             return None
@@ -234,9 +236,7 @@ class _Entry:
             raise self.fail(field, f"{v!r} is not a date; write it as YYYY-MM-DD") from None
 
 
-def _row(
-    e: _Entry, idx: int, names: _Names, month: str, file_currency: str | None
-) -> dict[str, Any] | None:
+def _row(e: _Entry, idx: int, names: _Names, month: str, file_currency: str | None) -> dict[str, Any] | None:
     name = e.text("name")
     if name is None:
         raise e.fail("name", "is missing; give every server a unique name")
@@ -307,7 +307,9 @@ def _row(
     # location
     loc = e.text("location")
     if loc is None:
-        raise e.fail("location", "is missing; give an ISO 3166 country code (DE) or a grid zone (US-CAL-CISO)")
+        raise e.fail(
+            "location", "is missing; give an ISO 3166 country code (DE) or a grid zone (US-CAL-CISO)"
+        )
     region = names.locations.get(loc.upper())
     if region is None:
         raise e.fail(
@@ -337,7 +339,9 @@ def _row(
         return None  # not in service in this month
     share = (end - start).total_seconds() / 3600.0 / month_hours
     always = e.boolean("always_on")
-    per_month = e.number("hours_per_month", lo=0, hi=month_hours, what=f"hours per month (at most {month_hours:g})")
+    per_month = e.number(
+        "hours_per_month", lo=0, hi=month_hours, what=f"hours per month (at most {month_hours:g})"
+    )
     if always and per_month is not None:
         raise e.fail("hours_per_month", "conflicts with always_on = true; give one of them")
     if always:
@@ -446,4 +450,3 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
 def diagnose(source: Source, ctx: ScanContext) -> None:
     """Re-validate the inventory; raises :class:`InventoryError` for the first bad entry."""
     _rows(source, ctx)
-

@@ -105,8 +105,7 @@ def test_every_csv_is_a_resource_with_matching_hash() -> None:
 
 def test_content_sha256_recomputes() -> None:
     lines = "".join(
-        f"{hashlib.sha256((SET_DIR / name).read_bytes()).hexdigest()}  {name}\n"
-        for name in csv_files()
+        f"{hashlib.sha256((SET_DIR / name).read_bytes()).hexdigest()}  {name}\n" for name in csv_files()
     )
     assert hashlib.sha256(lines.encode("utf-8")).hexdigest() == package()["content_sha256"]
 
@@ -176,7 +175,9 @@ def test_every_aws_region_has_a_grid_row() -> None:
 def test_provider_mean_rows() -> None:
     for name in ("grid_intensity.csv", "grid_intensity_odbl.csv"):
         rows = table(name)
-        groups = {(r["provider"], r["dataset"], r["year"]) for r in rows}
+        # provider ``location`` (inventory countries / zones) has no provider mean: a location is
+        # always named by the inventory (scripts/factors_location.py)
+        groups = {(r["provider"], r["dataset"], r["year"]) for r in rows if r["provider"] != "location"}
         stars = {(r["provider"], r["dataset"], r["year"]) for r in rows if r["region"] == "*"}
         assert groups == stars, name
 
@@ -267,3 +268,386 @@ def test_spot_checks_scalars() -> None:
     assert pue[("aws", "*")] == 1.135
     assert pue[("azure", "*")] == 1.185
     assert pue[("gcp", "*")] == 1.1
+
+
+# --------------------------------------------------------------------------------------------------
+# Inventory (on-premises) rows: scripts/factors_location.py and scripts/factor_inputs/cpu_models.csv
+# --------------------------------------------------------------------------------------------------
+
+
+def test_location_grid_rows() -> None:
+    ember = {(r["region"], r["year"]): r for r in table("grid_intensity.csv") if r["provider"] == "location"}
+    em = {
+        (r["region"], r["year"]): r for r in table("grid_intensity_odbl.csv") if r["provider"] == "location"
+    }
+    assert ember and em
+    assert {r["dataset"] for r in ember.values()} == {"ember"}
+    assert {r["licence"] for r in ember.values()} == {"CC-BY-4.0"}
+    assert {r["dataset"] for r in em.values()} == {"electricitymaps"}
+    assert {r["licence"] for r in em.values()} == {"ODbL-1.0"}
+    assert not any(r["region"] == "*" for r in [*ember.values(), *em.values()])
+    # spot checks against the reference tables (Ember 2024 Germany; Electricity Maps 2025)
+    assert float(ember[("DE", "2024")]["g_co2e_per_kwh"]) == pytest.approx(342.06)
+    assert float(em[("DE", "2025")]["g_co2e_per_kwh"]) == pytest.approx(342)
+    assert float(em[("US-CAL-CISO", "2025")]["g_co2e_per_kwh"]) == pytest.approx(208)
+    assert all(len(r["region"]) == 2 for r in ember.values())
+
+
+def test_inventory_pue_row() -> None:
+    rows = [r for r in table("pue.csv") if r["provider"] == "inventory"]
+    assert [(r["region"], float(r["pue"])) for r in rows] == [("*", 1.58)]
+    assert "Uptime Institute" in rows[0]["source"]
+
+
+def test_cpu_models() -> None:
+    rows = table("cpu_models.csv")
+    archs = {r["microarchitecture"] for r in table("cpu_power.csv")}
+    assert len({r["model"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["microarchitecture"] in archs, r["model"]
+        assert r["source"].strip() and r["licence"].strip(), r["model"]
+    by_model = {r["model"]: r["microarchitecture"] for r in rows}
+    assert by_model["Intel Xeon Gold 6248"] == "Cascade Lake"
+    assert by_model["Intel Xeon E5-2680 v4"] == "Broadwell"
+    assert by_model["AMD EPYC 7742"] == "EPYC 2nd Gen"
+    assert by_model["AMD EPYC 9654"] == "EPYC 4th Gen"
+    assert by_model["Intel Xeon Platinum 8480+"] == "Sapphire Rapids"
+    pk = {r["path"]: r["schema"]["primaryKey"] for r in package()["resources"]}
+    assert pk["cpu_models.csv"] == ["model"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Azure (scripts/factors_azure.py, scripts/factor_inputs/azure_usage_types.csv)
+
+AZURE_REGIONS = [
+    "australiaeast",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "japaneast",
+    "koreacentral",
+    "northcentralus",
+    "northeurope",
+    "norwayeast",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "swedencentral",
+    "uksouth",
+    "ukwest",
+    "westcentralus",
+    "westeurope",
+    "westus",
+    "westus2",
+    "westus3",
+]
+
+
+def _azure(name: str) -> dict[str, dict[str, str]]:
+    key = "instance_type" if name == "instances.csv" else "microarchitecture"
+    return {r[key]: r for r in table(name) if r["provider"] == "azure"}
+
+
+def test_azure_instances_spot_checks() -> None:
+    inst = _azure("instances.csv")
+    assert len(inst) > 400
+    d4 = inst["Standard_D4s_v5"]
+    assert (d4["family"], d4["vcpu"], d4["memory_gb"], d4["cpu_microarchitectures"]) == (
+        "Dsv5",
+        "4",
+        "16",
+        "Ice Lake",
+    )
+    assert float(d4["embodied_host_kgco2e"]) == pytest.approx(1510.4)  # CCF app 1.5104 t
+    ds2 = inst["Standard_DS2_v2"]
+    assert (ds2["vcpu"], ds2["host_vcpu"]) == ("2", "16")
+    # CCF embodied total minus additional_gpus (NC6: 2038.71 - 600)
+    assert float(inst["Standard_NC6"]["embodied_host_kgco2e"]) == pytest.approx(1438.71)
+    # constrained-core size: vCPU count from the CCF app table, platform from the coefficients
+    e42 = inst["Standard_E4-2s_v3"]
+    assert (e42["vcpu"], e42["host_vcpu"]) == ("2", "4")
+    for r in inst.values():
+        assert 0 < int(r["vcpu"]) <= int(r["host_vcpu"]), r["instance_type"]
+        assert r["instance_type"].startswith("Standard_"), r["instance_type"]
+        assert float(r["embodied_host_kgco2e"]) > 900, r["instance_type"]
+
+
+def test_azure_gpu_sizes() -> None:
+    inst = _azure("instances.csv")
+    models = {r["model"] for r in table("accelerators.csv")}
+    expected = {
+        "Standard_NC6": ("NVIDIA Tesla K80", 1),
+        "Standard_NC6s_v2": ("NVIDIA Tesla P100 (PCIe 16GB)", 1),
+        "Standard_NC24s_v3": ("NVIDIA Tesla V100 PCIe 16/32GB", 4),
+        "Standard_NC64as_T4_v3": ("NVIDIA T4", 4),
+        "Standard_NC24ads_A100_v4": ("NVIDIA A100 PCIe 80GB", 1),
+        "Standard_NC80adis_H100_v5": ("NVIDIA H100 NVL 94GB", 2),
+        "Standard_ND24s": ("NVIDIA Tesla P40", 4),
+        "Standard_ND40rs_v2": ("NVIDIA Tesla V100 SXM2 16/32GB", 8),
+        "Standard_ND96asr_v4": ("NVIDIA A100 SXM4 40GB", 8),
+        "Standard_ND96amsr_A100_v4": ("NVIDIA A100 SXM4 80GB", 8),
+        "Standard_ND96isr_H100_v5": ("NVIDIA H100 SXM5 80GB", 8),
+        "Standard_ND96isr_H200_v5": ("NVIDIA H200 SXM 141GB", 8),
+        "Standard_ND96isr_MI300X_v5": ("AMD Instinct MI300X", 8),
+        "Standard_NV12": ("NVIDIA Tesla M60", 2),
+        "Standard_NV12s_v3": ("NVIDIA Tesla M60", 1),
+        "Standard_NV6ads_A10_v5": ("NVIDIA A10", 1 / 6),
+        "Standard_NV72ads_A10_v5": ("NVIDIA A10", 2),
+    }
+    for size, (model, count) in expected.items():
+        r = inst[size]
+        assert r["accelerator_model"] == model and model in models, size
+        assert float(r["accelerator_count"]) == pytest.approx(count, abs=1e-6), size
+    # ND A100 v4: CCF app 3.576 t includes 8 GPUs x 150 kg, removed here
+    assert float(inst["Standard_ND96asr_v4"]["embodied_host_kgco2e"]) == pytest.approx(2376)
+
+
+def test_azure_meter_name_aliases() -> None:
+    inst = _azure("instances.csv")
+    alias = inst["Standard_ND96asr_A100_v4"]
+    assert alias["source"].startswith("alias of Standard_ND96asr_v4")
+    target = inst["Standard_ND96asr_v4"]
+    for col in ("vcpu", "memory_gb", "accelerator_model", "accelerator_count", "embodied_host_kgco2e"):
+        assert alias[col] == target[col], col
+
+
+def test_azure_cpu_power_covers_instances() -> None:
+    cpu = _azure("cpu_power.csv")
+    assert "*" in cpu
+    for r in _azure("instances.csv").values():
+        for arch in filter(None, r["cpu_microarchitectures"].split(";")):
+            assert arch in cpu, (r["instance_type"], arch)
+    # absent from Azure's coefficient table: the AWS 2026 values, cited as such
+    aws = {r["microarchitecture"]: r for r in table("cpu_power.csv") if r["provider"] == "aws"}
+    for arch in ("Ice Lake", "Sapphire Rapids", "EPYC 4th Gen"):
+        assert cpu[arch]["min_w_per_vcpu"] == aws[arch]["min_w_per_vcpu"], arch
+        assert "coefficients-aws-use" in cpu[arch]["source"], arch
+
+
+def test_every_azure_region_has_a_grid_row() -> None:
+    have = {r["region"] for r in table("grid_intensity.csv") if r["provider"] == "azure"}
+    missing = [r for r in AZURE_REGIONS if r not in have]
+    assert not missing, missing
+
+
+def test_azure_usage_rules_and_units() -> None:
+    rules = {r["rule_id"]: r for r in table("azure_usage_types.csv")}
+    assert rules["vm-hours"]["usage_class"] == "compute"
+    assert rules["disk-ssd-tier"]["replication_factor"] == "3"
+    assert rules["storage-data-grs"]["replication_factor"] == "6"
+    assert rules["bandwidth-intra-region"]["usage_class"] == "network_intra_region"
+    for r in rules.values():
+        assert r["source"].strip() and r["licence"].strip(), r["rule_id"]
+    units = {r["unit"]: r for r in table("units.csv")}
+    for text, canonical in (("Hour", "hours"), ("Hours", "hours"), ("GB/Month", "gb_month"), ("GB", "gb")):
+        assert units[text]["canonical_unit"] == canonical, text
+    assert (units["P10 Disk/Month"]["canonical_unit"], units["P10 Disk/Month"]["multiplier"]) == (
+        "gb_month",
+        "128",
+    )
+    assert units["S4 Disk/Month"]["multiplier"] == "32"
+    assert units["E80 Disk/Month"]["multiplier"] == "32767"
+
+
+# ================================================================================================
+# GCP rows (scripts/factors_gcp.py, scripts/factor_inputs/gcp_usage_types.csv)
+# ================================================================================================
+
+# every gcp region of the reference grid/cloud_region_locations.csv (43), copied here because tests
+# never read the reference folder
+GCP_REGIONS = (
+    "africa-south1",
+    "asia-east1",
+    "asia-east2",
+    "asia-northeast1",
+    "asia-northeast2",
+    "asia-northeast3",
+    "asia-south1",
+    "asia-south2",
+    "asia-southeast1",
+    "asia-southeast2",
+    "asia-southeast3",
+    "australia-southeast1",
+    "australia-southeast2",
+    "europe-central2",
+    "europe-north1",
+    "europe-north2",
+    "europe-southwest1",
+    "europe-west1",
+    "europe-west10",
+    "europe-west12",
+    "europe-west2",
+    "europe-west3",
+    "europe-west4",
+    "europe-west6",
+    "europe-west8",
+    "europe-west9",
+    "me-central1",
+    "me-central2",
+    "me-west1",
+    "northamerica-northeast1",
+    "northamerica-northeast2",
+    "northamerica-south1",
+    "southamerica-east1",
+    "southamerica-west1",
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-south1",
+    "us-west1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
+)
+GCP_SERIES = (
+    "e2",
+    "n1",
+    "n2",
+    "n2d",
+    "n4",
+    "c2",
+    "c2d",
+    "c3",
+    "c3d",
+    "c4",
+    "c4a",
+    "c4d",
+    "t2d",
+    "t2a",
+    "m1",
+    "m2",
+    "m3",
+    "h3",
+    "a2",
+    "a3",
+    "a4",
+    "g2",
+)
+
+
+def gcp_instance(name: str) -> dict[str, str]:
+    return next(r for r in table("instances.csv") if (r["provider"], r["instance_type"]) == ("gcp", name))
+
+
+def test_gcp_every_region_has_a_grid_row() -> None:
+    assert len(GCP_REGIONS) == 43 == len(set(GCP_REGIONS))
+    have = {r["region"] for r in table("grid_intensity.csv") if r["provider"] == "gcp"}
+    have |= {r["region"] for r in table("grid_intensity_odbl.csv") if r["provider"] == "gcp"}
+    assert not [r for r in GCP_REGIONS if r not in have]
+
+
+def test_gcp_series_covered_with_their_processors() -> None:
+    rows = [r for r in table("instances.csv") if r["provider"] == "gcp"]
+    families = {r["family"] for r in rows}
+    assert set(GCP_SERIES) <= families
+    expected = {
+        "n2d": {"EPYC 2nd Gen"},
+        "c2d": {"EPYC 3rd Gen"},
+        "t2d": {"EPYC 3rd Gen"},
+        "c3d": {"EPYC 4th Gen"},
+        "c4d": {"EPYC 5th Gen"},
+        "c3": {"Sapphire Rapids"},
+        "h3": {"Sapphire Rapids"},
+        "c4": {"Emerald Rapids"},
+        "n4": {"Emerald Rapids"},
+        "a4": {"Emerald Rapids"},
+        "n2": {"Cascade Lake", "Ice Lake"},
+        "c2": {"Cascade Lake"},
+        "a2": {"Cascade Lake"},
+        "g2": {"Cascade Lake"},
+        "t2a": {"Ampere Altra"},
+        "c4a": {"Google Axion"},
+    }
+    for r in rows:
+        if r["family"] in expected:
+            assert set(r["cpu_microarchitectures"].split(";")) == expected[r["family"]], r["instance_type"]
+    # A3 High/Mega/Edge on Sapphire Rapids, A3 Ultra on Emerald Rapids
+    for name in ("a3-highgpu-8g", "a3-megagpu-8g", "a3-edgegpu-8g"):
+        assert gcp_instance(name)["cpu_microarchitectures"] == "Sapphire Rapids"
+    assert gcp_instance("a3-ultragpu-8g")["cpu_microarchitectures"] == "Emerald Rapids"
+    # CCF's code maps n2d/c2d to Intel: not copied
+    assert "Intel" not in gcp_instance("n2d-standard-8")["source"].split("cpu:")[1].split(";")[0]
+
+
+def test_gcp_cpu_power_rows() -> None:
+    cpu = {(r["provider"], r["microarchitecture"]): r for r in table("cpu_power.csv")}
+    for r in table("instances.csv"):
+        if r["provider"] == "gcp":
+            for arch in r["cpu_microarchitectures"].split(";"):
+                assert ("gcp", arch) in cpu, (r["instance_type"], arch)
+    for arm, proxy in (("Ampere Altra", "Graviton3"), ("Google Axion", "Graviton4")):
+        row = cpu[("gcp", arm)]
+        assert "DERIVED" in row["source"] and proxy in row["source"]
+        assert row["min_w_per_vcpu"] == cpu[("aws", proxy)]["min_w_per_vcpu"]
+        assert row["max_w_per_vcpu"] == cpu[("aws", proxy)]["max_w_per_vcpu"]
+    assert "coefficients-aws-use.csv" in cpu[("gcp", "EPYC 5th Gen")]["source"]
+    assert round(float(cpu[("gcp", "Cascade Lake")]["min_w_per_vcpu"]), 6) == 0.690298
+
+
+def test_gcp_machine_types_spot_checks() -> None:
+    n2 = gcp_instance("n2-standard-8")
+    assert (int(n2["vcpu"]), float(n2["memory_gb"]), int(n2["host_vcpu"])) == (8, 32.0, 128)
+    assert float(n2["embodied_host_kgco2e"]) == 1888.46  # ccf-coefficients GCP embodied total
+    a2 = gcp_instance("a2-highgpu-1g")
+    assert (int(a2["vcpu"]), float(a2["memory_gb"])) == (12, 85.0)
+    assert (a2["accelerator_model"], float(a2["accelerator_count"])) == ("NVIDIA A100 SXM4 40GB", 1.0)
+    # 5465.5 kg total minus 16 GPUs x 150 kg (GPUs carry their own embodied in accelerators.csv)
+    assert float(a2["embodied_host_kgco2e"]) == 3065.5
+    accel = {
+        "a2-megagpu-16g": ("NVIDIA A100 SXM4 40GB", 16.0),
+        "a2-ultragpu-8g": ("NVIDIA A100 SXM4 80GB", 8.0),
+        "a3-highgpu-8g": ("NVIDIA H100 SXM5 80GB", 8.0),
+        "a3-megagpu-8g": ("NVIDIA H100 SXM5 80GB", 8.0),
+        "a3-edgegpu-8g": ("NVIDIA H100 SXM5 80GB", 8.0),
+        "a3-ultragpu-8g": ("NVIDIA H200 SXM 141GB", 8.0),
+        "a4-highgpu-8g": ("NVIDIA B200 180/192GB", 8.0),
+        "g2-standard-4": ("NVIDIA L4", 1.0),
+        "g2-standard-96": ("NVIDIA L4", 8.0),
+    }
+    for name, (model, count) in accel.items():
+        r = gcp_instance(name)
+        assert (r["accelerator_model"], float(r["accelerator_count"])) == (model, count), name
+    assert gcp_instance("c3-standard-8")["accelerator_model"] == ""
+    for name in ("e2-micro", "t2a-standard-4", "c4a-standard-8", "c4d-standard-8", "m3-megamem-64"):
+        gcp_instance(name)
+
+
+def test_gcp_usage_rules() -> None:
+    rows = table("gcp_usage_types.csv")
+    assert len({r["rule_id"] for r in rows}) == len(rows)
+    models = {r["model"] for r in table("accelerators.csv")}
+    classes = {
+        "compute",
+        "cpu",
+        "memory",
+        "accelerator",
+        "serverless",
+        "container_cpu",
+        "container_memory",
+        "storage_ssd",
+        "storage_hdd",
+        "network",
+        "network_intra_region",
+        "unmodelled",
+        "excluded",
+    }
+    for r in rows:
+        assert r["source"].strip() and r["licence"].strip(), r["rule_id"]
+        assert r["usage_class"] in classes, r["rule_id"]
+        if r["accelerator_model"]:
+            assert r["accelerator_model"] in models, r["rule_id"]
+        if r["usage_class"] == "excluded":
+            assert r["exclusion_reason"], r["rule_id"]
+    by_id = {r["rule_id"]: r for r in rows}
+    assert by_id["commitment-fee"]["exclusion_reason"] == "commitment_fee"
+    assert float(by_id["tpu-v3"]["accelerators_per_unit"]) == 0.5
+    assert float(by_id["tpu-v2"]["accelerators_per_unit"]) == 0.5
+    assert float(by_id["tpu-v4"]["accelerators_per_unit"]) == 1.0
+    assert float(by_id["pd-regional-ssd"]["replication_factor"]) == 2
