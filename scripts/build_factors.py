@@ -1079,6 +1079,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     fail(f"{ext.name}: tables() returned {name}, which TABLES does not declare")
                 check_unique(rows, extra_tables[name][1], name)
                 extra_rows[name] = rows
+    # CCF's 2026 regeneration gives EPYC 5th Gen (Turin) 3.68 / 8.96 W per vCPU, 5x its EPYC 4th Gen
+    # row: a 384-thread host would idle at 1.4 kW, which no published SPECpower result for Turin
+    # supports. Until a SPECpower-derived Turin row is published, Turin takes Genoa's figures (Turin is
+    # at least as efficient per thread, so this errs high, not low).
+    genoa = {r["provider"]: r for r in cpu_power if r["microarchitecture"] == "EPYC 4th Gen"}
+    for r in cpu_power:
+        if r["microarchitecture"] == "EPYC 5th Gen" and r["provider"] in genoa:
+            g = genoa[r["provider"]]
+            r["min_w_per_vcpu"], r["max_w_per_vcpu"] = g["min_w_per_vcpu"], g["max_w_per_vcpu"]
+            r["source"] = (
+                f"EPYC 4th Gen figures of the same provider used as a proxy ({g['source']}); the ccf-coefficients "
+                "2026 EPYC 5th Gen row (3.68 / 8.96 W per vCPU) was rejected as implausible (5x Genoa per thread)"
+            )
     check_unique(instances, ["provider", "instance_type"], "instances")
     check_unique(cpu_power, ["provider", "microarchitecture"], "cpu_power")
     check_unique(accelerators, ["model"], "accelerators")

@@ -587,7 +587,14 @@ def test_gcp_cpu_power_rows() -> None:
         assert "DERIVED" in row["source"] and proxy in row["source"]
         assert row["min_w_per_vcpu"] == cpu[("aws", proxy)]["min_w_per_vcpu"]
         assert row["max_w_per_vcpu"] == cpu[("aws", proxy)]["max_w_per_vcpu"]
-    assert "coefficients-aws-use.csv" in cpu[("gcp", "EPYC 5th Gen")]["source"]
+    # Turin takes Genoa's figures: CCF's 2026 EPYC 5th Gen row (3.68 / 8.96 W) is rejected as implausible
+    for provider in ("aws", "gcp"):
+        turin, genoa = cpu[(provider, "EPYC 5th Gen")], cpu[(provider, "EPYC 4th Gen")]
+        assert (turin["min_w_per_vcpu"], turin["max_w_per_vcpu"]) == (
+            genoa["min_w_per_vcpu"],
+            genoa["max_w_per_vcpu"],
+        )
+        assert "rejected as implausible" in turin["source"]
     assert round(float(cpu[("gcp", "Cascade Lake")]["min_w_per_vcpu"]), 6) == 0.690298
 
 
