@@ -36,7 +36,9 @@ def project_expr(rules: Sequence[ProjectRule], unmatched: str) -> nw.Expr:
     fallback = nw.col("project_hint").fill_null(nw.col("SubAccountId")).fill_null(UNALLOCATED)
     if not rules:
         return fallback.alias("project")
-    otherwise = fallback if unmatched == "account" else nw.lit(UNALLOCATED)
+    # a row whose source names its project (an inventory entry, an Azure resource group when so
+    # configured) keeps that project when no rule claims it; only rows with none are unallocated
+    otherwise = fallback if unmatched == "account" else nw.col("project_hint").fill_null(nw.lit(UNALLOCATED))
     cond, value = _rule_match(rules[0])
     chain = nw.when(cond).then(value)
     for rule in rules[1:]:

@@ -96,7 +96,7 @@ class AiOptions:
     """The AI lens: lifecycle stages, training runs, and request counts for per-inference figures."""
 
     stages: tuple[StageRule, ...] = ()
-    run_tag: str | None = None
+    run_tags: tuple[str, ...] = ()
     requests: str | None = None
     functional_unit: str = "request"
 
@@ -151,8 +151,9 @@ class Config:
         for st in self.ai.stages:
             if st.tag and st.tag not in keys:
                 keys.append(st.tag)
-        if self.ai.run_tag and self.ai.run_tag not in keys:
-            keys.append(self.ai.run_tag)
+        for k in self.ai.run_tags:
+            if k not in keys:
+                keys.append(k)
         return tuple(keys)
 
 
@@ -276,9 +277,13 @@ def _ai(raw: Any, path: str | None) -> AiOptions:
     requests = raw.get("requests")
     if requests is not None and path is not None and not Path(str(requests)).is_absolute():
         requests = str(Path(path).parent / str(requests))
+    run_tag = raw.get("run_tag", [])
+    run_list = [run_tag] if isinstance(run_tag, str) else run_tag
+    if not isinstance(run_list, list) or not all(isinstance(k, str) and k for k in run_list):
+        raise ConfigError(path, "[ai] run_tag must be a tag key or a list of tag keys (first present wins)")
     return AiOptions(
         stages=tuple(rules),
-        run_tag=_str(raw.get("run_tag"), "[ai] run_tag", path),
+        run_tags=tuple(run_list),
         requests=None if requests is None else str(requests),
         functional_unit=str(raw.get("functional_unit", "request")),
     )

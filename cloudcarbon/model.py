@@ -102,7 +102,9 @@ def _rule_id(rules: pl.DataFrame) -> nw.Expr:
 def _instance_in_usage_type() -> nw.Expr:
     """``BoxUsage:m5.large`` -> ``m5.large``; ``InstanceUsage:db.r5.large`` -> ``r5.large`` (AWS only)."""
     after = nw.col("usage_type_core").str.split(":").list.get(1)
-    stripped = after.str.replace_all(r"^(db|ml|cache)\.", "").str.replace_all(r"\.(search|elasticsearch)$", "")
+    stripped = after.str.replace_all(r"^(db|ml|cache)\.", "").str.replace_all(
+        r"\.(search|elasticsearch)$", ""
+    )
     looks_like_type = after.str.contains(r"^[a-z][a-z0-9-]*\.[0-9a-z-]+")
     return (
         nw.when((nw.col("ProviderName") == "aws") & looks_like_type)
@@ -378,7 +380,9 @@ def estimate_rows(
             nw.col("instance_key").str.split(".").list.get(0),
         ).alias("instance_family"),
     ).join(to_lazy(acc), on="accelerator_model", how="left")
-    run = nw.col(tag_column(config.ai.run_tag)) if config.ai.run_tag else nw.lit(None, nw.String())
+    run: nw.Expr = nw.lit(None, nw.String())
+    if config.ai.run_tags:
+        run = _first(*(nw.col(tag_column(k)) for k in config.ai.run_tags))
     rows = rows.with_columns(_stage_expr(config.ai.stages).alias("stage"), run.alias("run"))
 
     # a row with no unit at all is taken to be in the rule's unit; a unit we do not know is not
@@ -593,7 +597,10 @@ def estimate_rows(
         .then(nw.lit("excluded"))
         .when(nw.col("fate") == "fallback")
         .then(nw.lit("fallback"))
-        .when(nw.col("grid_status").is_in(["provider_average", "global_average"]) | (is_compute & ~known & ~described))
+        .when(
+            nw.col("grid_status").is_in(["provider_average", "global_average"])
+            | (is_compute & ~known & ~described)
+        )
         .then(nw.lit("provider_average"))
         .when(nw.col("cpu_factor_status") == "provider_average")
         .then(nw.lit("provider_average"))

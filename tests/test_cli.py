@@ -63,20 +63,41 @@ def test_csv_and_table(cur_file: Callable[..., Path]) -> None:
     assert "unknown_instance_type" in res.output
 
 
-def test_demo_reads_only_the_latest_delivery(tmp_path: Path) -> None:
-    res = runner.invoke(app, ["demo", "--out", str(tmp_path), "--format", "json"])
+def test_demo_month_covers_every_source(tmp_path: Path) -> None:
+    from cloudcarbon.synthetic_clouds import generate_azure_month, generate_focus_month, generate_gcp_month
+
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output, parse_float=Decimal)
-    # the same generator, same seed, writes the same month again; its billed total is an exact Decimal
-    # sum of the latest delivery only (the restated, older delivery stays on disk)
-    expected = generate_cur_month(tmp_path / "again", "2026-10")
-    assert expected.stale_files, "the demo month must include a restated delivery"
-    assert doc["coverage"]["billed_cost"] == expected.billed_cost
-    assert doc["coverage"]["rows"] == expected.row_count
+    # the same generators write the same month again; each returns its exact billed total: the CUR's is
+    # the latest delivery only (the restated, older delivery stays on disk and must not be added)
+    again = tmp_path / "again"
+    cur = generate_cur_month(again / "cur", "2026-10")
+    assert cur.stale_files, "the demo month must include a restated delivery"
+    parts = [
+        cur.billed_cost,
+        generate_gcp_month(again / "gcp").billed_cost,
+        generate_azure_month(again / "azure").billed_cost,
+        generate_focus_month(again / "focus").billed_cost,
+    ]
+    cov = doc["coverage"]
+    assert cov["billed_cost"] == sum(parts, Decimal(0))
+    assert cov["estimated_cost"] + cov["fallback_cost"] + cov["excluded_cost"] == cov["billed_cost"]
+    providers = {line["provider"] for line in doc["lines"]}
+    assert providers == {"aws", "gcp", "azure", "inventory"}  # FOCUS rows keep their provider (aws)
     projects = {line["project"] for line in doc["lines"]}
-    assert "(unallocated)" in projects and "ml-platform" in projects
+    assert {"(unallocated)", "ml-platform", "vision-train", "llm-chat", "acme-vision", "legacy-erp"} <= projects
     reasons = {e["reason"] for e in doc["excluded"]}
     assert {"tax", "credit", "refund", "commitment_negation", "commitment_fee", "discount"} <= reasons
+    # the AI lens: training and inference stages, runs on AWS (p4d) and GCP (TPU v4), per-request figures
+    stages = {s["stage"] for s in doc["ai"]["stages"]}
+    assert {"training", "inference", "data_processing", "other"} <= stages
+    runs = {r["run"]: r for r in doc["ai"]["runs"]}
+    assert set(runs) == {"llm-finetune-2026-10a", "tpu-pretrain-7"}
+    for r in runs.values():
+        assert r["co2e_kg_low"] <= r["co2e_kg"] <= r["co2e_kg_high"]
+        assert r["co2e_kg_per_accelerator_hour"] > 0
+    assert {r["project"] for r in doc["ai"]["requests"]} >= {"recsys-serving", "llm-chat"}
 
 
 def test_factors_commands() -> None:

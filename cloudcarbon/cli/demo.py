@@ -1,4 +1,4 @@
-"""``cloudcarbon demo``: generate a realistic CUR month and estimate it."""
+"""``cloudcarbon demo``: generate one organisation's month from every kind of source and estimate it."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from cloudcarbon.cli.estimate import emit
 from cloudcarbon.config import load_config
 from cloudcarbon.pipeline import estimate
 
-__all__ = ["DEMO_CONFIG", "DEMO_REQUESTS", "demo_command"]
+__all__ = ["DEMO_CONFIG", "DEMO_REQUESTS", "demo_command", "write_demo"]
 
-#: The configuration written next to the demo data: projects from the ``user:project`` tag.
+#: The configuration written next to the demo data.
 DEMO_CONFIG = """\
 # cloudcarbon demo configuration
 [projects]
+# AWS tags are user:<key>; GCP labels and Azure / FOCUS tags are plain keys
 rules = [
   { tag = "user:project" },
+  { tag = "project" },
 ]
 unmatched = "unallocated"
 
@@ -32,19 +34,53 @@ overrides = [
 [ai]
 stages = [
   { tag = "user:stage" },                       # the tag's value names the stage
+  { tag = "stage" },
   { project = "data-lake", stage = "data_processing" },
+  { project = "analytics", stage = "data_processing" },
+  { project = "vision-train", stage = "training" },
 ]
-run_tag = "user:run"
+run_tag = ["user:run", "run"]
 requests = "requests.csv"                       # requests per project and month (functional units)
 functional_unit = "inference request"
 """
 
-#: Request counts for the demo month (the ml-platform project serves inference).
+#: Request counts for the demo month, per serving project.
 DEMO_REQUESTS = """\
 project,month,requests
 ml-platform,2026-10,41800000
-search,2026-10,125000000
+recsys-serving,2026-10,930000000
+llm-chat,2026-10,12500000
+acme-vision,2026-10,3100000
 """
+
+
+def write_demo(out: Path, month: str = "2026-10") -> tuple[list[str], Path]:
+    """Write the demo month's exports and configuration under ``out``; return the sources and config."""
+    from cloudcarbon.synthetic import generate_cur_month
+    from cloudcarbon.synthetic_clouds import (
+        generate_azure_month,
+        generate_focus_month,
+        generate_gcp_month,
+        generate_inventory,
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    cur = generate_cur_month(out / "aws-cur", month)
+    gcp = generate_gcp_month(out / "gcp", month)
+    azure = generate_azure_month(out / "azure", month)
+    focus = generate_focus_month(out / "focus", month)
+    servers = generate_inventory(out / "inventory")
+    config_path = out / "cloudcarbon.toml"
+    config_path.write_text(DEMO_CONFIG, encoding="utf-8")
+    (out / "requests.csv").write_text(DEMO_REQUESTS, encoding="utf-8")
+    sources = [
+        f"aws:{cur.root}",
+        f"gcp:{gcp.path}",
+        f"azure:{azure.path}",
+        f"focus:{focus.path}",
+        f"inventory:{servers}",
+    ]
+    return sources, config_path
 
 
 def demo_command(
@@ -52,17 +88,17 @@ def demo_command(
         "demo-data"
     ),
     month: Annotated[str, typer.Option("--month", "-m", help="Month to generate.")] = "2026-10",
+    group_by: Annotated[
+        list[str] | None, typer.Option("--group-by", "-g", help="Line keys (default: provider, project).")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Generate a month of CUR data (with a restated delivery) and print its estimate."""
-    from cloudcarbon.synthetic import generate_cur_month
-
-    out.mkdir(parents=True, exist_ok=True)
-    delivery = generate_cur_month(out / "aws-cur", month)
-    config_path = out / "cloudcarbon.toml"
-    config_path.write_text(DEMO_CONFIG, encoding="utf-8")
-    (out / "requests.csv").write_text(DEMO_REQUESTS, encoding="utf-8")
+    """Generate a month of AWS CUR (with a restated delivery), GCP, Azure, FOCUS and inventory data, and
+    print its estimate."""
+    sources, config_path = write_demo(out, month)
     if fmt is Format.table:
-        typer.echo(f"demo data: {delivery.root} (config {config_path})", err=True)
-    result = estimate([f"aws:{delivery.root}"], month, config=load_config(config_path))
+        typer.echo(f"demo data in {out}/ (config {config_path})", err=True)
+    result = estimate(
+        sources, month, config=load_config(config_path), group_by=tuple(group_by or ["provider", "project"])
+    )
     emit(result, fmt)

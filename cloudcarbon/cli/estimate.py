@@ -92,9 +92,13 @@ def emit(result: EstimateResult, fmt: Format) -> None:
     elif fmt is Format.csv:
         typer.echo(to_csv(result), nl=False)
     else:
+        import sys
+
         from rich.console import Console
 
-        Console().print(render_table(result))
+        # piped or redirected output gets a wide page instead of rich's 80-column default
+        console = Console() if sys.stdout.isatty() else Console(width=160)
+        console.print(render_table(result))
 
 
 def estimate_command(

@@ -27,7 +27,8 @@ Mapping (see also ``factors/2026.11/azure_usage_types.csv``):
   Footprint's Azure region aliases (packages/azure/src/lib/AzureRegions.ts).
 * ``Tags`` is the ``Tags`` text wrapped in ``{}`` (Azure CSVs omit the braces) when that is valid JSON,
   else the raw text (never an error); ``tag:<key>`` columns read the JSON.
-* ``project_hint``: the subscription id, or with ``[sources.azure] project = "resource_group"`` the
+* ``project_hint``: NULL (the subscription, SubAccountId, is the project), or with
+  ``[sources.azure] project = "resource_group"`` the
   resource group (lower case: Azure treats resource-group names case-insensitively and exports mix
   cases); rows without a resource group fall back to the subscription.
 * ``line_item_type`` = ``ChargeType/PricingModel``. ``charge_class``: ``Usage`` -> usage (``marketplace``
@@ -287,10 +288,10 @@ END"""
 
 
 def _project(h: Header, mode: str) -> str:
-    sub = _col(h, "subscription")
+    # the subscription is already SubAccountId, the default project; a hint only for resource groups
     if mode == "subscription":
-        return sub
-    return f"coalesce(lower({_col(h, 'resource_group')}), {sub})"
+        return "NULL::VARCHAR"
+    return f"lower({_col(h, 'resource_group')})"
 
 
 def _period(h: Header) -> str:

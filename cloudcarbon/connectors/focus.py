@@ -39,7 +39,8 @@ Usage detail, per provider, so that the provider rules classify FOCUS rows like 
     * Azure: ``usage_type`` = ``{x_SkuMeterCategory}|{x_SkuMeterSubcategory}|{SkuMeter or
       x_SkuMeterName}``, the string the Azure connector builds from MeterCategory / MeterSubCategory /
       MeterName; ``instance_type`` from ``x_SkuDetails.ServiceType`` and ``vcpu_hint`` from
-      ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName``.
+      ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName`` with
+      ``[sources.focus] project = "resource_group"`` (else the sub-account is the project).
     * Google Cloud: ``usage_type`` = ``ChargeDescription`` (the SKU description in Google's FOCUS
       view), else ``SkuMeter``.
     * Every provider: ``SkuPriceDetails`` (1.1+; JSON text, or MAP/STRUCT in Parquet) gives
@@ -205,7 +206,7 @@ def _json_key(h: Header, field: str, key: str) -> str:
     return json_lookup(_json_text(h, col), key)
 
 
-def _select_sql(h: Header, path: Path, tag_keys: Sequence[str]) -> str:
+def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], *, project_by_rg: bool = False) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, "a FOCUS cost and usage dataset", missing)
@@ -312,7 +313,8 @@ END"""
             f"{_json_key(h, 'x_sku_details', 'VCPUs')})"
         ),
         "memory_gb_hint": number(_json_key(h, "sku_price_details", "MemorySize")),
-        "project_hint": col("x_resource_group"),
+        # Azure rows: the resource group is the project only when configured, as for the azure connector
+        "project_hint": col("x_resource_group") if project_by_rg else "NULL::VARCHAR",
         "usage_class_hint": "NULL::VARCHAR",
         "machine_series": f"lower({_json_key(h, 'sku_price_details', 'InstanceSeries')})",
         "cpu_microarchitecture_hint": "NULL::VARCHAR",
@@ -363,7 +365,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of a FOCUS file or folder (lazy)."""
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in _relations(source, ctx):
-        part = rel.query("__focus", _select_sql(h, f, ctx.tag_keys))
+        by_rg = str(ctx.options.get("project", "account")).lower() == "resource_group"
+        part = rel.query("__focus", _select_sql(h, f, ctx.tag_keys, project_by_rg=by_rg))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
     combined = parts[0]

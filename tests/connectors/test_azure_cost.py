@@ -229,7 +229,7 @@ EA_EXPECTED: list[dict[str, Any]] = [
         "ConsumedUnit": "Hour",
         "BilledCost": Decimal("4.608"),
         "BillingCurrency": "USD",
-        "project_hint": SUB,
+        "project_hint": None,
         "Tags": '{"env": "prod","team": "data"}',
     },
     {
@@ -272,7 +272,7 @@ EA_EXPECTED: list[dict[str, Any]] = [
         "charge_class": "commitment_purchase",
         "instance_type": "Standard_B1s",
         "Tags": None,
-        "project_hint": SUB,
+        "project_hint": None,
         "BilledCost": Decimal("3.25"),
     },
 ]

@@ -481,7 +481,8 @@ def test_mixed_providers_and_azure_gcp_detail(tmp_path: Path, factors: FactorSet
     assert az["usage_type"] == "Virtual Machines|NCads A100 v4 Series|NC24ads A100 v4"
     assert az["instance_type"] == "Standard_NC24ads_A100_v4"
     assert az["vcpu_hint"] == 24.0
-    assert az["project_hint"] == "ml-rg"
+    # the resource group is the project only with [sources.focus] project = "resource_group"
+    assert az["project_hint"] is None
     assert d.row(2, named=True)["usage_type"] == "N2 Instance Core running in Americas"
     det, cov = _estimate(path, factors)
     total = Decimal("1.624") + Decimal("3.673") + Decimal("0.012") * 2
