@@ -113,7 +113,9 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "x_sku_details": ("x_SkuDetails",),
     "x_resource_group": ("x_ResourceGroupName",),
 }
-_REQUIRED = ("provider", "category", "cost", "cp_start")
+# ProviderName is mandatory in FOCUS, but the spec's own worked examples omit it: rows without it are
+# read with provider "unknown" (their usage falls back to the cost ratio, flagged)
+_REQUIRED = ("category", "cost", "cp_start")
 
 #: ``ProviderName`` spellings (lower case) -> cloudcarbon provider; others are lower-cased.
 PROVIDER_NAMES: dict[str, str] = {
