@@ -10,9 +10,19 @@ value is read as empty.
 Providers
     One file may hold several clouds. ``ProviderName`` is normalised per row (``AWS`` / ``Amazon Web
     Services`` -> ``aws``, ``Microsoft`` / ``Azure`` -> ``azure``, ``Google Cloud`` / ``Google`` ->
-    ``gcp``, ``Oracle`` -> ``oci``, anything else lower-cased), so the provider's factor tables and
+    ``gcp``, ``Oracle`` -> ``oci``, ``IBM`` / ``IBM Cloud`` -> ``ibm``, ``OVHcloud`` -> ``ovhcloud``,
+    ``Scaleway`` -> ``scaleway``, ``Intel`` / ``Intel Tiber AI Cloud`` -> ``intel``, ``Lambda`` /
+    ``Lambda Labs`` -> ``lambda``, anything else lower-cased), so the provider's factor tables and
     classification rules (``<provider>_usage_types.csv``) apply to FOCUS rows as to the native
     exports.
+
+Providers without rules
+    For a provider with no ``<provider>_usage_types.csv`` in the factor set (every provider except those
+    in :data:`PROVIDERS_WITH_RULES`), a ``Usage`` row whose ``SkuPriceDetails`` names an
+    ``InstanceType`` and whose ``ConsumedUnit`` is hours (``Hours``, ``Hour``, ``Hrs``, ...) gets
+    ``usage_class_hint = compute``: its quantity is instance-hours of that type, looked up in
+    ``instances.csv`` (e.g. an OCI ``BM.GPU4.8`` or OVHcloud ``t2-45`` hour). Other rows of these
+    providers stay unclassified (cost-ratio fallback, flagged).
 
 Charges (``charge_class``)
     ``ChargeCategory`` ``Usage`` -> ``usage``, ``Purchase`` -> ``commitment_purchase``, ``Tax`` ->
@@ -76,7 +86,7 @@ from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError
 from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
 
-__all__ = ["AWS_PRODUCT_CODES", "NAME", "PROVIDER_NAMES", "diagnose", "scan", "sniff"]
+__all__ = ["AWS_PRODUCT_CODES", "NAME", "PROVIDERS_WITH_RULES", "PROVIDER_NAMES", "diagnose", "scan", "sniff"]
 
 NAME = "focus"
 
@@ -133,7 +143,22 @@ PROVIDER_NAMES: dict[str, str] = {
     "oracle": "oci",
     "oracle cloud infrastructure": "oci",
     "oci": "oci",
+    "ibm": "ibm",
+    "ibm cloud": "ibm",
+    "ovhcloud": "ovhcloud",
+    "ovh": "ovhcloud",
+    "scaleway": "scaleway",
+    "intel": "intel",
+    "intel tiber ai cloud": "intel",
+    "intel tiber developer cloud": "intel",
+    "intel developer cloud": "intel",
+    "lambda": "lambda",
+    "lambda labs": "lambda",
 }
+
+#: Providers whose factor set ships a ``<provider>_usage_types.csv`` rule file (factors/2026.11). Usage
+#: rows of every other provider that name an instance type and are metered in hours are instance-hours.
+PROVIDERS_WITH_RULES: tuple[str, ...] = ("aws", "azure", "gcp")
 
 #: AWS service display names (FOCUS ``ServiceName``) -> AWS product code (CUR ``lineItem/ProductCode``),
 #: for exports without ``x_ServiceCode``. Names as in the AWS FOCUS export and the AWS Price List.
@@ -271,6 +296,12 @@ END"""
         f"coalesce({col('x_meter_subcategory')}, ''), coalesce({meter_name}, '')) END"
     )
     p = "__provider"
+    # providers without a rule file: an instance type metered in hours is an instance-hour (compute)
+    ruled = ", ".join(sql_str(x) for x in PROVIDERS_WITH_RULES)
+    compute_hint = (
+        f"CASE WHEN {p} NOT IN ({ruled}) AND lower({category}) = 'usage' AND {hours_unit} "
+        f"AND {sku_instance} IS NOT NULL THEN 'compute' END"
+    )
     tags_col = _find(h, "tags")
     tags = _json_text(h, tags_col) if tags_col else "NULL::VARCHAR"
 
@@ -317,7 +348,7 @@ END"""
         "memory_gb_hint": number(_json_key(h, "sku_price_details", "MemorySize")),
         # Azure rows: the resource group is the project only when configured, as for the azure connector
         "project_hint": col("x_resource_group") if project_by_rg else "NULL::VARCHAR",
-        "usage_class_hint": "NULL::VARCHAR",
+        "usage_class_hint": compute_hint,
         "machine_series": f"lower({_json_key(h, 'sku_price_details', 'InstanceSeries')})",
         "cpu_microarchitecture_hint": "NULL::VARCHAR",
         "accelerator_model_hint": "NULL::VARCHAR",

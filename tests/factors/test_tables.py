@@ -658,3 +658,108 @@ def test_gcp_usage_rules() -> None:
     assert float(by_id["tpu-v2"]["accelerators_per_unit"]) == 0.5
     assert float(by_id["tpu-v4"]["accelerators_per_unit"]) == 1.0
     assert float(by_id["pd-regional-ssd"]["replication_factor"]) == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# CCF-compatible mode tables (ccf_*.csv, scripts/factors_ccf.py): CCF's own values, Apache-2.0
+# --------------------------------------------------------------------------------------------------
+
+CCF_TABLES = (
+    "ccf_processors.csv",
+    "ccf_constants.csv",
+    "ccf_pue.csv",
+    "ccf_grid.csv",
+    "ccf_aws_instances.csv",
+    "ccf_gcp_machine_types.csv",
+    "ccf_gcp_series_processors.csv",
+    "ccf_gpu_models.csv",
+    "ccf_azure_vm_sizes.csv",
+    "ccf_azure_size_lookups.csv",
+    "ccf_replication.csv",
+    "ccf_classification.csv",
+)
+
+
+def test_ccf_tables_cite_ccf_and_apache() -> None:
+    for name in CCF_TABLES:
+        rows = table(name)
+        assert rows, name
+        for r in rows:
+            assert r["licence"] == "Apache-2.0", name
+            assert "cloud-carbon-footprint/cloud-carbon-footprint@b7a049c" in r["source"], name
+
+
+def test_ccf_spot_values() -> None:
+    proc = {(r["provider"], r["processor"]): r for r in table("ccf_processors.csv")}
+    assert (proc[("aws", "Skylake")]["min_watts"], proc[("aws", "Skylake")]["max_watts"]) == ("0.65", "4.26")
+    assert proc[("aws", "Nvidia Tesla V100")]["max_watts"] == "306"
+    grid = {(r["provider"], r["region"]): float(r["g_co2e_per_kwh"]) for r in table("ccf_grid.csv")}
+    assert grid[("aws", "us-east-1")] == pytest.approx(379.069)  # NERC SERC, app snapshot value
+    assert grid[("gcp", "us")] == pytest.approx(2805.0)  # CCF's summed multi-region factor, kept
+    pue = {(r["provider"], r["region"]): float(r["pue"]) for r in table("ccf_pue.csv")}
+    assert pue[("aws", "*")] == 1.135 and pue[("azure", "*")] == 1.185 and pue[("gcp", "us-central1")] == 1.11
+    aws = {r["instance_type"]: r for r in table("ccf_aws_instances.csv")}
+    assert (
+        aws["m5.large"]["family_largest_vcpus"] == "96"
+        and aws["m5.large"]["family_largest_memory_gb"] == "384"
+    )
+    assert aws["p3.2xlarge"]["gpu_processors"] == "Nvidia Tesla V100"
+    gcp = {(r["source_table"], r["machine_type"]): r for r in table("ccf_gcp_machine_types.csv")}
+    n2d = gcp[("MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING", "n2d-standard-8")]
+    assert n2d["cpu_processors_effective"] == "Cascade Lake"  # CCF's n2d-as-Intel defect, kept
+    consts = {(r["provider"], r["name"]): r for r in table("ccf_constants.csv")}
+    assert consts[("*", "VCPUS_PER_PHYSICAL_CHIP")]["value"] == "96"
+    assert consts[("aws", "AVG_CPU_UTILIZATION_2020")]["value"] == "50"
+
+
+# ---- accelerators reachable from a cloud SKU (scripts/factors_others.py adds OCI, IBM Cloud, Scaleway,
+# OVHcloud, Intel Tiber AI Cloud and Lambda shapes) ----
+
+
+def test_every_accelerator_is_mapped_from_a_cloud_sku() -> None:
+    mapped = {r["accelerator_model"] for r in table("instances.csv") if r["accelerator_model"]}
+    for rules in sorted(SET_DIR.glob("*_usage_types.csv")):
+        mapped |= {r["accelerator_model"] for r in table(rules.name) if r.get("accelerator_model")}
+    unmapped = sorted(r["model"] for r in table("accelerators.csv") if r["model"] not in mapped)
+    assert not unmapped
+
+
+def test_other_providers_shapes() -> None:
+    rows = {(r["provider"], r["instance_type"]): r for r in table("instances.csv")}
+    expect = {
+        # provider, instance type: vCPU, memory GB, accelerator, count (vendor shape tables, see
+        # scripts/factors_others.py; OCI vCPU = 2 x OCPU)
+        ("ibm", "gx3d-160x1792x8gaudi3"): (160, 1792, "Intel Gaudi3", 8),
+        ("ibm", "gx3d-160x1792x8h100"): (160, 1792, "NVIDIA H100 SXM5 80GB", 8),
+        ("intel", "bm-icp-gaudi2"): (160, 1024, "Intel Gaudi2", 8),
+        ("scaleway", "H100-1-80G"): (24, 240, "NVIDIA H100 PCIe 80GB", 1),
+        ("scaleway", "H100-2-80G"): (48, 480, "NVIDIA H100 PCIe 80GB", 2),
+        ("ovhcloud", "t2-45"): (15, 45, "NVIDIA Tesla V100S PCIe 32GB", 1),
+        ("ovhcloud", "t2-180"): (60, 180, "NVIDIA Tesla V100S PCIe 32GB", 4),
+        ("oci", "BM.GPU4.8"): (128, 2048, "NVIDIA A100 SXM4 40GB", 8),
+        ("oci", "BM.GPU.A100-v2.8"): (256, 2048, "NVIDIA A100 SXM4 80GB", 8),
+        ("oci", "VM.GPU.A10.1"): (30, 240, "NVIDIA A10", 1),
+        ("oci", "VM.GPU3.1"): (12, 90, "NVIDIA Tesla V100 SXM2 16/32GB", 1),
+        ("oci", "BM.GPU.H100.8"): (224, 2048, "NVIDIA H100 SXM5 80GB", 8),
+        ("lambda", "gpu_1x_a100"): (30, 200, "NVIDIA A100 PCIe 40GB", 1),
+    }
+    for key, (vcpu, mem, model, count) in expect.items():
+        r = rows[key]
+        assert (
+            int(r["vcpu"]),
+            float(r["memory_gb"]),
+            r["accelerator_model"],
+            float(r["accelerator_count"]),
+        ) == (
+            vcpu,
+            mem,
+            model,
+            count,
+        ), key
+        assert "https://" in r["source"], key
+    aws = {r["microarchitecture"]: r for r in table("cpu_power.csv") if r["provider"] == "aws"}
+    for r in table("cpu_power.csv"):
+        if r["provider"] in {"oci", "ibm", "scaleway", "ovhcloud", "intel", "lambda"}:
+            a = aws[r["microarchitecture"]]
+            assert (r["min_w_per_vcpu"], r["max_w_per_vcpu"]) == (a["min_w_per_vcpu"], a["max_w_per_vcpu"])
+            assert "copy of the" in r["source"]
