@@ -52,9 +52,9 @@ _AWS_GB_UNITS = ("GB", "GigaBytes")
 _AZURE_PACK = r"^\s*([0-9]+)\s+"
 
 
-def _watts(processors: Iterable[str], table: dict[str, tuple[float, float, float | None]]) -> tuple[
-    float | None, float | None, float | None
-]:
+def _watts(
+    processors: Iterable[str], table: dict[str, tuple[float, float, float | None]]
+) -> tuple[float | None, float | None, float | None]:
     """CCF's getMinWatts / getMaxWatts / getMemory for a processor list.
 
     CCF:packages/core/src/FootprintEstimate.ts ``getWattsByAverageOrMedian`` (mean, or median when Sandy or
@@ -153,18 +153,16 @@ class _Tables:
                     "_c_gpu_model": r["gpu_processors"] or None,
                 }
             )
-        return pl.DataFrame(rows, infer_schema_length=None).with_columns(
-            pl.lit("aws").alias("ProviderName")
-        )
+        return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit("aws").alias("ProviderName"))
 
     def gcp_lookup(self) -> pl.DataFrame:
         # CCF:packages/gcp/src/lib/BillingExportTable.ts getComputeProcessorsFromMachineType (the first two
         # characters of the machine type, so n2d/c2d resolve to n2/c2 = Intel) and getDataFromMachineType
         series = {r["series_key"]: _split(r["cpu_processors"]) for r in self.gcp_series.iter_rows(named=True)}
         shared = [k for k in series if "-" in k or k in ("f1-micro", "g1-small")]
-        table = self.gcp.sort(
-            pl.col("source_table") != "MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING"
-        ).unique("machine_type", keep="first", maintain_order=True)
+        table = self.gcp.sort(pl.col("source_table") != "MACHINE_FAMILY_TO_MACHINE_TYPE_MAPPING").unique(
+            "machine_type", keep="first", maintain_order=True
+        )
         rows = []
         for r in table.iter_rows(named=True):
             mt = r["machine_type"]
@@ -181,6 +179,7 @@ class _Tables:
                     "_c_avg": avg,
                     "_c_big_vcpu": r["family_largest_vcpus"],
                     "_c_family": r["family"],
+                    "_c_emb_ok": True,
                     "_c_amd_as_intel": "AMD" in str(r["cpu_processors_by_series_key"])
                     and "AMD" not in ";".join(procs),
                 }
@@ -274,9 +273,9 @@ def _replication(tab: _Tables) -> nw.Expr:
     service description, Azure the meter category); rules in ccf_replication.csv.
     """
     ut = nw.col("_ut")
-    rules = tab.replication.sort(
-        pl.col("service") == "*", "provider", "service", "order"
-    ).iter_rows(named=True)
+    rules = tab.replication.sort(pl.col("service") == "*", "provider", "service", "order").iter_rows(
+        named=True
+    )
     chain: Any = None
     for r in rules:
         cond = nw.col("ProviderName") == r["provider"]
@@ -348,26 +347,50 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
         for p, name in {(r[0], r[1]) for r in tab.classes.select("provider", "list").iter_rows()}
     }
 
-    def L(p: str, name: str) -> list[str]:  # noqa: N802
+    def L(p: str, name: str) -> list[str]:
         return lists.get((p, name), [])
 
     # CCF's row fields: usageType / serviceName / usageUnit / usageAmount.
-    # Azure: our connector multiplies "100 Hours" packs out into hours; CCF never does (METHOD.md
-    # section 4), so the pack count is recovered from the unit text when the connector kept it, else
-    # the quantity is used as billed. CCF:packages/azure/src/lib/ConsumptionDetailRow.ts
+    # CCF:packages/azure/src/lib/ConsumptionDetailRow.ts, ConsumptionManagement.ts
+    # Azure: our usage_type is "MeterCategory|MeterSubCategory|MeterName"; CCF's usageType is the meter
+    # name and its unit the UnitOfMeasure ("1 Hour", "1 GB/Month"...). The connector has already split
+    # the pack size off the unit, so the CCF unit is rebuilt as the 1-pack unit of the same kind.
+    raw_ut = nw.col("usage_type").fill_null("")
+    cu = nw.col("ConsumedUnit").fill_null("")
+    az_unit = (
+        nw.when(cu.is_in(["Hours", "Hour"]))
+        .then(nw.lit("1 Hour"))
+        .when(cu == "GB/Month")
+        .then(nw.lit("1 GB/Month"))
+        .when(cu == "TB/Month")
+        .then(nw.lit("1 TB/Month"))
+        .when((cu == "Units/Month") | cu.str.ends_with("Disk/Month"))
+        .then(nw.lit("1 /Month"))
+        .when(cu == "GB")
+        .then(nw.lit("1 GB"))
+        .when(cu == "TB")
+        .then(nw.lit("1 TB"))
+        .when(cu.is_in(["GB Seconds", "GB Second"]))
+        .then(nw.lit("1 GB Second"))
+        .when(cu.is_in(["GB Hours", "GB Hour"]))
+        .then(nw.lit("1 GB Hour"))
+        .otherwise(cu)
+    )
     rows = classified.with_columns(
-        nw.col("usage_type").fill_null("").alias("_ut"),
+        nw.when(azure).then(raw_ut.str.replace_all(r"^.*\|", "")).otherwise(raw_ut).alias("_ut"),
         nw.col("ServiceName").fill_null("").alias("_svc"),
-        nw.col("ConsumedUnit").fill_null("").alias("ccf_unit"),
+        nw.when(azure).then(az_unit).otherwise(cu).alias("ccf_unit"),
         nw.col("ConsumedQuantity").fill_null(0.0).alias("_amt"),
     )
     # CCF reads usageAmount as billed. For Azure pack units ("100 Hours") our connector multiplies the
     # pack out; when it exposes the pack size (``azure_pack_size``) the pack count is restored here.
     amount = nw.col("_amt")
     if "azure_pack_size" in rows.collect_schema().names():
-        amount = nw.when(azure & (nw.col("azure_pack_size") > 0)).then(
-            nw.col("_amt") / nw.col("azure_pack_size")
-        ).otherwise(nw.col("_amt"))
+        amount = (
+            nw.when(azure & (nw.col("azure_pack_size") > 0))
+            .then(nw.col("_amt") / nw.col("azure_pack_size"))
+            .otherwise(nw.col("_amt"))
+        )
     rows = rows.with_columns(amount.alias("ccf_usage_amount"))
     ut, svc, unit, amt = nw.col("_ut"), nw.col("_svc"), nw.col("ccf_unit"), nw.col("ccf_usage_amount")
 
@@ -400,7 +423,9 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
         pl.col("provider").alias("ProviderName"), pl.col("_g").alias("_g_unknown")
     )
     pue = tab.pue.filter(pl.col("region") != "*").select(
-        pl.col("provider").alias("ProviderName"), pl.col("region").alias("RegionId"), pl.col("pue").alias("_pue_r")
+        pl.col("provider").alias("ProviderName"),
+        pl.col("region").alias("RegionId"),
+        pl.col("pue").alias("_pue_r"),
     )
     pue_avg = tab.pue.filter(pl.col("region") == "*").select(
         pl.col("provider").alias("ProviderName"), pl.col("pue").alias("_pue_avg")
@@ -440,17 +465,18 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
         .join(to_lazy(grid_unknown), on="ProviderName", how="left")
         .join(to_lazy(pue), on=["ProviderName", "RegionId"], how="left")
         .join(to_lazy(pue_avg), on="ProviderName", how="left")
-        .with_columns(_replication(tab).alias("_repl"))
     )
 
     # ---- classification: CCF's branch for the row ----
-    usage = nw.col("charge_class") == "usage"
+    usage = nw.col("_cc") == "usage"
     # AWS: CCF:packages/aws/src/lib/CostAndUsageReports.ts getFootprintEstimateFromUsageRow and
     # getEstimateByUsageUnit, lists in CostAndUsageTypes.ts
     aws_unsupported = _ends_any(ut, L("aws", "UNSUPPORTED_USAGE_TYPES")) | _contains_any(
         ut, L("aws", "UNSUPPORTED_USAGE_TYPES")
     )
-    aws_unknown = _contains_any(ut, L("aws", "UNKNOWN_USAGE_TYPES")) | ~_in(unit, L("aws", "KNOWN_USAGE_UNITS"))
+    aws_unknown = _contains_any(ut, L("aws", "UNKNOWN_USAGE_TYPES")) | ~_in(
+        unit, L("aws", "KNOWN_USAGE_UNITS")
+    )
     aws_ssd = _ends_any(ut, L("aws", "SSD_USAGE_TYPES")) | (
         _ends_any(svc, L("aws", "SSD_SERVICES")) & ~ut.str.contains("Backup", literal=True)
     )
@@ -515,10 +541,14 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
     ]
     ssd_disks = tab.azure_sizes.filter(pl.col("table") == "SSD_MANAGED_DISKS_STORAGE_GB")
     hdd_disks = tab.azure_sizes.filter(pl.col("table") == "HDD_MANAGED_DISKS_STORAGE_GB")
-    az_ssd = _contains_any(ut, ssd_disks["key"].to_list()) | _contains_any(ut, L("azure", "STORAGE_USAGE_TYPES"))
+    az_ssd = _contains_any(ut, ssd_disks["key"].to_list()) | _contains_any(
+        ut, L("azure", "STORAGE_USAGE_TYPES")
+    )
     az_hdd = _contains_any(ut, hdd_disks["key"].to_list())
     az_memory_type = _contains_any(ut, L("azure", "MEMORY_USAGE_TYPES"))
-    az_net = _contains_any(ut, L("azure", "NETWORKING_USAGE_TYPES")) & ~ut.str.contains("To Any", literal=True)
+    az_net = _contains_any(ut, L("azure", "NETWORKING_USAGE_TYPES")) & ~ut.str.contains(
+        "To Any", literal=True
+    )
     azure_kind = (
         nw.when(_contains_any(ut, L("azure", "UNSUPPORTED_USAGE_TYPES")))
         .then(nw.lit("x:unsupported"))
@@ -557,7 +587,37 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
         .then(azure_kind)
         .otherwise(nw.lit("x:unsupported"))  # providers CCF does not read (e.g. on-premises inventory)
     )
-    rows = rows.with_columns(kind.alias("_kind"))
+    aws_bytes = _ends_any(ut, L("aws", "BYTE_HOURS_USAGE_TYPES"))
+    disk_gb = ssd_disks.vstack(hdd_disks)
+    disk_rows = list(disk_gb.sort(pl.col("key").str.len_chars(), descending=True).iter_rows(named=True))
+    az_disk_chain: Any = None
+    for r in disk_rows:
+        cond = ut.str.contains(rf"\b{r['key']}\b")
+        val = nw.lit(float(r["value"]))
+        az_disk_chain = (
+            nw.when(cond).then(val) if az_disk_chain is None else az_disk_chain.when(cond).then(val)
+        )
+    az_disk = az_disk_chain.otherwise(nw.lit(None, nw.Float64()))
+    # The string tests depend only on (provider, service, usage type, unit, charge class): evaluate
+    # them once per distinct combination and join back, as cloudcarbon.model.classify does (this also
+    # keeps the engine's query plan small).
+    combo = ["ProviderName", "_svc", "_ut", "ccf_unit", "_cc"]
+    rows = rows.with_columns(nw.col("charge_class").fill_null("").alias("_cc"))
+    distinct = (
+        rows.select(combo)
+        .unique()
+        .with_columns(
+            kind.alias("_kind"),
+            _replication(tab).alias("_repl"),
+            aws_bytes.alias("_aws_bytes"),
+            az_disk.alias("_az_disk"),
+            az_memory_type.alias("_az_memtype"),
+            _in(ut, L("azure", "MEMORY_USAGE_TYPES")).alias("_az_mem_exact"),
+        )
+    )
+    rows = rows.join(distinct, on=combo, how="left")
+    aws_bytes = nw.col("_aws_bytes")
+    az_disk = nw.col("_az_disk")
     k = nw.col("_kind")
     excluded = k.str.starts_with("x:")
     est = ~excluded & (k != "unknown")
@@ -645,7 +705,9 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
     # CCF:packages/core/src/compute/ComputeEstimator.ts: (min + u (max - min)) x vCPU-h x PUE x repl / 1000
     # (PUE applied below with the other components). Replication: AWS/GCP/Azure pass the row's factor.
     cpu_kwh = nw.col("vcpu_hours") * (nw.col("_wmin") + u * (nw.col("_wmax") - nw.col("_wmin"))) / 1000.0
-    acc_kwh = nw.col("accelerator_hours") * (nw.col("_gmin") + u * (nw.col("_gmax") - nw.col("_gmin"))) / 1000.0
+    acc_kwh = (
+        nw.col("accelerator_hours") * (nw.col("_gmin") + u * (nw.col("_gmax") - nw.col("_gmin"))) / 1000.0
+    )
 
     # memory (CCF:packages/core/src/memory/helpers.ts calculateGigabyteHours + getPhysicalChips):
     # GB above what the processor family carries per chip, shared by the instance's memory ratio
@@ -661,7 +723,7 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
     az_mem = (
         nw.when(unit == "50000 GB Seconds")
         .then(amt / 3600.0)
-        .when(_in(ut, L("azure", "MEMORY_USAGE_TYPES")))
+        .when(nw.col("_az_mem_exact"))
         .then(amt)
         .otherwise(nw.lit(0.0))
     )
@@ -680,15 +742,6 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
     #  GB-Hours: x 0.001; GB-Mo: / 1000 x 24 x days in the month. GCP byte-seconds / 2^40 / 3600.
     #  Azure: GB x 24 / 1000 (no days: the GB-month is treated as one day); 1 TB/Month x 24; managed
     #  disks take the tier's size, not the usage (ConsumptionManagement.ts getUsageAmountInTerabyteHours)
-    aws_bytes = _ends_any(ut, L("aws", "BYTE_HOURS_USAGE_TYPES"))
-    disk_gb = ssd_disks.vstack(hdd_disks)
-    disk_rows = list(disk_gb.sort(pl.col("key").str.len_chars(), descending=True).iter_rows(named=True))
-    az_disk_chain: Any = None
-    for r in disk_rows:
-        cond = ut.str.contains(rf"\b{r['key']}\b")
-        val = nw.lit(float(r["value"]))
-        az_disk_chain = nw.when(cond).then(val) if az_disk_chain is None else az_disk_chain.when(cond).then(val)
-    az_disk = az_disk_chain.otherwise(nw.lit(None, nw.Float64()))
     tb_h = (
         nw.when(aws & aws_bytes)
         .then(amt / bytes_per_tb)
@@ -734,9 +787,7 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
     # gets 1/largest of the host) or usage / vCPU / 3600 (GCP: core-seconds, a true share).
     emb_vcpu = nw.col("_c_vcpus")
     period = nw.when(gcp).then(amt / emb_vcpu / 3600.0).otherwise(amt / emb_vcpu)
-    emb_t = (
-        nw.col("_c_emb_t") * (period / per_provider("life")) * (emb_vcpu / nw.col("_c_big_vcpu"))
-    )
+    emb_t = nw.col("_c_emb_t") * (period / per_provider("life")) * (emb_vcpu / nw.col("_c_big_vcpu"))
     emb_ok = (
         est
         & (k == "compute")
@@ -835,44 +886,48 @@ def _estimate(classified: nw.LazyFrame[Any], tab: _Tables, to_lazy: ToLazy) -> n
         (est & ~k.is_in(["seconds", "zero"])).alias("ccf_accumulate"),
         nw.when(est).then(op_kwh + nw.col("ccf_embodied_kwh")).otherwise(nw.lit(0.0)).alias("energy_kwh"),
     )
-    rows = rows.with_columns(
-        (nw.col("energy_kwh") - nw.col("ccf_embodied_kwh")).alias("_op_kwh"),
-    ).with_columns(
-        (nw.col("_op_kwh") * nw.col("g_co2e_per_kwh") / 1000.0).alias("co2e_kg"),
-        nw.col("energy_kwh").alias("energy_kwh_low"),
-        nw.col("energy_kwh").alias("energy_kwh_high"),
-        nw.col("embodied_co2e_kg").alias("embodied_co2e_kg_low"),
-        nw.col("embodied_co2e_kg").alias("embodied_co2e_kg_high"),
-    ).with_columns(
-        nw.col("co2e_kg").alias("co2e_kg_low"),
-        nw.col("co2e_kg").alias("co2e_kg_high"),
-        nw.when(nw.col("fate") == "excluded")
-        .then(nw.lit("excluded"))
-        .when(nw.col("fate") == "fallback")
-        .then(nw.lit("fallback"))
-        .when(nw.col("_grid_missing") | ((k == "compute") & nw.col("_w_avg")))
-        .then(nw.lit("provider_average"))
-        .otherwise(nw.lit("exact"))
-        .alias("factor_status"),
-        nw.when(nw.col("_grid_missing"))
-        .then(nw.lit("provider_average"))
-        .otherwise(nw.lit("exact"))
-        .alias("grid_status"),
-        nw.lit(None, nw.Int64()).alias("grid_year"),
-        nw.lit("ccf").alias("grid_dataset"),
-        nw.col("_ccf_key").alias("instance_key"),
-        _first(nw.col("_c_family"), nw.col("machine_series")).alias("instance_family"),
-        nw.lit(consts["aws"]["u"]).alias("cpu_utilisation"),
-        nw.lit(consts["aws"]["u"]).alias("accelerator_utilisation"),
-        nw.when(nw.col("accelerator_hours") > 0)
-        .then(
-            nw.when(gcp & (k == "gpu"))
-            .then(nw.lit("CCF GCP GPU average (6 models)"))
-            .otherwise(nw.col("_c_gpu_model"))
+    rows = (
+        rows.with_columns(
+            (nw.col("energy_kwh") - nw.col("ccf_embodied_kwh")).alias("_op_kwh"),
         )
-        .otherwise(nw.lit(None, nw.String()))
-        .alias("accelerator_model"),
-        nw.col("_repl").alias("replication_factor"),
+        .with_columns(
+            (nw.col("_op_kwh") * nw.col("g_co2e_per_kwh") / 1000.0).alias("co2e_kg"),
+            nw.col("energy_kwh").alias("energy_kwh_low"),
+            nw.col("energy_kwh").alias("energy_kwh_high"),
+            nw.col("embodied_co2e_kg").alias("embodied_co2e_kg_low"),
+            nw.col("embodied_co2e_kg").alias("embodied_co2e_kg_high"),
+        )
+        .with_columns(
+            nw.col("co2e_kg").alias("co2e_kg_low"),
+            nw.col("co2e_kg").alias("co2e_kg_high"),
+            nw.when(nw.col("fate") == "excluded")
+            .then(nw.lit("excluded"))
+            .when(nw.col("fate") == "fallback")
+            .then(nw.lit("fallback"))
+            .when(nw.col("_grid_missing") | ((k == "compute") & nw.col("_w_avg")))
+            .then(nw.lit("provider_average"))
+            .otherwise(nw.lit("exact"))
+            .alias("factor_status"),
+            nw.when(nw.col("_grid_missing"))
+            .then(nw.lit("provider_average"))
+            .otherwise(nw.lit("exact"))
+            .alias("grid_status"),
+            nw.lit(None, nw.Int64()).alias("grid_year"),
+            nw.lit("ccf").alias("grid_dataset"),
+            nw.col("_ccf_key").alias("instance_key"),
+            _first(nw.col("_c_family"), nw.col("machine_series")).alias("instance_family"),
+            nw.lit(consts["aws"]["u"]).alias("cpu_utilisation"),
+            nw.lit(consts["aws"]["u"]).alias("accelerator_utilisation"),
+            nw.when(nw.col("accelerator_hours") > 0)
+            .then(
+                nw.when(gcp & (k == "gpu"))
+                .then(nw.lit("CCF GCP GPU average (6 models)"))
+                .otherwise(nw.col("_c_gpu_model"))
+            )
+            .otherwise(nw.lit(None, nw.String()))
+            .alias("accelerator_model"),
+            nw.col("_repl").alias("replication_factor"),
+        )
     )
     return _complete(rows)
 
@@ -928,7 +983,12 @@ def _ratios(groups: pl.DataFrame, amount: str, cost: str) -> dict[str, float]:
 
 def _ratio_expr(ratios: dict[str, float]) -> pl.Expr:
     svc = pl.concat_str(
-        pl.lit("svc|"), "ProviderName", pl.lit("|"), pl.col("ServiceName").fill_null("None"), pl.lit("|"), "ccf_unit"
+        pl.lit("svc|"),
+        "ProviderName",
+        pl.lit("|"),
+        pl.col("ServiceName").fill_null("None"),
+        pl.lit("|"),
+        "ccf_unit",
     )
     unit = pl.concat_str(pl.lit("unit|"), "ProviderName", pl.lit("|"), "ccf_unit")
     everything = pl.concat_str(pl.lit("all|"), "ProviderName")
@@ -939,7 +999,9 @@ def _ratio_expr(ratios: dict[str, float]) -> pl.Expr:
     return pl.coalesce(look(svc), look(unit), look(everything), pl.lit(0.0))
 
 
-def _fill_fallback(df: pl.DataFrame, ratios: dict[str, float], *, amount: pl.Expr, cost: pl.Expr) -> pl.DataFrame:
+def _fill_fallback(
+    df: pl.DataFrame, ratios: dict[str, float], *, amount: pl.Expr, cost: pl.Expr
+) -> pl.DataFrame:
     fb = pl.col("fate") == "fallback"
     basis = pl.when(pl.col("ProviderName") == "aws").then(cost).otherwise(amount)
     energy = (basis * _ratio_expr(ratios)).fill_null(0.0)
@@ -966,5 +1028,3 @@ def _apply_fallback(groups: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, float
         cost=pl.col("cost").cast(pl.Float64),
     )
     return out, ratios
-
-

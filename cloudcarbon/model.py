@@ -303,13 +303,23 @@ def estimate_rows(
         "cpu_factor_status",
     )
     fam = factors.family_power().rename({"provider": "ProviderName", "family": "machine_series"})
+    # a microarchitecture named by the input (inventory) takes the AWS row, the fullest SPECpower-
+    # derived table; one AWS lacks takes the mean over the providers that have it
     hint_cpu = (
         factors.table("cpu_power")
         .filter(pl.col("microarchitecture") != "*")
+        .with_columns((pl.col("provider") == "aws").alias("_aws"))
+        .sort("_aws", descending=True)
         .group_by("microarchitecture")
         .agg(
-            pl.col("min_w_per_vcpu").mean().alias("_hint_min"),
-            pl.col("max_w_per_vcpu").mean().alias("_hint_max"),
+            pl.when(pl.col("_aws").any())
+            .then(pl.col("min_w_per_vcpu").first())
+            .otherwise(pl.col("min_w_per_vcpu").mean())
+            .alias("_hint_min"),
+            pl.when(pl.col("_aws").any())
+            .then(pl.col("max_w_per_vcpu").first())
+            .otherwise(pl.col("max_w_per_vcpu").mean())
+            .alias("_hint_max"),
         )
         .rename({"microarchitecture": "cpu_microarchitecture_hint"})
     )

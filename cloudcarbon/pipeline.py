@@ -320,14 +320,16 @@ def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], en
 
 
 #: Columns the reduction sums or spans instead of grouping by; everything else is a key.
-_REDUCED = (
-    "ConsumedQuantity",
-    "BilledCost",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
+_REDUCED = ("ConsumedQuantity", "BilledCost", "ChargePeriodStart", "ChargePeriodEnd")
+#: Columns no step after the reduction reads (the per-row detail keeps them): not keys, left NULL.
+_UNREAD = (
     "Tags",
     "source_row",
     "source_file",
+    "BillingAccountId",
+    "operation",
+    "product_family",
+    "line_item_type",
 )
 
 
@@ -341,8 +343,8 @@ def _reduce(
     is materialised once so the model's passes do not re-read the exports. ``source_rows`` counts the
     billing rows behind each reduced row.
     """
-    names = usage.collect_schema().names()
-    keys = [c for c in names if c not in _REDUCED]
+    schema = usage.collect_schema()
+    keys = [c for c in schema.names() if c not in _REDUCED and c not in _UNREAD]
     reduced = usage.group_by(keys).agg(
         nw.col("ConsumedQuantity").sum(),
         nw.col("BilledCost").sum(),
@@ -350,11 +352,7 @@ def _reduce(
         nw.col("ChargePeriodEnd").max(),
         nw.len().alias("source_rows"),
     )
-    reduced = reduced.with_columns(
-        nw.lit(None, nw.String()).alias("Tags"),
-        nw.lit(None, nw.String()).alias("source_file"),
-        nw.lit(None, nw.Int64()).alias("source_row"),
-    )
+    reduced = reduced.with_columns(*[nw.lit(None, schema[c]).alias(c) for c in _UNREAD if c in schema])
     with _reading(resolved, engine):
         return engine.materialize(reduced)
 

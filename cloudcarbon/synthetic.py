@@ -1954,6 +1954,7 @@ class _LargeCatalogue:
     """Static vocabularies for :func:`generate_large_cur_parquet` (built once per call)."""
 
     def __init__(self, month: str, seed: int) -> None:
+        self.seed = seed
         rng = np.random.default_rng([seed, 99])
         self.start, self.end, self.days = _month_bounds(month)
         self.types = _instance_catalogue()
@@ -2097,7 +2098,9 @@ class _LargeCatalogue:
         self.probs /= self.probs.sum()
 
 
-def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator, offset: int) -> pa.Table:
+def _large_chunk(
+    cat: _LargeCatalogue, n: int, rng: np.random.Generator, offset: int, *, fixed_resources: bool = False
+) -> pa.Table:
     import pyarrow.compute as pc
 
     kinds_n = len(_LARGE_KINDS)
@@ -2107,10 +2110,18 @@ def _large_chunk(cat: _LargeCatalogue, n: int, rng: np.random.Generator, offset:
     n_pairs = round(n * p_pair / 2)
     probs[_K_SP] = probs[_K_NEG] = 0.0
     probs /= probs.sum()
-    base_kind = rng.choice(kinds_n, size=n - 2 * n_pairs, p=probs)
+    if fixed_resources:
+        # each resource (slot) keeps one usage kind all month, as a real resource does
+        base_slot = rng.integers(0, cat.n_slots, n - 2 * n_pairs)
+        slot_kind = np.random.default_rng(cat.seed).choice(kinds_n, size=cat.n_slots, p=probs)
+        base_kind = slot_kind[base_slot]
+    else:
+        base_kind = rng.choice(kinds_n, size=n - 2 * n_pairs, p=probs)
     kind = np.concatenate([base_kind, np.full(n_pairs, _K_SP)])
     m = len(kind)
     slot = rng.integers(0, cat.n_slots, m)
+    if fixed_resources:
+        slot[: len(base_slot)] = base_slot
     day = rng.integers(0, cat.days, m)
     u = rng.random(m)
     lo, hi = cat.k_lo[kind], cat.k_hi[kind]
@@ -2327,6 +2338,7 @@ def generate_large_cur_parquet(
     month: str = "2026-10",
     seed: int = 1,
     row_group_rows: int = 500_000,
+    fixed_resources: bool = False,
 ) -> Path:
     """Write a large CUR 2.0 Parquet file (schema :data:`CUR2_SCHEMA`) for benchmarks.
 
@@ -2350,6 +2362,11 @@ def generate_large_cur_parquet(
         Random seed; the same arguments give the same data.
     row_group_rows
         Rows per generated chunk / Parquet row group.
+    fixed_resources
+        ``False`` (adversarial): every row draws its usage kind at random, so almost every row has its
+        own attribute set. ``True`` (realistic): each of the 60,000 simulated resources keeps one usage
+        kind, account, region, type and tags all month, as in a real report, where the same attributes
+        repeat on every hourly or daily line of a resource.
 
     Returns
     -------
@@ -2367,7 +2384,8 @@ def generate_large_cur_parquet(
         while done < rows or writer is None:
             n = min(step, rows - done)
             parts = [
-                _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i) for i in range(0, n, _SUB_BATCH)
+                _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i, fixed_resources=fixed_resources)
+                for i in range(0, n, _SUB_BATCH)
             ]
             table = pa.concat_tables(parts)
             if writer is None:

@@ -158,16 +158,13 @@ def build_cpu_power(ccf: Path) -> list[dict[str, Any]]:
             arch = normalise_arch(r["Architecture"])
             note = ""
             if arch.startswith("Graviton"):
-                note = (
-                    " (ccf-coefficients uses EPYC 2nd Gen SPECpower results as the Graviton proxy)"
-                )
+                note = " (ccf-coefficients uses EPYC 2nd Gen SPECpower results as the Graviton proxy)"
             rows[(provider, arch)] = {
                 "provider": provider,
                 "microarchitecture": arch,
                 "min_w_per_vcpu": float(r["Min Watts"]),
                 "max_w_per_vcpu": float(r["Max Watts"]),
-                "source": f"{COEF_USE[provider]} (2026 regeneration, SPECpower-derived, "
-                f"W per vCPU){note}",
+                "source": f"{COEF_USE[provider]} (2026 regeneration, SPECpower-derived, W per vCPU){note}",
                 "licence": APACHE,
             }
     # older CCF app constants fill microarchitectures the 2026 tables lack
@@ -217,8 +214,7 @@ def build_cpu_power(ccf: Path) -> list[dict[str, Any]]:
             "microarchitecture": "*",
             "min_w_per_vcpu": consts[provider][lo],
             "max_w_per_vcpu": consts[provider][hi],
-            "source": f"{APP_CONST[provider]} {lo}/{hi} (provider fallback for unknown CPUs; "
-            "code value)",
+            "source": f"{APP_CONST[provider]} {lo}/{hi} (provider fallback for unknown CPUs; code value)",
             "licence": APACHE,
         }
     return sorted(rows.values(), key=lambda r: (r["provider"], r["microarchitecture"]))
@@ -346,13 +342,10 @@ def build_instances(
     }
     teads = {r["Instance type"].strip(): r for r in read_csv(ccf / "coef_data_aws_instances.csv")}
     latest = {
-        r["Instance Type"].strip(): r
-        for r in read_csv(ccf / "coef_data_aws_instances_latest_2026.csv")
+        r["Instance Type"].strip(): r for r in read_csv(ccf / "coef_data_aws_instances_latest_2026.csv")
     }
     embodied_tab = {r["type"].strip(): r for r in read_csv(ccf / "coef_aws_embodied.csv")}
-    cpu_names = {
-        norm_name(r["cpu_name"]): r for r in read_csv(INPUTS / "cpu_name_microarchitecture.csv")
-    }
+    cpu_names = {norm_name(r["cpu_name"]): r for r in read_csv(INPUTS / "cpu_name_microarchitecture.csv")}
     accel_map = {r["instance_type"]: r for r in read_csv(INPUTS / "aws_instance_accelerators.csv")}
     overrides = read_csv(INPUTS / "instance_overrides.csv")
     known_arch = {r["microarchitecture"] for r in cpu_power if r["provider"] == "aws"}
@@ -484,8 +477,7 @@ def build_instances(
         row["accelerator_count"] = float(acc["accelerator_count"])
         note = f" ({acc['note']})" if acc["note"] else ""
         row["_src"].append(
-            f"accelerator: scripts/factor_inputs/aws_instance_accelerators.csv <- {acc['source']}"
-            f"{note}"
+            f"accelerator: scripts/factor_inputs/aws_instance_accelerators.csv <- {acc['source']}{note}"
         )
 
     # embodied (whole host, accelerators excluded: they carry their own embodied figure)
@@ -500,9 +492,7 @@ def build_instances(
             row["_src"].append(f"embodied: {COEF_EMBODIED} total{extra if gpus else ''}")
         elif lt is not None and num(lt["Platform Embedded Emissions (mtCo2eq)"]):
             resolved[t] = 1000 * (num(lt["Platform Embedded Emissions (mtCo2eq)"]) or 0)
-            row["_src"].append(
-                f"embodied: {COEF_LATEST} Platform Embedded Emissions (mtCO2eq) x 1000"
-            )
+            row["_src"].append(f"embodied: {COEF_LATEST} Platform Embedded Emissions (mtCO2eq) x 1000")
         elif a is not None and num(a["embodied_tco2e"]):
             resolved[t] = 1000 * (num(a["embodied_tco2e"]) or 0)
             row["_src"].append(f"embodied: {APP_TYPES} embodied tCO2e x 1000")
@@ -747,9 +737,7 @@ def build_grid(grid: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "provider": provider,
                     "region": "*",
                     "year": year,
-                    "g_co2e_per_kwh": round(
-                        statistics.fmean(m["g_co2e_per_kwh"] for m in members), 1
-                    ),
+                    "g_co2e_per_kwh": round(statistics.fmean(m["g_co2e_per_kwh"] for m in members), 1),
                     "dataset": dataset,
                     "basis": bases.pop() if len(bases) == 1 else "mixed",
                     "zone": "*",
@@ -779,9 +767,7 @@ def field(name: str, type_: str, description: str, unit: str | None = None) -> F
     return f
 
 
-SRC = field(
-    "source", "string", "where the figure comes from (repository@commit:path, URL, document)"
-)
+SRC = field("source", "string", "where the figure comes from (repository@commit:path, URL, document)")
 LIC = field("licence", "string", "licence of the figure (SPDX id where one exists)")
 GRID_FIELDS = [
     field("provider", "string", "aws / gcp / azure"),
@@ -853,9 +839,7 @@ SCHEMAS: dict[str, tuple[list[F], list[str]]] = {
             field("memory_gb", "number", "device memory", "GB"),
             field("embodied_kgco2e", "number", "manufacturing emissions per device", "kgCO2e"),
             field("derivation", "string", "vendor = vendor datasheet TDP; derived = see source"),
-            field(
-                "band_ratio", "number", "relative half-width of the factor's uncertainty", "ratio"
-            ),
+            field("band_ratio", "number", "relative half-width of the factor's uncertainty", "ratio"),
             SRC,
             LIC,
         ],
@@ -1003,9 +987,7 @@ def write_datapackage(out: Path, schemas: dict[str, tuple[list[F], list[str]]]) 
                 "ODbL-1.0 share-alike: kept separate, attribute Electricity Maps."
             )
         resources.append(res)
-    lines = "".join(
-        f"{r['sha256']}  {r['path']}\n" for r in sorted(resources, key=lambda r: r["path"])
-    )
+    lines = "".join(f"{r['sha256']}  {r['path']}\n" for r in sorted(resources, key=lambda r: r["path"]))
     content = hashlib.sha256(lines.encode("utf-8")).hexdigest()
     package = {
         "name": "cloudcarbon-factors",
@@ -1089,8 +1071,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             g = genoa[r["provider"]]
             r["min_w_per_vcpu"], r["max_w_per_vcpu"] = g["min_w_per_vcpu"], g["max_w_per_vcpu"]
             r["source"] = (
-                f"EPYC 4th Gen figures of the same provider used as a proxy ({g['source']}); the ccf-coefficients "
-                "2026 EPYC 5th Gen row (3.68 / 8.96 W per vCPU) was rejected as implausible (5x Genoa per thread)"
+                f"EPYC 4th Gen figures of the same provider used as a proxy ({g['source']}); "
+                "the ccf-coefficients 2026 EPYC 5th Gen row (3.68 / 8.96 W per vCPU) was rejected "
+                "as implausible (5x Genoa per thread)"
             )
     check_unique(instances, ["provider", "instance_type"], "instances")
     check_unique(cpu_power, ["provider", "microarchitecture"], "cpu_power")

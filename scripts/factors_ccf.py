@@ -80,7 +80,13 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
         ["provider", "name"],
     ),
     "ccf_pue.csv": (
-        [PROV, field("region", "string", "region; * = provider PUE_AVG"), field("pue", "number", "PUE"), SRC, LIC],
+        [
+            PROV,
+            field("region", "string", "region; * = provider PUE_AVG"),
+            field("pue", "number", "PUE"),
+            SRC,
+            LIC,
+        ],
         ["provider", "region"],
     ),
     "ccf_grid.csv": (
@@ -102,7 +108,11 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
             field("vcpus", "number", "vCPUs", "vCPU"),
             field("memory_gb", "number", "memory", "GB"),
             field("embodied_tco2e", "number", "CCF scope-3 emissions of the whole host", "tCO2e"),
-            field("cpu_processors", "string", "';'-separated CCF processors (INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING)"),
+            field(
+                "cpu_processors",
+                "string",
+                "';'-separated CCF processors (INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING)",
+            ),
             field("gpu_count", "number", "GPU_INSTANCES_TYPES count", "GPU"),
             field("gpu_processors", "string", "INSTANCE_TYPE_GPU_PROCESSOR_MAPPING"),
             field("burstable_baseline_pct", "number", "BURSTABLE_INSTANCE_BASELINE_UTILIZATION", "percent"),
@@ -134,7 +144,11 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
     ),
     "ccf_gcp_series_processors.csv": (
         [
-            field("series_key", "string", "INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING key (2-char prefix or shared core)"),
+            field(
+                "series_key",
+                "string",
+                "INSTANCE_TYPE_COMPUTE_PROCESSOR_MAPPING key (2-char prefix or shared core)",
+            ),
             field("cpu_processors", "string", "';'-separated CCF processors"),
             SRC,
             LIC,
@@ -161,7 +175,9 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
             field("cpu_processors", "string", "';'-separated CCF processors"),
             field("gpu_count", "number", "GPUs", "GPU"),
             field("gpu_processors", "string", "GPU processors"),
-            field("series_largest_vcpus", "number", "vCPUs of the series' last entry (constrained: platform)"),
+            field(
+                "series_largest_vcpus", "number", "vCPUs of the series' last entry (constrained: platform)"
+            ),
             field("series_largest_memory_gb", "number", "memory of the series' last entry", "GB"),
             SRC,
             LIC,
@@ -185,7 +201,9 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
             field("service", "string", "CCF service key (* = any other service)"),
             field("order", "integer", "first matching rule of the service wins"),
             field("contains_any", "string", "';'-separated substrings of the usage type (blank = always)"),
-            field("and_contains_any", "string", "';'-separated substrings that must also occur (blank = none)"),
+            field(
+                "and_contains_any", "string", "';'-separated substrings that must also occur (blank = none)"
+            ),
             field("factor_name", "string", "CCF REPLICATION_FACTORS name"),
             field("value", "number", "replication factor", "copies"),
             SRC,
@@ -210,7 +228,14 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
 # Replication rules of packages/{aws,gcp,azure}/src/lib/ReplicationFactors.ts, transcribed from the
 # reference table app_replication_rules.csv into substring tests (first match per service wins).
 _RULES: list[tuple[str, str, int, str, str, str]] = [
-    ("aws", "AmazonS3", 1, "TimedStorage-ZIA;EarlyDelete-ZIA;TimedStorage-RRS", "", "S3_ONE_ZONE_REDUCED_REDUNDANCY"),
+    (
+        "aws",
+        "AmazonS3",
+        1,
+        "TimedStorage-ZIA;EarlyDelete-ZIA;TimedStorage-RRS",
+        "",
+        "S3_ONE_ZONE_REDUCED_REDUNDANCY",
+    ),
     ("aws", "AmazonS3", 2, "TimedStorage;EarlyDelete", "", "S3"),
     ("aws", "AmazonS3", 3, "", "", "DEFAULT"),
     ("aws", "AmazonEC2", 1, "VolumeUsage", "", "EC2_EBS_VOLUME"),

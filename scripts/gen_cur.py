@@ -21,26 +21,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="output folder (bucket root)")
     parser.add_argument("--month", default="2026-10", help="billing period YYYY-MM")
     parser.add_argument("--flavour", choices=["legacy", "cur2"], default="legacy")
-    parser.add_argument("--format", dest="file_format", choices=["csv.gz", "csv", "parquet"],
-                        default="csv.gz")
+    parser.add_argument(
+        "--format", dest="file_format", choices=["csv.gz", "csv", "parquet"], default="csv.gz"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-restated", action="store_true", help="write a single delivery")
     parser.add_argument("--report-name", default="cloudcarbon-demo")
-    parser.add_argument("--large", type=int, metavar="ROWS",
-                        help="instead write <out>/cur2-large-<ROWS>.parquet with ROWS rows")
+    parser.add_argument(
+        "--large",
+        type=int,
+        metavar="ROWS",
+        help="instead write <out>/cur2-large-<ROWS>.parquet with ROWS rows",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     if args.large:
         path = generate_large_cur_parquet(
-            args.out / f"cur2-large-{args.large}.parquet", args.large, month=args.month,
+            args.out / f"cur2-large-{args.large}.parquet",
+            args.large,
+            month=args.month,
             seed=args.seed,
         )
         print(f"wrote {path} ({args.large} rows) in {time.perf_counter() - started:.1f}s")
         return 0
     delivery = generate_cur_month(
-        args.out, args.month, flavour=args.flavour, file_format=args.file_format, seed=args.seed,
-        restated=not args.no_restated, report_name=args.report_name,
+        args.out,
+        args.month,
+        flavour=args.flavour,
+        file_format=args.file_format,
+        seed=args.seed,
+        restated=not args.no_restated,
+        report_name=args.report_name,
     )
     print(f"manifest    {delivery.manifest_path}")
     for f in delivery.data_files:

@@ -86,7 +86,14 @@ def test_demo_month_covers_every_source(tmp_path: Path) -> None:
     providers = {line["provider"] for line in doc["lines"]}
     assert providers == {"aws", "gcp", "azure", "inventory"}  # FOCUS rows keep their provider (aws)
     projects = {line["project"] for line in doc["lines"]}
-    assert {"(unallocated)", "ml-platform", "vision-train", "llm-chat", "acme-vision", "legacy-erp"} <= projects
+    assert {
+        "(unallocated)",
+        "ml-platform",
+        "vision-train",
+        "llm-chat",
+        "acme-vision",
+        "legacy-erp",
+    } <= projects
     reasons = {e["reason"] for e in doc["excluded"]}
     assert {"tax", "credit", "refund", "commitment_negation", "commitment_fee", "discount"} <= reasons
     # the AI lens: training and inference stages, runs on AWS (p4d) and GCP (TPU v4), per-request figures
@@ -121,7 +128,11 @@ def test_detail_file_and_factor_lookup(cur_file: Callable[..., Path], tmp_path: 
     assert detail["source_row"].to_list() == ["1", "2", "3", "4"]
     assert detail["fate"].to_list() == ["estimated", "estimated", "fallback", "excluded"]
     m5 = detail.row(0, named=True)
-    assert (m5["instance_key"], m5["grid_dataset"], m5["grid_year"]) == ("m5.large", "electricitymaps", "2025")
+    assert (m5["instance_key"], m5["grid_dataset"], m5["grid_year"]) == (
+        "m5.large",
+        "electricitymaps",
+        "2025",
+    )
     res = runner.invoke(app, ["factors", "lookup", "instances", "aws", "m5.large"])
     assert res.exit_code == 0 and "Skylake" in res.output and "licence: Apache-2.0" in res.output
     res = runner.invoke(app, ["factors", "lookup", "grid_intensity_odbl", "aws", "us-east-1", "2025"])

@@ -56,8 +56,17 @@ USAGE_TYPE_FAMILIES = [
     "AmazonEKS-Hours:perCluster",
 ]
 LINE_ITEM_TYPES = {
-    "Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation",
-    "SavingsPlanRecurringFee", "RIFee", "Fee", "Tax", "Credit", "Refund", "EdpDiscount",
+    "Usage",
+    "DiscountedUsage",
+    "SavingsPlanCoveredUsage",
+    "SavingsPlanNegation",
+    "SavingsPlanRecurringFee",
+    "RIFee",
+    "Fee",
+    "Tax",
+    "Credit",
+    "Refund",
+    "EdpDiscount",
 }
 
 
@@ -85,12 +94,22 @@ def test_legacy_layout_manifest_points_at_newest_assembly(legacy: tuple[Path, Cu
     period = out / "cloudcarbon-demo" / "20261001-20261101"
     assert d.manifest_path == period / "cloudcarbon-demo-Manifest.json"
     manifest = json.loads(d.manifest_path.read_text())
-    for key in ("assemblyId", "account", "columns", "charset", "compression", "contentType",
-                "reportId", "reportName", "billingPeriod", "bucket", "reportKeys",
-                "additionalArtifactKeys"):
+    for key in (
+        "assemblyId",
+        "account",
+        "columns",
+        "charset",
+        "compression",
+        "contentType",
+        "reportId",
+        "reportName",
+        "billingPeriod",
+        "bucket",
+        "reportKeys",
+        "additionalArtifactKeys",
+    ):
         assert key in manifest
-    assert manifest["billingPeriod"] == {"start": "20261001T000000.000Z",
-                                         "end": "20261101T000000.000Z"}
+    assert manifest["billingPeriod"] == {"start": "20261001T000000.000Z", "end": "20261101T000000.000Z"}
     assert manifest["reportKeys"] == [
         f"cloudcarbon-demo/20261001-20261101/{manifest['assemblyId']}/cloudcarbon-demo-1.csv.gz"
     ]
@@ -108,9 +127,7 @@ def test_legacy_layout_manifest_points_at_newest_assembly(legacy: tuple[Path, Cu
     assert len(stale_rows) < d.row_count
 
 
-def test_legacy_content(
-    legacy: tuple[Path, CurDelivery], legacy_rows: list[dict[str, str]]
-) -> None:
+def test_legacy_content(legacy: tuple[Path, CurDelivery], legacy_rows: list[dict[str, str]]) -> None:
     delivery = legacy[1]
     rows = legacy_rows
     assert len(rows) == delivery.row_count
@@ -122,8 +139,9 @@ def test_legacy_content(
     assert dict(types) == dict(delivery.line_item_type_counts)
     assert 1 <= types["Tax"] <= 10
     for lit in ("Credit", "Refund", "EdpDiscount"):
-        assert all(Decimal(r["lineItem/UnblendedCost"]) < 0
-                   for r in rows if r["lineItem/LineItemType"] == lit)
+        assert all(
+            Decimal(r["lineItem/UnblendedCost"]) < 0 for r in rows if r["lineItem/LineItemType"] == lit
+        )
     for r in rows:
         if r["lineItem/LineItemType"] == "DiscountedUsage":
             assert Decimal(r["lineItem/UnblendedCost"]) == 0
@@ -158,20 +176,28 @@ def test_savings_plan_pairs_cancel(legacy_rows: list[dict[str, str]]) -> None:
         if r["lineItem/LineItemType"] == "SavingsPlanCoveredUsage":
             covered[key] += 1
             cost = Decimal(r["lineItem/UnblendedCost"])
-            neg = [n for n in legacy_rows if n["lineItem/LineItemType"] == "SavingsPlanNegation"
-                   and (n["lineItem/UsageAccountId"], n["lineItem/UsageType"],
-                        n["lineItem/UsageStartDate"]) == key]
+            neg = [
+                n
+                for n in legacy_rows
+                if n["lineItem/LineItemType"] == "SavingsPlanNegation"
+                and (n["lineItem/UsageAccountId"], n["lineItem/UsageType"], n["lineItem/UsageStartDate"])
+                == key
+            ]
             assert len(neg) == 1
             assert Decimal(neg[0]["lineItem/UnblendedCost"]) == -cost
     assert covered
-    total = sum((Decimal(r["lineItem/UnblendedCost"]) for r in legacy_rows
-                 if r["lineItem/LineItemType"] in {"SavingsPlanCoveredUsage",
-                                                    "SavingsPlanNegation"}), Decimal(0))
+    total = sum(
+        (
+            Decimal(r["lineItem/UnblendedCost"])
+            for r in legacy_rows
+            if r["lineItem/LineItemType"] in {"SavingsPlanCoveredUsage", "SavingsPlanNegation"}
+        ),
+        Decimal(0),
+    )
     assert total == 0
 
 
-def test_billed_cost_is_exact(legacy: tuple[Path, CurDelivery],
-                              legacy_rows: list[dict[str, str]]) -> None:
+def test_billed_cost_is_exact(legacy: tuple[Path, CurDelivery], legacy_rows: list[dict[str, str]]) -> None:
     expected = sum((Decimal(r["lineItem/UnblendedCost"]) for r in legacy_rows), Decimal(0))
     assert legacy[1].billed_cost == expected
     assert isinstance(legacy[1].billed_cost, Decimal)
@@ -206,8 +232,13 @@ def test_not_restated_has_single_delivery(tmp_path: Path) -> None:
 
 def test_cur2_csv_layout_and_maps(tmp_path: Path) -> None:
     d = generate_cur_month(tmp_path, flavour="cur2")
-    manifest_path = (tmp_path / "cloudcarbon-demo" / "metadata" / "BILLING_PERIOD=2026-10"
-                     / "cloudcarbon-demo-Manifest.json")
+    manifest_path = (
+        tmp_path
+        / "cloudcarbon-demo"
+        / "metadata"
+        / "BILLING_PERIOD=2026-10"
+        / "cloudcarbon-demo-Manifest.json"
+    )
     assert d.manifest_path == manifest_path
     manifest = json.loads(manifest_path.read_text())
     assert tmp_path / manifest["reportKeys"][0] == d.data_files[0]
@@ -249,17 +280,24 @@ def test_cur2_and_legacy_parquet(tmp_path: Path) -> None:
 
 
 def test_large_parquet(tmp_path: Path) -> None:
-    path = generate_large_cur_parquet(tmp_path / "large.parquet", rows=50_000,
-                                      row_group_rows=20_000)
+    path = generate_large_cur_parquet(tmp_path / "large.parquet", rows=50_000, row_group_rows=20_000)
     meta = pq.ParquetFile(path).metadata
     assert meta.num_rows == 50_000
     assert meta.num_row_groups == 3
     schema = pq.read_schema(path).remove_metadata()
     assert schema.equals(CUR2_SCHEMA)
-    table = pq.read_table(path, columns=["line_item_line_item_type", "line_item_usage_type",
-                                         "line_item_unblended_cost", "resource_tags",
-                                         "product_instance_type", "product_region_code",
-                                         "line_item_usage_account_id"])
+    table = pq.read_table(
+        path,
+        columns=[
+            "line_item_line_item_type",
+            "line_item_usage_type",
+            "line_item_unblended_cost",
+            "resource_tags",
+            "product_instance_type",
+            "product_region_code",
+            "line_item_usage_account_id",
+        ],
+    )
     types = Counter(table.column("line_item_line_item_type").to_pylist())
     assert types["SavingsPlanCoveredUsage"] == types["SavingsPlanNegation"] > 0
     usage = types["Usage"] + types["DiscountedUsage"] + types["SavingsPlanCoveredUsage"]
@@ -276,6 +314,5 @@ def test_large_parquet(tmp_path: Path) -> None:
     assert len(set(table.column("product_region_code").drop_null().to_pylist())) == 30
     accounts = set(table.column("line_item_usage_account_id").to_pylist())
     assert len(accounts) == 200 and all(len(a) == 12 for a in accounts)
-    again = generate_large_cur_parquet(tmp_path / "again.parquet", rows=50_000,
-                                       row_group_rows=20_000)
+    again = generate_large_cur_parquet(tmp_path / "again.parquet", rows=50_000, row_group_rows=20_000)
     assert pq.read_table(again).equals(pq.read_table(path))

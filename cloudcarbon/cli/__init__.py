@@ -7,7 +7,7 @@ import sys
 import typer
 
 from cloudcarbon._version import __version__
-from cloudcarbon.cli import demo, estimate, factors, pull
+from cloudcarbon.cli import demo, estimate, explain, factors, pull
 from cloudcarbon.exceptions import CloudCarbonError
 
 __all__ = ["app", "main"]
@@ -22,6 +22,7 @@ app = typer.Typer(
 app.command(name="estimate")(estimate.estimate_command)
 app.command(name="demo")(demo.demo_command)
 app.command(name="pull")(pull.pull_command)
+app.command(name="explain-diff")(explain.explain_command)
 app.add_typer(factors.app, name="factors")
 
 

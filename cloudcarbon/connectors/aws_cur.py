@@ -99,6 +99,7 @@ _CHARGE_CLASS_SQL = """CASE
   ELSE 'other_non_usage'
 END"""
 
+
 def _find(h: Header, field: str) -> str | None:
     return h.first(_FIELDS[field])
 
@@ -282,11 +283,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
         "billing_period_hours": period_hours,
         "ChargePeriodStart": start,
         "ChargePeriodEnd": end,
-        "ServiceName": (
-            col("product_code")
-            if _find(h, "product_code")
-            else _attr(h, "servicecode")
-        ),
+        "ServiceName": (col("product_code") if _find(h, "product_code") else _attr(h, "servicecode")),
         "RegionId": region,
         "usage_type": usage_type,
         "operation": col("operation"),

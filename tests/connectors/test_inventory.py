@@ -97,24 +97,23 @@ def test_toml_hand_worked_servers(tmp_path: Path, factors: FactorSet) -> None:
     assert [r["source_row"] for r in rows] == [1, 2, 4]
     assert {r["fate"] for r in rows} == {"estimated"}
     db = rows[0]
-    # db-01: Intel Xeon Gold 6248 -> Cascade Lake (cpu_models.csv). The hint watts are the mean of the
-    # Cascade Lake cpu_power rows: aws 0.690298/4.063194, azure 0.638949/3.967305,
-    # gcp 0.690298/3.754854 -> min 0.673181667, max 3.928451 W per vCPU.
-    # W per vCPU at u = 0.3: 0.673181667 + 0.3 x (3.928451 - 0.673181667) = 1.649762467
+    # db-01: Intel Xeon Gold 6248 -> Cascade Lake (cpu_models.csv). A named microarchitecture takes the
+    # AWS cpu_power row: Cascade Lake 0.690298 / 4.063194 W per vCPU.
+    # W per vCPU at u = 0.3: 0.690298 + 0.3 x (4.063194 - 0.690298) = 1.7021668
     # hours: always on in October = 744 h; vCPU-hours = 80 x 744 = 59,520
-    # CPU kWh = 59,520 x 1.649762467 / 1000 = 98.193862
+    # CPU kWh = 59,520 x 1.7021668 / 1000 = 101.312967936
     # memory kWh = 384 GB x 744 h x 0.000392 = 111.992832
-    # energy = (98.193862 + 111.992832) x PUE 1.6 = 336.298710 kWh
+    # energy = (101.312967936 + 111.992832) x PUE 1.6 = 341.289279898 kWh
     # grid DE for a 2026 month: no 2026 row; Electricity Maps 2025 country zone DE 342 g/kWh (it
-    # outranks Ember 2024, 342.06, as the nearer year) -> CO2e = 336.298710 x 342 / 1000 = 115.014159 kg
+    # outranks Ember 2024, 342.06, as the nearer year) -> CO2e = 341.289279898 x 342 / 1000 = 116.720933725 kg
     # embodied = 744 h x 1500 kg / 35,040 h = 31.849315 kg
     assert db["quantity"] == 744.0
     assert db["vcpu_hours"] == 59520.0
-    assert db["cpu_kwh"] == pytest.approx(98.193862, rel=REL)
+    assert db["cpu_kwh"] == pytest.approx(101.312967936, rel=REL)
     assert db["memory_kwh"] == pytest.approx(111.992832, rel=REL)
-    assert db["energy_kwh"] == pytest.approx(336.298710, rel=REL)
+    assert db["energy_kwh"] == pytest.approx(341.289279898, rel=REL)
     assert db["g_co2e_per_kwh"] == 342.0 and db["grid_year"] == 2025
-    assert db["co2e_kg"] == pytest.approx(115.014159, rel=REL)
+    assert db["co2e_kg"] == pytest.approx(116.720933725, rel=REL)
     assert db["embodied_co2e_kg"] == pytest.approx(31.849315, rel=REL)
     assert db["project"] == "legacy"
     gpu = rows[1]

@@ -1,0 +1,83 @@
+"""``cloudcarbon explain-diff``: default vs CCF-compatible figures per line, and what explains the gap."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from cloudcarbon.cli._options import ConfigOpt, FactorsOpt, Format, FormatOpt, MonthOpt
+from cloudcarbon.config import load_config
+from cloudcarbon.pipeline import GROUP_KEYS
+
+__all__ = ["explain_command"]
+
+_FIGURES = (
+    "default_co2e_kg",
+    "default_embodied_co2e_kg",
+    "ccf_co2e_kg",
+    "ccf_embodied_co2e_kg",
+    "gap_kg",
+    "cause_kg",
+    "default_energy_kwh",
+    "ccf_energy_kwh",
+)
+
+
+def explain_command(
+    month: MonthOpt,
+    source: Annotated[
+        list[str],
+        typer.Option(
+            "--source", "-s", help="Export file or report folder (aws:, gcp:, azure: prefixes allowed)."
+        ),
+    ],
+    config: ConfigOpt = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option("--group-by", "-g", help=f"Line keys, repeatable: {', '.join(GROUP_KEYS)}."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    factors: FactorsOpt = None,
+) -> None:
+    """Per line: the default and the CCF-compatible figure, and the documented difference behind the gap."""
+    from cloudcarbon.explain import CAUSES, explain_diff
+
+    keys = tuple(group_by or ["project"])
+    df = explain_diff(source, month, config=load_config(config), factor_set=factors, group_by=keys)
+    if fmt is Format.json:
+        used = sorted({*df["cause"].to_list(), *df["energy_cause"].to_list()})
+        payload = {
+            "month": month,
+            "group_by": list(keys),
+            "lines": df.to_dicts(),
+            "legend": {c: CAUSES.get(c, "") for c in used},
+        }
+        typer.echo(json.dumps(payload, indent=2, default=str))
+        return
+    if fmt is Format.csv:
+        typer.echo(df.write_csv(), nl=False)
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"Default vs CCF-compatible, {month} (kgCO2e; gap = CCF total - default total)")
+    for col in df.columns:
+        table.add_column(col, justify="right" if col in _FIGURES else "left")
+    for row in df.iter_rows(named=True):
+        table.add_row(
+            *[
+                f"{row[c]:,.4f}" if c in _FIGURES and row[c] is not None else escape(str(row[c]))
+                for c in df.columns
+            ]
+        )
+    console = Console()
+    console.print(table)
+    legend = Table(title="Legend: documented differences (METHOD.md section 4)", show_header=True)
+    legend.add_column("cause")
+    legend.add_column("meaning")
+    for code, text in CAUSES.items():
+        legend.add_row(code, escape(text))
+    console.print(legend)
