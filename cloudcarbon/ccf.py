@@ -310,7 +310,8 @@ class CcfMethod:
     NAME = "ccf"
     #: raw usage unit (CCF's unknown-usage ratios are per service and usage unit) and whether the row's
     #: kWh feeds those ratios (CCF's accumulateKilowattHours is only called on some branches)
-    EXTRA_KEYS: tuple[str, ...] = ("ccf_unit", "ccf_accumulate", "ccf_defect")
+    # the grid factor is a key here: CCF's unknown-usage rows get their CO2e from it after aggregation
+    EXTRA_KEYS: tuple[str, ...] = ("ccf_unit", "ccf_accumulate", "ccf_defect", "g_co2e_per_kwh")
     EXTRA_SUMS: tuple[str, ...] = ("ccf_usage_amount", "ccf_embodied_kwh")
 
     def estimate_rows(

@@ -24,7 +24,7 @@ Example::
     datasets = ["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon"]
 
     [engine]
-    memory_limit = "1GB"
+    memory_limit = "600MB"          # DuckDB spills to disk beyond this (the process stays under 1 GB)
     threads = 2
 """
 
@@ -118,7 +118,7 @@ class UtilisationOverride:
 class EngineOptions:
     """DuckDB settings: spilling to disk is a choice, made explicit here."""
 
-    memory_limit: str = "1GB"
+    memory_limit: str = "600MB"
     threads: int | None = None
     temp_directory: str | None = None
 
@@ -334,7 +334,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
         grid_datasets=tuple(datasets),
         strict=strict,
         engine=EngineOptions(
-            memory_limit=str(engine.get("memory_limit", "1GB")),
+            memory_limit=str(engine.get("memory_limit", EngineOptions.memory_limit)),
             threads=threads,
             temp_directory=engine.get("temp_directory"),
         ),

@@ -67,12 +67,14 @@ _GROUP_COLUMN = {
     "stage": "stage",
     "run": "run",
 }
+#: Keys of the one aggregation every output is derived from (lines, coverage, flags, AI figures). The
+#: grid factor, PUE and dataset follow from provider and region and are not keys (fallback CO2e uses the
+#: summed ``cost_x_g``); the account is added only when lines are grouped by it.
 _FINE_KEYS = [
     "billing_month",
     "ProviderName",
     "BillingCurrency",
     "project",
-    "SubAccountId",
     "ServiceName",
     "RegionId",
     "instance_type",
@@ -81,13 +83,19 @@ _FINE_KEYS = [
     "reason",
     "factor_status",
     "grid_status",
-    "g_co2e_per_kwh",
-    "grid_year",
-    "grid_dataset",
-    "pue",
     "stage",
     "run",
 ]
+
+
+def _fine_keys(group_by: Sequence[str], extra: Sequence[str]) -> list[str]:
+    keys = list(_FINE_KEYS)
+    for k in (*(_GROUP_COLUMN[g] for g in group_by), *extra):
+        if k not in keys:
+            keys.append(k)
+    return keys
+
+
 _SUMS = [
     "vcpu_hours",
     "memory_gb_hours",
@@ -168,9 +176,10 @@ class EstimateResult:
     detail: pl.DataFrame | None = None
 
 
-def _scan_all(
+def _scan_each(
     sources: Sequence[Source], engine: Engine, config: Config, month: str | None
-) -> tuple[nw.LazyFrame[Any], list[tuple[Source, Connector]]]:
+) -> tuple[list[nw.LazyFrame[Any]], list[tuple[Source, Connector]]]:
+    """One canonical frame per source (same columns, same order), with its connector."""
     columns = [*CANONICAL_USAGE, *(tag_column(k) for k in config.tag_keys())]
     frames = []
     resolved = []
@@ -187,6 +196,13 @@ def _scan_all(
         frames.append(conn.scan(src, ctx).select(columns))
     if not frames:
         raise CloudCarbonError("no sources given; pass --source PATH (see `cloudcarbon estimate --help`)")
+    return frames, resolved
+
+
+def _scan_all(
+    sources: Sequence[Source], engine: Engine, config: Config, month: str | None
+) -> tuple[nw.LazyFrame[Any], list[tuple[Source, Connector]]]:
+    frames, resolved = _scan_each(sources, engine, config, month)
     usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
     return usage, resolved
 
@@ -334,7 +350,10 @@ _UNREAD = (
 
 
 def _reduce(
-    usage: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine
+    usage: nw.LazyFrame[Any],
+    resolved: list[tuple[Source, Connector]],
+    engine: Engine,
+    constant_null: Sequence[str] = (),
 ) -> nw.LazyFrame[Any]:
     """Billing rows that agree on every attribute the estimate reads, added up into one row.
 
@@ -344,7 +363,8 @@ def _reduce(
     billing rows behind each reduced row.
     """
     schema = usage.collect_schema()
-    keys = [c for c in schema.names() if c not in _REDUCED and c not in _UNREAD]
+    unread = (*_UNREAD, *constant_null)
+    keys = [c for c in schema.names() if c not in _REDUCED and c not in unread]
     reduced = usage.group_by(keys).agg(
         nw.col("ConsumedQuantity").sum(),
         nw.col("BilledCost").sum(),
@@ -352,9 +372,13 @@ def _reduce(
         nw.col("ChargePeriodEnd").max(),
         nw.len().alias("source_rows"),
     )
-    reduced = reduced.with_columns(*[nw.lit(None, schema[c]).alias(c) for c in _UNREAD if c in schema])
     with _reading(resolved, engine):
-        return engine.materialize(reduced)
+        table = engine.materialize(reduced)
+    # back in canonical column order, with the dropped columns as typed NULLs
+    return table.select(
+        [nw.col(c) if c not in unread else nw.lit(None, schema[c]).alias(c) for c in schema.names()]
+        + [nw.col("source_rows")]
+    )
 
 
 def _months(usage: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> list[str]:
@@ -511,18 +535,24 @@ def estimate(
     srcs = [parse_source(s) for s in sources]
     impl = get_method(method)
     with open_engine(cfg.engine) as engine:
-        usage, resolved = _scan_all(srcs, engine, cfg, month)
-        usage = usage.filter(nw.col("billing_month") == month)
+        frames, resolved = _scan_each(srcs, engine, cfg, month)
+        frames = [f.filter(nw.col("billing_month") == month) for f in frames]
         if detail:
-            usage = usage.with_columns(nw.lit(1, nw.Int64()).alias("source_rows"))
+            frames = [f.with_columns(nw.lit(1, nw.Int64()).alias("source_rows")) for f in frames]
         else:
-            usage = _reduce(usage, resolved, engine)
+            # each source is reduced on its own: a connector's never-filled columns are no keys
+            frames = [
+                _reduce(f, [r], engine, getattr(r[1], "CONSTANT_NULL", ()))
+                for f, r in zip(frames, resolved, strict=True)
+            ]
+        usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
         rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl)
-        agg = rows.group_by([*_FINE_KEYS, *impl.EXTRA_KEYS]).agg(
+        agg = rows.group_by(_fine_keys(group_by, impl.EXTRA_KEYS)).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
             *[nw.col(c).sum() for c in (*_SUMS, *impl.EXTRA_SUMS)],
             nw.col("cost_x_g").sum(),
+            nw.col("grid_year").max(),
             # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
             nw.col("ChargePeriodStart").min().alias("usage_start"),
             nw.col("ChargePeriodEnd").max().alias("usage_end"),

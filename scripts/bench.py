@@ -46,7 +46,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 MONTH = "2026-10"
-MEMORY_LIMIT = "1GB"
+MEMORY_LIMIT = "600MB"  # leaves room for Python and the result so the whole process stays under 1 GB
 THREADS = 2
 TARGET_X_FLOOR = 2.0
 TARGET_RSS_GB = 1.0
@@ -181,9 +181,9 @@ def _parquet_rows(path: Path) -> int | None:
     return int(res.stdout) if res.returncode == 0 else None
 
 
-def ensure_data(data: Path, rows: int) -> Path:
+def ensure_data(data: Path, rows: int, shape: str = "realistic") -> Path:
     """The month file with ``rows`` rows, generated in a child process (keeps this process small)."""
-    path = data / f"cur-{rows}.parquet"
+    path = data / (f"cur-{rows}.parquet" if shape == "adversarial" else f"cur-{shape}-{rows}.parquet")
     if path.exists() and _parquet_rows(path) == rows:
         print(f"reusing {path}", flush=True)
         return path
@@ -192,7 +192,7 @@ def ensure_data(data: Path, rows: int) -> Path:
     tmp = path.with_suffix(".parquet.tmp")
     code = (
         "import sys; from cloudcarbon.synthetic import generate_large_cur_parquet as g; "
-        f"g(sys.argv[1], rows={rows}, month={MONTH!r}, seed=1)"
+        f"g(sys.argv[1], rows={rows}, month={MONTH!r}, seed=1, fixed_resources={shape == 'realistic'})"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp)], check=True)
     tmp.replace(path)
@@ -325,8 +325,8 @@ def render(info: dict[str, str], command: str, sections: list[dict[str, Any]]) -
     for sec in sections:
         rows = sec["rows"]
         lines += [
-            f"### {rows:,}-row month (`cur-{rows}.parquet`, {sec['size_gb']:.2f} GB, "
-            f"median of {sec['runs']} runs)",
+            f"### {rows:,}-row month, {sec.get('shape', 'adversarial')} shape (`{sec.get('file', '')}`, "
+            f"{sec['size_gb']:.2f} GB, median of {sec['runs']} runs)",
             "",
             "| variant | rows | wall s (median) | x floor (DuckDB) | x floor (polars) | peak RSS GiB "
             "| runs (s) | load avg before runs |",
@@ -398,6 +398,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rows", type=int, nargs="+", default=[10_000_000], help="row counts (default 10000000)")
     ap.add_argument("--data", type=Path, default=Path("bench-data"), help="folder for generated Parquet")
     ap.add_argument("--runs", type=int, default=3, help="runs per variant; the median is reported")
+    ap.add_argument(
+        "--shape",
+        nargs="+",
+        choices=("realistic", "adversarial"),
+        default=["realistic", "adversarial"],
+        help="realistic: each resource keeps its attributes all month (as in a real CUR); adversarial: "
+        "every row draws new attributes, so the reduction before the model cannot shrink the data",
+    )
     ap.add_argument("--skip-pandas", action="store_true", help="do not run the pandas version")
     ap.add_argument(
         "--pandas-rows",
@@ -418,8 +426,8 @@ def main(argv: list[str] | None = None) -> None:
     command = "python scripts/bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
     started = time.perf_counter()
     sections = []
-    for rows in args.rows:
-        path = ensure_data(args.data, rows)
+    for shape, rows in [(sh, r) for r in args.rows for sh in args.shape]:
+        path = ensure_data(args.data, rows, shape)
         floors: dict[int, dict[str, float]] = {}
         results: list[dict[str, Any]] = []
         checks = []
@@ -429,7 +437,7 @@ def main(argv: list[str] | None = None) -> None:
                 results.append(measure(v, path, args.runs if v == "cloudcarbon" else 1))
         if not args.skip_pandas and "pandas" in args.variants:
             prows = min(rows, args.pandas_rows or rows)
-            ppath = path if prows == rows else ensure_data(args.data, prows)
+            ppath = path if prows == rows else ensure_data(args.data, prows, shape)
             run_floors(ppath, args.runs, floors, results)
             pres = measure("pandas", ppath, args.runs)
             results.append(pres)
@@ -445,6 +453,8 @@ def main(argv: list[str] | None = None) -> None:
         sections.append(
             {
                 "rows": rows,
+                "shape": shape,
+                "file": path.name,
                 "size_gb": path.stat().st_size / 1e9,
                 "runs": args.runs,
                 "results": results,

@@ -6,9 +6,12 @@ import csv
 import gzip
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import narwhals as nw
 import pyarrow.parquet as pq
 
 from cloudcarbon.exceptions import SourceError, SourceNotFound, ValueParseError
@@ -21,6 +24,7 @@ __all__ = [
     "read_header",
     "sql_ident",
     "sql_str",
+    "union_all",
 ]
 
 DATA_SUFFIXES = (".csv", ".csv.gz", ".csv.zip", ".zip", ".parquet", ".snappy.parquet", ".gz")
@@ -173,3 +177,11 @@ def find_bad_value(
         if bad:
             row, value = bad[0]
             raise ValueParseError(path, row=int(row), column=column, value=str(value), expected=expected)
+
+
+def union_all(parts: Sequence[duckdb.DuckDBPyRelation]) -> nw.LazyFrame[Any]:
+    """The relations of a source's files (same columns, same order) as one lazy frame."""
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.union(part)
+    return nw.from_native(combined)

@@ -9,11 +9,11 @@ parsing expression (``try_=True``).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from cloudcarbon.connectors._io import sql_ident, sql_str
 
-__all__ = ["Header", "json_lookup", "map_lookup", "num", "text", "ts", "val"]
+__all__ = ["Header", "json_lookup", "map_lookup", "num", "text", "ts", "val", "value_checks"]
 
 
 class Header:
@@ -99,3 +99,29 @@ def map_lookup(h: Header, column: str, keys: Sequence[str]) -> str:
     else:
         parts = [json_lookup(text(column), k) for k in keys]
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def value_checks(
+    h: Header,
+    columns: Iterable[tuple[str | None, str]],
+    *,
+    timestamp: Callable[..., str] = ts,
+    timestamp_text: str = "an ISO-8601 timestamp",
+) -> list[tuple[str, str, str]]:
+    """The diagnosis checks for :func:`cloudcarbon.connectors._io.find_bad_value`.
+
+    ``columns`` holds (column or None, kind) with kind ``number``, ``decimal`` or ``timestamp``; each
+    check is the connector's own parsing expression in its ``TRY_`` form. Typed (non-text) columns and
+    absent ones need no check.
+    """
+    checks: list[tuple[str, str, str]] = []
+    for c, kind in columns:
+        if c is None or not h.is_text(c):
+            continue
+        if kind == "number":
+            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
+        elif kind == "decimal":
+            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
+        else:
+            checks.append((c, timestamp(h, c, try_=True), timestamp_text))
+    return checks

@@ -33,8 +33,9 @@ from cloudcarbon.connectors._io import (
     read_header,
     sql_ident,
     sql_str,
+    union_all,
 )
-from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts, val
+from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts, val, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound
 from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
@@ -42,6 +43,8 @@ from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_c
 __all__ = ["NAME", "diagnose", "resolve_files", "scan", "sniff"]
 
 NAME = "aws"
+#: Canonical columns this connector never fills (the pipeline does not group by them).
+CONSTANT_NULL = HINT_COLUMNS[2:]
 
 # logical field -> accepted column names (legacy, CUR 2.0 / Athena); matched case-insensitively
 _FIELDS: dict[str, tuple[str, ...]] = {
@@ -319,24 +322,14 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
 
 
 def _checks(h: Header) -> list[tuple[str, str, str]]:
-    checks: list[tuple[str, str, str]] = []
-    for field, kind in (
+    kinds = (
         ("amount", "number"),
         ("cost", "decimal"),
         ("usage_start", "ts"),
         ("usage_end", "ts"),
         ("bp_start", "ts"),
-    ):
-        c = _find(h, field)
-        if c is None or not h.is_text(c):
-            continue
-        if kind == "number":
-            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
-        elif kind == "decimal":
-            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
-        else:
-            checks.append((c, ts(h, c, try_=True), "an ISO-8601 timestamp"))
-    return checks
+    )
+    return value_checks(h, [(_find(h, f), k) for f, k in kinds])
 
 
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
@@ -361,10 +354,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         part = rel.query("__cur", _select_sql(h, f, ctx.tag_keys, ctx.month))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.union(part)
-    return nw.from_native(combined)
+    return union_all(parts)
 
 
 def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:

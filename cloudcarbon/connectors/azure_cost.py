@@ -71,8 +71,9 @@ from cloudcarbon.connectors._io import (
     read_header,
     sql_ident,
     sql_str,
+    union_all,
 )
-from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts
+from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import CloudCarbonWarning, ConfigError, SchemaError, SourceError
 from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
@@ -350,18 +351,13 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str) ->
 
 
 def _checks(h: Header) -> list[tuple[str, str, str]]:
-    checks: list[tuple[str, str, str]] = []
-    for field, kind in (("quantity", "number"), ("cost", "decimal"), ("date", "date"), ("bp_start", "date")):
-        c = _find(h, field)
-        if c is None or not h.is_text(c):
-            continue
-        if kind == "number":
-            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
-        elif kind == "decimal":
-            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
-        else:
-            checks.append((c, _date(h, c, try_=True), "a date (MM/DD/YYYY or YYYY-MM-DD)"))
-    return checks
+    kinds = (("quantity", "number"), ("cost", "decimal"), ("date", "ts"), ("bp_start", "ts"))
+    return value_checks(
+        h,
+        [(_find(h, f), k) for f, k in kinds],
+        timestamp=_date,
+        timestamp_text="a date (MM/DD/YYYY or YYYY-MM-DD)",
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -537,10 +533,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         parts.append(part)
     if not parts:  # pragma: no cover - data_files raises for an empty folder
         raise SourceError(source.path, "no Azure cost details files to read")
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.union(part)
-    return nw.from_native(combined)
+    return union_all(parts)
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:

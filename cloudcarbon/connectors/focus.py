@@ -80,8 +80,9 @@ from cloudcarbon.connectors._io import (
     read_header,
     sql_ident,
     sql_str,
+    union_all,
 )
-from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts
+from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError
 from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
@@ -402,31 +403,20 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         part = rel.query("__focus", _select_sql(h, f, ctx.tag_keys, project_by_rg=by_rg))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.union(part)
-    return nw.from_native(combined)
+    return union_all(parts)
 
 
 def _checks(h: Header) -> list[tuple[str, str, str]]:
-    checks: list[tuple[str, str, str]] = []
-    for field, kind in (
+    kinds = (
         ("quantity", "number"),
         ("cost", "decimal"),
         ("cp_start", "ts"),
         ("cp_end", "ts"),
         ("bp_start", "ts"),
-    ):
-        c = _find(h, field)
-        if c is None or not h.is_text(c):
-            continue
-        if kind == "number":
-            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
-        elif kind == "decimal":
-            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
-        else:
-            checks.append((c, ts(h, c, try_=True), "an ISO-8601 / RFC 3339 timestamp"))
-    return checks
+    )
+    return value_checks(
+        h, [(_find(h, f), k) for f, k in kinds], timestamp_text="an ISO-8601 / RFC 3339 timestamp"
+    )
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:

@@ -60,8 +60,9 @@ from cloudcarbon.connectors._io import (
     read_header,
     sql_ident,
     sql_str,
+    union_all,
 )
-from cloudcarbon.connectors._sql import Header, num, text, ts
+from cloudcarbon.connectors._sql import Header, num, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound, ValueParseError
 from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
@@ -420,19 +421,17 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         part = rel.query("__gcp", _select_sql(h, f, types, ctx.tag_keys))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.union(part)
-    return nw.from_native(combined)
+    return union_all(parts)
 
 
 def _checks(h: Header, types: dict[str, DuckDBPyType]) -> list[tuple[str, str, str]]:
-    checks: list[tuple[str, str, str]] = []
+    basic = (("amount", "number"), ("cost", "decimal"), ("start", "ts"), ("end", "ts"))
+    checks = value_checks(
+        h,
+        [(h.first(_names(f)), k) for f, k in basic],
+        timestamp_text="a timestamp such as 2026-10-01 00:00:00 UTC",
+    )
     for field, kind in (
-        ("amount", "number"),
-        ("cost", "decimal"),
-        ("start", "ts"),
-        ("end", "ts"),
         ("invoice_month", "month"),
         ("labels", "json"),
         ("system_labels", "json"),
@@ -442,13 +441,7 @@ def _checks(h: Header, types: dict[str, DuckDBPyType]) -> list[tuple[str, str, s
         c = h.first(_names(field))
         if c is None or not h.is_text(c):
             continue
-        if kind == "number":
-            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
-        elif kind == "decimal":
-            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
-        elif kind == "ts":
-            checks.append((c, ts(h, c, try_=True), "a timestamp such as 2026-10-01 00:00:00 UTC"))
-        elif kind == "month":
+        if kind == "month":
             checks.append(
                 (c, f"CASE WHEN regexp_matches({text(c)}, '^[0-9]{{4}}-?[0-9]{{2}}$') THEN 1 END", "YYYYMM")
             )
