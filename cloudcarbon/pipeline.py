@@ -118,6 +118,8 @@ _SUMS = [
     "embodied_co2e_kg_high",
     *(f"band_{s}_kg" for s in ("utilisation", "accelerator_factor", "grid", "embodied")),
 ]
+#: The per-row figures summed by the aggregation (activity, component kWh, figures and band widths).
+SUMMED_COLUMNS: tuple[str, ...] = tuple(_SUMS)
 #: Named sources of spread; each line reports its width (kg) per source and the dominant one.
 BAND_SOURCES = ("utilisation", "accelerator_factor", "grid", "fallback", "embodied")
 #: Figures reported per line and in the totals.

@@ -10,7 +10,7 @@ import typer
 
 from cloudcarbon.cli._options import ConfigOpt, FactorsOpt, Format, FormatOpt, MonthOpt
 from cloudcarbon.config import load_config
-from cloudcarbon.pipeline import GROUP_KEYS, EstimateResult, estimate
+from cloudcarbon.pipeline import GROUP_KEYS, SUMMED_COLUMNS, EstimateResult, estimate
 
 __all__ = ["DETAIL_COLUMNS", "emit", "estimate_command", "write_detail"]
 
@@ -52,23 +52,8 @@ DETAIL_COLUMNS = (
     "grid_dataset",
     "grid_status",
     "factor_status",
-    "vcpu_hours",
-    "memory_gb_hours",
-    "accelerator_hours",
-    "storage_tb_hours",
-    "network_gb",
-    "cpu_kwh",
-    "memory_kwh",
-    "accelerator_kwh",
-    "storage_kwh",
-    "network_kwh",
-    "energy_kwh",
-    "energy_kwh_low",
-    "energy_kwh_high",
-    "co2e_kg",
-    "co2e_kg_low",
-    "co2e_kg_high",
-    "embodied_co2e_kg",
+    # activity, energy per component, energy, CO2e and embodied with their bounds, and band widths
+    *SUMMED_COLUMNS,
 )
 
 
