@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +36,6 @@ class Engine:
     def to_lazy(self, df: pl.DataFrame) -> nw.LazyFrame[Any]:
         """A small polars table (factors) as a lazy frame of this engine."""
         return nw.from_native(self.con.from_arrow(df.to_arrow()))
-
-    @property
-    def lazy_adapter(self) -> Callable[[pl.DataFrame], nw.LazyFrame[Any]]:
-        return self.to_lazy
 
     def materialize(self, lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         """Compute ``lf`` once into a temporary table (spilling under the memory limit) and scan that.

@@ -13,14 +13,12 @@ Error tree::
     │   └── ValueParseError         a value cannot be parsed (file, row, column)
     ├── MonthNotFound               the requested month has no rows in the sources
     ├── ConfigError                 cloudcarbon.toml is invalid
-    ├── FactorSetError              a factor set is missing, corrupt or inconsistent
-    │   └── FactorNotFound          a strict-mode lookup found no factor
-    └── LedgerError                 the statement store refused a write
+    └── FactorSetError              a factor set is missing, corrupt or inconsistent
+        └── FactorNotFound          strict mode: a row needed a fallback or substituted factor
 
 Warnings::
 
-    CloudCarbonWarning
-    └── FactorFallbackWarning       an estimate used a fallback factor
+    CloudCarbonWarning              e.g. an export file skipped because another view of it was read
 """
 
 from __future__ import annotations
@@ -32,10 +30,8 @@ __all__ = [
     "CloudCarbonError",
     "CloudCarbonWarning",
     "ConfigError",
-    "FactorFallbackWarning",
     "FactorNotFound",
     "FactorSetError",
-    "LedgerError",
     "MonthNotFound",
     "SchemaError",
     "SourceError",
@@ -141,18 +137,8 @@ class FactorSetError(CloudCarbonError):
 
 
 class FactorNotFound(FactorSetError):
-    """A lookup found no factor and strict mode forbids the fallback."""
-
-
-class LedgerError(CloudCarbonError):
-    """The statement ledger refused a write or could not be read."""
-
-    exit_code = 6
+    """Strict mode (``[estimate] strict = true``): a row needed a fallback or substituted factor."""
 
 
 class CloudCarbonWarning(UserWarning):
     """Base class of cloudcarbon's warnings."""
-
-
-class FactorFallbackWarning(CloudCarbonWarning):
-    """An estimate used a fallback factor (provider average, substituted year, cost ratio)."""

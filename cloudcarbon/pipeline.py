@@ -26,7 +26,7 @@ from cloudcarbon.config import Config
 from cloudcarbon.connectors import Source, connector_for, parse_source
 from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import Engine, open_engine
-from cloudcarbon.exceptions import CloudCarbonError, ConfigError, MonthNotFound, SourceError
+from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
 from cloudcarbon.factors import FactorSet, load_factor_set
 from cloudcarbon.model import classify, estimate_rows
 from cloudcarbon.schema import CANONICAL_USAGE, tag_column
@@ -581,6 +581,9 @@ def estimate(
                 factors.coefficient("fallback_band_low_ratio") if impl.NAME == "cloudcarbon" else 1.0,
                 factors.coefficient("fallback_band_high_ratio") if impl.NAME == "cloudcarbon" else 1.0,
             )
+    flags = _flags(groups)
+    if cfg.strict:
+        _refuse_fallbacks(flags)
     lines = _lines(groups, group_by)
     totals = {c: float(groups[c].sum()) for c in FIGURES}
     coverage = (
@@ -612,7 +615,7 @@ def estimate(
         totals=totals,
         coverage=coverage,
         excluded=excluded,
-        flags=_flags(groups),
+        flags=flags,
         groups=groups,
         usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
         ai=ai_metrics(groups, cfg, month),
@@ -741,6 +744,23 @@ def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl
             .sort("project")
         )
     return out
+
+
+def _refuse_fallbacks(flags: pl.DataFrame) -> None:
+    """Strict mode: an unknown region, instance type or accelerator is an error, not a flagged fallback.
+
+    A substituted grid year is allowed (the latest published year is the best available figure).
+    """
+    hard = flags.filter(pl.col("flag") != "grid_year_substituted")
+    if hard.height:
+        items = "; ".join(
+            f"{r['flag']} {r['subject']} ({r['rows']} rows)" for r in hard.head(8).iter_rows(named=True)
+        )
+        more = f" and {hard.height - 8} more" if hard.height > 8 else ""
+        raise FactorNotFound(
+            f"strict mode: no factor for {items}{more}; add the missing rows to a new factor set or turn "
+            "off [estimate] strict to estimate them by the documented fallbacks"
+        )
 
 
 def _check_month(month: str) -> None:

@@ -133,3 +133,24 @@ def test_cli_errors_are_one_line_with_exit_codes(
     assert code == ConfigError.exit_code == 4 and "bad.toml" in err and "colour" in err
     code, _, err = run_cli(["estimate", "-m", "2026-10", "-s", str(f), "-g", "colour"], monkeypatch, capsys)
     assert code == 1 and "cannot group by 'colour'" in err
+
+
+def test_strict_mode_refuses_fallback_factors(cur_file: Callable[..., Path]) -> None:
+    from cloudcarbon import FactorNotFound
+    from cloudcarbon.config import config_from_mapping
+
+    known = cur_row("BoxUsage:m5.large", 24, "2.3", "Hrs", instance="m5.large")
+    f = cur_file([known])
+    strict = config_from_mapping({"estimate": {"strict": True}})
+    # a known type in a known region passes (its 2026 grid year is substituted by 2025, which is allowed)
+    assert estimate([f], "2026-10", config=strict).coverage["rows"][0] == 1
+    unknown = cur_row("BoxUsage:zz9.large", 24, "1.0", "Hrs", instance="zz9.large", vcpu="2")
+    nowhere = cur_row("BoxUsage:m5.large", 24, "2.3", "Hrs", instance="m5.large", region="mars-north-1")
+    g = cur_file([known, unknown, nowhere], name="strict.csv")
+    with pytest.raises(FactorNotFound) as exc:
+        estimate([g], "2026-10", config=strict)
+    assert "unknown_instance_type zz9.large (1 rows)" in str(exc.value)
+    assert "unknown_region mars-north-1 (1 rows)" in str(exc.value)
+    # the default mode estimates the same rows by the documented fallbacks, flagged
+    flags = estimate([g], "2026-10").flags
+    assert {"unknown_instance_type", "unknown_region"} <= set(flags["flag"].to_list())

@@ -15,11 +15,9 @@ EXPECTED = {
     "Config",
     "ConfigError",
     "EstimateResult",
-    "FactorFallbackWarning",
     "FactorNotFound",
     "FactorSet",
     "FactorSetError",
-    "LedgerError",
     "MonthNotFound",
     "SchemaError",
     "SourceError",
@@ -45,3 +43,24 @@ def test_import_does_not_pull_in_the_cli() -> None:
     code = "import sys, cloudcarbon; print(sorted(m for m in ('typer', 'rich', 'click') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_load_usage_is_the_canonical_table(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import narwhals as nw
+
+    from cloudcarbon.engine import open_engine
+    from tests.conftest import cur_row, write_cur
+
+    f = write_cur(
+        Path(str(tmp_path)) / "cur.csv",
+        [cur_row("BoxUsage:m5.large", 24, "2.30", "Hrs", instance="m5.large")],
+    )
+    with open_engine() as engine:
+        lf = cloudcarbon.load_usage([f], engine=engine)
+        assert isinstance(lf, nw.LazyFrame)
+        df = lf.collect(backend="polars").to_native()
+    assert set(cloudcarbon.CANONICAL_USAGE) <= set(df.columns) and "project" in df.columns
+    row = df.row(0, named=True)
+    assert (row["instance_type"], row["project"], row["source_row"]) == ("m5.large", "012345678901", 1)
