@@ -93,8 +93,11 @@ def demo_command(
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Generate a month of AWS CUR (with a restated delivery), GCP, Azure, FOCUS and inventory data, and
-    print its estimate."""
+    """Generate a month of AWS, GCP, Azure, FOCUS and inventory data and print its estimate.
+
+    The AWS report includes a restated delivery; the configuration written next to the data sets AI
+    stages, training runs and request counts.
+    """
     sources, config_path = write_demo(out, month)
     if fmt is Format.table:
         typer.echo(f"demo data in {out}/ (config {config_path})", err=True)
