@@ -124,36 +124,41 @@ class _Tables:
     def aws_lookup(self) -> pl.DataFrame:
         # CCF:packages/aws/src/lib/CostAndUsageReportsRow.ts (vCPU, GPU, processors),
         # AWSMemoryEstimatesBuilder.ts (memory), CostAndUsageReports.ts getDataFromInstanceType (embodied)
-        rows = []
-        for r in self.aws.iter_rows(named=True):
-            lo, hi, mem, avg = self.watts("aws", _split(r["cpu_processors"]) or ["Unknown"])
-            glo, ghi, _, _ = self.watts("aws", _split(r["gpu_processors"]) or ["Unknown"])
-            rows.append(
-                {
-                    "_ccf_key": r["instance_type"],
-                    "_c_vcpus": r["vcpus"],
-                    "_c_mem": r["memory_gb"],
-                    "_c_emb_t": r["embodied_tco2e"],
-                    "_c_min": lo,
-                    "_c_max": hi,
-                    "_c_mem_chip": mem,
-                    "_c_avg": avg,
-                    "_c_gpus": r["gpu_count"],
-                    "_c_gmin": glo,
-                    "_c_gmax": ghi,
-                    "_c_burst": r["burstable_baseline_pct"],
-                    "_c_big_vcpu": r["family_largest_vcpus"],
-                    "_c_big_mem": r["family_largest_memory_gb"],
-                    "_c_family": r["family"],
-                    # memory needs the family in EC2_INSTANCE_TYPES or REDSHIFT_INSTANCE_TYPES;
-                    # embodied reads EC2_INSTANCE_TYPES or INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING
-                    "_c_mem_ok": r["source_table"] in ("EC2_INSTANCE_TYPES", "REDSHIFT_INSTANCE_TYPES"),
-                    "_c_emb_ok": r["source_table"]
-                    in ("EC2_INSTANCE_TYPES", "INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING"),
-                    "_c_gpu_model": r["gpu_processors"] or None,
-                }
-            )
+        rows = [
+            {
+                **self._size_row("aws", r, key="instance_type", group="family"),
+                "_c_burst": r["burstable_baseline_pct"],
+                # memory needs the family in EC2_INSTANCE_TYPES or REDSHIFT_INSTANCE_TYPES;
+                # embodied reads EC2_INSTANCE_TYPES or INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING
+                "_c_mem_ok": r["source_table"] in ("EC2_INSTANCE_TYPES", "REDSHIFT_INSTANCE_TYPES"),
+                "_c_emb_ok": r["source_table"]
+                in ("EC2_INSTANCE_TYPES", "INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING"),
+            }
+            for r in self.aws.iter_rows(named=True)
+        ]
         return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit("aws").alias("ProviderName"))
+
+    def _size_row(self, provider: str, r: dict[str, Any], *, key: str, group: str) -> dict[str, Any]:
+        """The columns CCF reads for one instance or VM size: vCPU, memory, watts, GPUs, family sizes."""
+        lo, hi, mem, avg = self.watts(provider, _split(r["cpu_processors"]) or ["Unknown"])
+        glo, ghi, _, _ = self.watts(provider, _split(r["gpu_processors"]) or ["Unknown"])
+        return {
+            "_ccf_key": r[key],
+            "_c_vcpus": r["vcpus"],
+            "_c_mem": r["memory_gb"],
+            "_c_emb_t": r["embodied_tco2e"],
+            "_c_min": lo,
+            "_c_max": hi,
+            "_c_mem_chip": mem,
+            "_c_avg": avg,
+            "_c_gpus": r["gpu_count"],
+            "_c_gmin": glo,
+            "_c_gmax": ghi,
+            "_c_big_vcpu": r[f"{group}_largest_vcpus"],
+            "_c_big_mem": r[f"{group}_largest_memory_gb"],
+            "_c_family": r[group],
+            "_c_gpu_model": r["gpu_processors"] or None,
+        }
 
     def gcp_lookup(self) -> pl.DataFrame:
         # CCF:packages/gcp/src/lib/BillingExportTable.ts getComputeProcessorsFromMachineType (the first two
@@ -214,31 +219,14 @@ class _Tables:
             .sort("_o")
             .unique("vm_size", keep="first", maintain_order=True)
         )
-        rows = []
-        for r in table.iter_rows(named=True):
-            lo, hi, mem, avg = self.watts("azure", _split(r["cpu_processors"]) or ["Unknown"])
-            glo, ghi, _, _ = self.watts("azure", _split(r["gpu_processors"]) or ["Unknown"])
-            rows.append(
-                {
-                    "_ccf_key": r["vm_size"],
-                    "_c_vcpus": r["vcpus"],
-                    "_c_mem": r["memory_gb"],
-                    "_c_emb_t": r["embodied_tco2e"],
-                    "_c_min": lo,
-                    "_c_max": hi,
-                    "_c_mem_chip": mem,
-                    "_c_avg": avg,
-                    "_c_gpus": r["gpu_count"],
-                    "_c_gmin": glo,
-                    "_c_gmax": ghi,
-                    "_c_big_vcpu": r["series_largest_vcpus"],
-                    "_c_big_mem": r["series_largest_memory_gb"],
-                    "_c_family": r["series"],
-                    "_c_mem_ok": r["source_table"] == "VIRTUAL_MACHINE_TYPE_SERIES_MAPPING",
-                    "_c_emb_ok": True,
-                    "_c_gpu_model": r["gpu_processors"] or None,
-                }
-            )
+        rows = [
+            {
+                **self._size_row("azure", r, key="vm_size", group="series"),
+                "_c_mem_ok": r["source_table"] == "VIRTUAL_MACHINE_TYPE_SERIES_MAPPING",
+                "_c_emb_ok": True,
+            }
+            for r in table.iter_rows(named=True)
+        ]
         return pl.DataFrame(rows, infer_schema_length=None).with_columns(
             pl.lit("azure").alias("ProviderName")
         )
