@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ConfigOpt", "FactorsOpt", "Format", "FormatOpt", "MonthOpt"]
+from cloudcarbon.pipeline import GROUP_KEYS
+
+__all__ = ["ConfigOpt", "FactorsOpt", "Format", "FormatOpt", "GroupByOpt", "MonthOpt", "SourcesOpt"]
 
 
 class Format(StrEnum):
@@ -26,3 +28,20 @@ FactorsOpt = Annotated[
     str | None, typer.Option("--factors", help="Factor-set version or folder (default: newest shipped).")
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+SourcesOpt = Annotated[
+    list[str],
+    typer.Option(
+        "--source",
+        "-s",
+        help="Export file, report folder or inventory; repeatable. Prefix with aws:, gcp:, azure:, focus: "
+        "or inventory: to skip format detection.",
+    ),
+]
+GroupByOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--group-by",
+        "-g",
+        help=f"Line keys, repeatable: {', '.join(GROUP_KEYS)}.",
+    ),
+]

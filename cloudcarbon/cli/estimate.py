@@ -8,9 +8,17 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from cloudcarbon.cli._options import ConfigOpt, FactorsOpt, Format, FormatOpt, MonthOpt
+from cloudcarbon.cli._options import (
+    ConfigOpt,
+    FactorsOpt,
+    Format,
+    FormatOpt,
+    GroupByOpt,
+    MonthOpt,
+    SourcesOpt,
+)
 from cloudcarbon.config import load_config
-from cloudcarbon.pipeline import GROUP_KEYS, SUMMED_COLUMNS, EstimateResult, estimate
+from cloudcarbon.pipeline import SUMMED_COLUMNS, EstimateResult, estimate
 
 __all__ = ["DETAIL_COLUMNS", "emit", "estimate_command", "write_detail"]
 
@@ -88,20 +96,9 @@ def emit(result: EstimateResult, fmt: Format) -> None:
 
 def estimate_command(
     month: MonthOpt,
-    source: Annotated[
-        list[str],
-        typer.Option(
-            "--source",
-            "-s",
-            help="Export file or report folder; prefix with aws:, gcp:, azure:, focus: or inventory: to skip "
-            "detection.",
-        ),
-    ],
+    source: SourcesOpt,
     config: ConfigOpt = None,
-    group_by: Annotated[
-        list[str] | None,
-        typer.Option("--group-by", "-g", help=f"Line keys, repeatable: {', '.join(GROUP_KEYS)}."),
-    ] = None,
+    group_by: GroupByOpt = None,
     fmt: FormatOpt = Format.table,
     factors: FactorsOpt = None,
     detail: Annotated[

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 import typer
 
-from cloudcarbon.cli._options import ConfigOpt, FactorsOpt, Format, FormatOpt, MonthOpt
+from cloudcarbon.cli._options import (
+    ConfigOpt,
+    FactorsOpt,
+    Format,
+    FormatOpt,
+    GroupByOpt,
+    MonthOpt,
+    SourcesOpt,
+)
 from cloudcarbon.config import load_config
-from cloudcarbon.pipeline import GROUP_KEYS
 
 __all__ = ["explain_command"]
 
@@ -27,17 +33,9 @@ _FIGURES = (
 
 def explain_command(
     month: MonthOpt,
-    source: Annotated[
-        list[str],
-        typer.Option(
-            "--source", "-s", help="Export file or report folder (aws:, gcp:, azure: prefixes allowed)."
-        ),
-    ],
+    source: SourcesOpt,
     config: ConfigOpt = None,
-    group_by: Annotated[
-        list[str] | None,
-        typer.Option("--group-by", "-g", help=f"Line keys, repeatable: {', '.join(GROUP_KEYS)}."),
-    ] = None,
+    group_by: GroupByOpt = None,
     fmt: FormatOpt = Format.table,
     factors: FactorsOpt = None,
 ) -> None:
