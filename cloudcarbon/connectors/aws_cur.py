@@ -201,6 +201,32 @@ def _attr(h: Header, field: str) -> str:
     return "NULL::VARCHAR"
 
 
+def _memory_gb(text_expr: str) -> str:
+    # "16 GiB" -> 16
+    return f"TRY_CAST(split_part(replace({text_expr}, ',', ''), ' ', 1) AS DOUBLE)"
+
+
+def _hints(h: Header) -> tuple[str, str, str]:
+    """vCPU and memory hints: (a CTE or "", the vCPU expression, the memory expression).
+
+    Legacy reports have ``product/vcpu`` and ``product/memory`` columns, read per row. CUR 2.0 keeps them
+    in the ``product`` map (or its JSON text), which is costly to read per row; as they are properties of
+    the instance type, they are read once per distinct instance type and joined back.
+    """
+    inst, product = _find(h, "instance_type"), h.raw("product")
+    if _find(h, "vcpu") is not None or inst is None or product is None:
+        return "", f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)", _memory_gb(_attr(h, "memory"))
+    lookup_vcpu = map_lookup(h, product, _PRODUCT_MAP_KEYS["vcpu"])
+    lookup_mem = map_lookup(h, product, _PRODUCT_MAP_KEYS["memory"])
+    cte = (
+        f"WITH __hint_src AS (SELECT {sql_ident(inst)} AS __hint_it, any_value({sql_ident(product)}) AS "
+        f"{sql_ident(product)} FROM __cur WHERE {sql_ident(inst)} IS NOT NULL GROUP BY 1), "
+        f"__hints AS (SELECT __hint_it, TRY_CAST({lookup_vcpu} AS DOUBLE) AS __hint_vcpu, "
+        f"{_memory_gb(lookup_mem)} AS __hint_mem FROM __hint_src) "
+    )
+    return cte, "__hints.__hint_vcpu", "__hints.__hint_mem"
+
+
 def _tag_expr(h: Header, key: str) -> str:
     legacy = h.raw(f"resourceTags/{key}")
     if legacy is not None:
@@ -275,7 +301,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
             f"CASE WHEN {region} IS NOT NULL THEN {region} ELSE NULLIF(regexp_extract({val(h, az)}, "
             "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), '') END"
         )
-    memory = _attr(h, "memory")
+    hints_cte, hint_vcpu, hint_memory = _hints(h)
     account = col("account")
     payer_col = _find(h, "payer")
     exprs = {
@@ -303,9 +329,8 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
         "BilledCost": f"coalesce({num(h, _find(h, 'cost'), 'DECIMAL(28,10)')}, 0)",  # type: ignore[arg-type]
         # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
-        "vcpu_hint": f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)",
-        # "16 GiB" -> 16
-        "memory_gb_hint": f"TRY_CAST(split_part(replace({memory}, ',', ''), ' ', 1) AS DOUBLE)",
+        "vcpu_hint": hint_vcpu,
+        "memory_gb_hint": hint_memory,
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},  # not stated by CUR
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
@@ -314,7 +339,11 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
     assert list(exprs) == list(CANONICAL_USAGE)
     select = [f"{e} AS {sql_ident(name)}" for name, e in exprs.items()]
     select += [f"{_tag_expr(h, k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
-    sql = "SELECT " + ",\n  ".join(select) + " FROM __cur"
+    source = "__cur"
+    if hints_cte:
+        inst = sql_ident(_find(h, "instance_type"))  # type: ignore[arg-type]
+        source = f"__cur LEFT JOIN __hints ON __cur.{inst} = __hints.__hint_it"
+    sql = f"{hints_cte}SELECT " + ",\n  ".join(select) + f" FROM {source}"
     if month is not None:
         first = f"TIMESTAMP '{month}-01 00:00:00'"
         sql += f" WHERE {period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH"
