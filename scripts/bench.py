@@ -1,7 +1,7 @@
 """Benchmark ``cloudcarbon.estimate`` on a large synthetic CUR 2.0 month against a scan floor and pandas.
 
 For each row count the script generates (or reuses) ``<data>/cur-<rows>.parquet`` with
-:func:`cloudcarbon.synthetic.generate_large_cur_parquet`, then runs every variant ``--runs`` times,
+:func:`synth.cur.generate_large_cur_parquet`, then runs every variant ``--runs`` times,
 each run in a fresh Python process, and takes the median:
 
 ``floor-duckdb``
@@ -191,7 +191,8 @@ def ensure_data(data: Path, rows: int, shape: str = "realistic") -> Path:
     t = time.perf_counter()
     tmp = path.with_suffix(".parquet.tmp")
     code = (
-        "import sys; from cloudcarbon.synthetic import generate_large_cur_parquet as g; "
+        f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); "
+        "from synth.cur import generate_large_cur_parquet as g; "
         f"g(sys.argv[1], rows={rows}, month={MONTH!r}, seed=1, fixed_resources={shape == 'realistic'})"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp)], check=True)

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """One-command set-up and run, needing nothing but Python 3.11+.
 
-    python3 scripts/dev.py demo    # create .venv, install cloudcarbon, run the demo month
-    python3 scripts/dev.py test    # create .venv, install cloudcarbon[dev], run the whole test suite
-    python3 scripts/dev.py check   # ruff + mypy
+    python3 scripts/dev.py demo          # create .venv, install cloudcarbon, run the demo month
+    python3 scripts/dev.py test          # create .venv, install cloudcarbon[dev], run the whole test suite
+    python3 scripts/dev.py check         # ruff + mypy + deptry (every import in the package is declared)
+    python3 scripts/dev.py smoke         # build the wheel, install it with base dependencies only, run it
+    python3 scripts/dev.py test-lowest   # the test suite in .venv-lowest, base dependencies at their floors
 
-The virtual environment lives in ``.venv`` at the repository root and is reused when present.
+Extra arguments go to the command run (``demo --month 2026-09``, ``test -q -x``). The virtual
+environments live at the repository root and are reused when present; they are refreshed when
+pyproject.toml changes.
 """
 
 from __future__ import annotations
@@ -18,26 +22,52 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOWEST_VENV = ROOT / ".venv-lowest"
+
+#: pytest's exit code when it collected no test at all.
+NO_TESTS_COLLECTED = 5
+
+
+def _bin(env: Path) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin")
 
 
 def _run(*cmd: str | Path) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True)
+    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True, stdin=subprocess.DEVNULL)
 
 
-def _ensure(extra: str) -> None:
+def _ensure(extra: str, env: Path = VENV, constraints: list[str] | None = None) -> Path:
+    """Create ``env`` if needed and install cloudcarbon (with ``extra``) into it; return its bin folder."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this script may be run by an older python3
         sys.exit(f"cloudcarbon needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    if not (BIN / "python").exists():
-        print(f"creating {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    marker = VENV / f".installed-{extra or 'base'}"
+    bin_dir = _bin(env)
+    if not (bin_dir / "python").exists():
+        print(f"creating {env}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(env)
+    marker = env / f".installed-{extra or 'base'}"
     stamp = str((ROOT / "pyproject.toml").stat().st_mtime)
     if not marker.exists() or marker.read_text() != stamp:
-        _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".[{extra}]" if extra else ".")
+        pip = [bin_dir / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        _run(*pip, "--upgrade", "pip")
+        pins: list[str | Path] = []
+        if constraints is not None:
+            file = env / "constraints.txt"
+            file.write_text("\n".join(constraints) + "\n", encoding="utf-8")
+            print(f"pinning {', '.join(constraints)}", flush=True)
+            pins = ["--constraint", file]
+        _run(*pip, *pins, "-e", f".[{extra}]" if extra else ".")
         marker.write_text(stamp)
+    return bin_dir
+
+
+def _pytest(bin_dir: Path, rest: list[str]) -> None:
+    try:
+        _run(bin_dir / "python", "-m", "pytest", *rest)
+    except subprocess.CalledProcessError as exc:
+        if exc.returncode == NO_TESTS_COLLECTED:
+            print("error: pytest collected no tests; check the test paths and -k / -m filters", flush=True)
+        raise
 
 
 def main(argv: list[str]) -> int:
@@ -45,15 +75,23 @@ def main(argv: list[str]) -> int:
     rest = argv[1:]
     try:
         if task == "demo":
-            _ensure("")
-            _run(BIN / "cloudcarbon", "demo", *rest)
+            bin_dir = _ensure("")
+            _run(bin_dir / "cloudcarbon", "demo", *rest)
         elif task == "test":
-            _ensure("dev")
-            _run(BIN / "python", "-m", "pytest", *rest)
+            _pytest(_ensure("dev"), rest)
+        elif task == "test-lowest":
+            sys.path.insert(0, str(ROOT / "scripts"))
+            from lowest import constraints
+
+            _pytest(_ensure("dev", LOWEST_VENV, constraints()), rest)
         elif task == "check":
-            _ensure("dev")
-            _run(BIN / "ruff", "check", "cloudcarbon", "tests", "scripts")
-            _run(BIN / "mypy")
+            bin_dir = _ensure("dev")
+            _run(bin_dir / "ruff", "check", "cloudcarbon", "tests", "scripts")
+            _run(bin_dir / "mypy")
+            _run(bin_dir / "deptry", "cloudcarbon")
+        elif task == "smoke":
+            bin_dir = _ensure("dev")
+            _run(bin_dir / "python", ROOT / "scripts" / "ci_smoke.py", *rest)
         else:
             print(__doc__)
             return 2

@@ -12,7 +12,7 @@ import argparse
 import time
 from pathlib import Path
 
-from cloudcarbon.synthetic import generate_cur_month, generate_large_cur_parquet
+from synth.cur import generate_cur_month, generate_large_cur_parquet
 
 
 def main(argv: list[str] | None = None) -> int:

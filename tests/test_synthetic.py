@@ -1,4 +1,4 @@
-"""Tests for the synthetic AWS CUR generator (cloudcarbon.synthetic)."""
+"""Tests for the synthetic AWS CUR generator (scripts/synth/cur.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cloudcarbon.synthetic import (
+from scripts.synth.cur import (
     CUR2_SCHEMA,
     CurDelivery,
     generate_cur_month,

@@ -8,9 +8,15 @@ import typer
 
 from cloudcarbon._version import __version__
 from cloudcarbon.cli import demo, estimate, explain, factors, pull
+from cloudcarbon.cli._options import OnceCommand
 from cloudcarbon.exceptions import CloudCarbonError
 
 __all__ = ["app", "main"]
+
+# Usage errors (unknown option, missing option, bad value) are click exceptions: click's own before typer
+# 0.26, typer's vendored copy since. typer.BadParameter is one of them in every version, so its bases are
+# found through it and neither click nor typer._click is imported.
+_CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 app = typer.Typer(
     name="cloudcarbon",
@@ -19,10 +25,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command(name="estimate")(estimate.estimate_command)
-app.command(name="demo")(demo.demo_command)
-app.command(name="pull")(pull.pull_command)
-app.command(name="explain-diff")(explain.explain_command)
+app.command(name="estimate", cls=OnceCommand)(estimate.estimate_command)
+app.command(name="demo", cls=OnceCommand)(demo.demo_command)
+app.command(name="pull", cls=OnceCommand)(pull.pull_command)
+app.command(name="explain-diff", cls=OnceCommand)(explain.explain_command)
 app.add_typer(factors.app, name="factors")
 
 
@@ -41,13 +47,36 @@ def _root(
     """cloudcarbon: cloud bills in, carbon statements out."""
 
 
+def _one_line(text: str) -> str:
+    """``text`` on one line, with control characters (a user's value may hold them) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text.strip())
+
+
+def _usage_error(exc: Exception) -> int:
+    """Print a click usage error as one line on stderr; return its exit code (2)."""
+    ctx = getattr(exc, "ctx", None)
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help is the answer
+        help_text = exc.format_message()  # type: ignore[attr-defined]  # typer >= 0.26 printed it already
+        if help_text.strip():
+            typer.echo(help_text, err=True)
+        return code
+    where = ctx.command_path if ctx is not None else "cloudcarbon"
+    message = _one_line(exc.format_message())  # type: ignore[attr-defined]
+    typer.echo(f"error: {message} (see '{where} --help')", err=True)
+    return code
+
+
 def main() -> None:
-    """Console entry point: errors become one red line on stderr and a non-zero exit code."""
+    """Console entry point: errors become one line on stderr and the documented exit code, never a traceback.
+
+    ``--debug`` anywhere on the command line re-raises cloudcarbon's own errors with their traceback.
+    """
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except CloudCarbonError as exc:
         if debug:
             raise
@@ -57,12 +86,9 @@ def main() -> None:
         # messages quote config sections like [utilisation]: never let rich read them as markup
         Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(exc.exit_code)
+    except _CLICK_ERROR as exc:
+        sys.exit(_usage_error(exc))
     except typer.Abort:
         sys.exit(130)
-    except Exception as exc:  # click's usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    # in standalone_mode=False a typer.Exit(code) raised by a command comes back as the return value
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)

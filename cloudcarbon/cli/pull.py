@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from cloudcarbon.cli._options import MonthOpt
-from cloudcarbon.pull import PullError, PullResult
+from cloudcarbon.pull import PullResult
 
 __all__ = ["PullProvider", "pull_command"]
 
@@ -32,6 +32,11 @@ _AZ = "Azure options"
 
 def _next_step(provider: PullProvider, result: PullResult, dest: Path) -> str:
     return f"next: cloudcarbon estimate --month {result.month} --source {provider.value}:{dest}"
+
+
+def _needs(option: str, what: str) -> typer.BadParameter:
+    """A missing provider option is a usage error (exit 2), found before any SDK is imported."""
+    return typer.BadParameter(what, param_hint=f"'{option}'")
 
 
 def pull_command(
@@ -88,7 +93,12 @@ def pull_command(
     options: dict[str, Any]
     if provider is PullProvider.aws:
         if not bucket:
-            raise PullError("aws pull needs --bucket")
+            raise _needs("--bucket", "aws pull needs the S3 bucket the CUR is delivered to.")
+        if (report is None) == (export is None):
+            raise _needs(
+                "--report / --export",
+                "aws pull needs exactly one of --report (legacy CUR) or --export (CUR 2.0).",
+            )
         options = {
             "bucket": bucket,
             "prefix": prefix,
@@ -100,7 +110,7 @@ def pull_command(
         }
     elif provider is PullProvider.gcp:
         if not table:
-            raise PullError("gcp pull needs --table project.dataset.gcp_billing_export_v1_XXXX")
+            raise _needs("--table", "gcp pull needs --table project.dataset.gcp_billing_export_v1_XXXX.")
         options = {
             "table": table,
             "billing_account": billing_account,
@@ -110,7 +120,7 @@ def pull_command(
         }
     else:
         if not scope:
-            raise PullError("azure pull needs --scope, e.g. /subscriptions/<id>")
+            raise _needs("--scope", "azure pull needs --scope, e.g. /subscriptions/<id>.")
         options = {"scope": scope, "metric": metric.value}
     result = pull(provider.value, month, dest, **options)
     size = f"{result.bytes:,} bytes"

@@ -13,7 +13,7 @@ from cloudcarbon import estimate
 from cloudcarbon.cli import app
 from cloudcarbon.connectors.aws_cur import resolve_files
 from cloudcarbon.pull import MissingDependency, PullError, aws
-from cloudcarbon.synthetic import generate_cur_month
+from scripts.synth import generate_cur_month
 from tests.pull.conftest import local_keys, upload_delivery
 
 pytest.importorskip("boto3")

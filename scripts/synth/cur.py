@@ -1,4 +1,7 @@
-"""Synthetic AWS Cost and Usage Reports (legacy CUR and CUR 2.0) for tests, demos and benchmarks.
+"""Synthetic AWS Cost and Usage Reports (legacy CUR and CUR 2.0) for tests, the demo data and benchmarks.
+
+Not part of the installed package (it needs numpy for the benchmark generator); the demo exports the
+package ships are built from it by ``scripts/build_demo.py``.
 
 Everything here is self-contained: prices, instance specs, account ids and tag values are baked
 into the module, and all randomness comes from a seeded generator, so the same arguments always

@@ -1,6 +1,6 @@
 """Synthetic exports for the other sources of the demo month: GCP, Azure, FOCUS and an inventory.
 
-Together with :func:`cloudcarbon.synthetic.generate_cur_month` they make one organisation's month:
+Together with :func:`synth.cur.generate_cur_month` they make one organisation's month:
 
 * **GCP** (billing export as newline-delimited JSON with nested fields, as BigQuery extracts it): TPU v4
   pre-training (``vision-train``, run ``tpu-pretrain-7``), TPU v5e and A2 + A100 serving

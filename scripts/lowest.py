@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Print pip constraints pinning every base dependency to its declared floor (``name>=X`` -> ``name==X``).
+
+    python3 scripts/lowest.py > lowest.txt && pip install -c lowest.txt -e '.[dev]'
+
+CI runs the test suite once with these pins (``python3 scripts/dev.py test-lowest``), so a floor in
+``pyproject.toml`` is a version the suite has passed at. Every base dependency must have a ``>=`` floor.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+_FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*>=\s*([0-9][0-9A-Za-z.]*)\s*(,.*)?$")
+
+
+def constraints(pyproject: Path = PYPROJECT) -> list[str]:
+    """``name==floor`` for each base dependency of ``pyproject``; raises ValueError when one has no floor."""
+    deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = []
+    for dep in deps:
+        m = _FLOOR.match(dep.split(";")[0])
+        if m is None:
+            raise ValueError(f"{pyproject}: dependency {dep!r} has no '>=' floor to test")
+        pins.append(f"{m.group(1)}=={m.group(3)}")
+    return pins
+
+
+def main() -> int:
+    try:
+        print("\n".join(constraints()))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
