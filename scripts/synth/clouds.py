@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zlib
 from calendar import monthrange
 from dataclasses import dataclass
 from decimal import Decimal
@@ -116,7 +117,7 @@ def generate_gcp_month(out_dir: Path, month: str = "2026-10") -> Export:
             {
                 "billing_account_id": "01A2B3-C4D5E6-F70819",
                 "service": {"id": service[0], "description": service[1]},
-                "sku": {"id": f"{abs(hash(sku)) % 0xFFFF:04X}-DEMO-SKU0", "description": sku},
+                "sku": {"id": f"{zlib.crc32(sku.encode()) % 0xFFFF:04X}-DEMO-SKU0", "description": sku},
                 "usage_start_time": start,
                 "usage_end_time": end,
                 "project": {"id": project, "name": project, "labels": []},
@@ -311,7 +312,7 @@ def generate_azure_month(out_dir: Path, month: str = "2026-10") -> Export:
                 "SubscriptionName": "Contoso AI",
                 "Date": f"{m}/{day:02d}/{y}",
                 "Product": f"{category} {sub} - {meter}",
-                "MeterId": f"{abs(hash(meter)) % 10**8:08d}-0000-4000-8000-000000000000",
+                "MeterId": f"{zlib.crc32(meter.encode()) % 10**8:08d}-0000-4000-8000-000000000000",
                 "ServiceFamily": "Compute" if category == "Virtual Machines" else category,
                 "MeterCategory": category,
                 "MeterSubCategory": sub,
