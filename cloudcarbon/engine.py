@@ -61,6 +61,8 @@ def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
             con.execute(f"SET memory_limit = {sql_str(opts.memory_limit)}")
             con.execute(f"SET temp_directory = {sql_str(str(spill))}")
             con.execute("SET preserve_insertion_order = false")
+            # duckdb draws a progress bar on stdout for queries over 2 s: it would corrupt --format json/csv
+            con.execute("SET enable_progress_bar = false")
             if opts.threads:
                 con.execute(f"SET threads = {int(opts.threads)}")
             yield Engine(con=con, workdir=workdir)

@@ -277,9 +277,9 @@ def test_exit_codes_of_other_outcomes(
     # typer.Exit(1) from a command (a lookup that matches nothing) keeps its code in the entry point
     code, _, err = _main(["factors", "lookup", "instances", "aws", "no-such-type"], capsys, monkeypatch)
     assert code == 1 and "no row of instances matches aws no-such-type" in err
-    # no command at all: the help, and click's usage exit code
+    # no command at all: the help; click >= 8.2 (and typer's copy of it) exits 2 there, older click 0
     code, out, err = _main([], capsys, monkeypatch)
-    assert code == 2 and "Usage" in out + err and "Traceback" not in out + err
+    assert code in (0, 2) and "Usage" in out + err and "Traceback" not in out + err
 
 
 def test_console_entry_point_in_a_fresh_process(tmp_path: Path) -> None:
