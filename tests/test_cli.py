@@ -308,3 +308,12 @@ def test_console_entry_point_in_a_fresh_process(tmp_path: Path) -> None:
         "given more than once ('2026-10', '2026-11'); give it once. "
         "(see 'python -m cloudcarbon estimate --help')"
     ]
+
+
+def test_engine_never_draws_a_progress_bar_on_stdout() -> None:
+    """duckdb draws one for queries slower than 2 s; on a loaded machine it landed inside --format json."""
+    from cloudcarbon.engine import open_engine
+
+    with open_engine() as eng:
+        (setting,) = eng.con.execute("SELECT current_setting('enable_progress_bar')").fetchone() or (None,)
+    assert setting is False
