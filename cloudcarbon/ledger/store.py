@@ -1141,7 +1141,9 @@ class Ledger:
             for seq, kind, month, at, fmt, content, prev_stored, digest in entries:
                 what = f"entry #{seq} ({kind}{' of ' + month if month else ''}, recorded {at})"
                 if seq != expected:
-                    self._broken(seq, "sequence", f"entry #{expected} is missing: the next entry is #{seq}")
+                    self._broken(
+                        expected, "sequence", f"entry #{expected} is missing: the next entry is #{seq}"
+                    )
                 if prev_stored != prev:
                     self._broken(
                         seq,
