@@ -82,7 +82,14 @@ from cloudcarbon.ledger.errors import (
     LedgerTampered,
     MonthAlreadyClosed,
 )
-from cloudcarbon.ledger.records import CoverageRecord, FlagRecord, InputFile, LineRecord, RunRecord
+from cloudcarbon.ledger.records import (
+    CoverageRecord,
+    FlagRecord,
+    InputFile,
+    LineRecord,
+    RunRecord,
+    config_digest,
+)
 from cloudcarbon.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 from cloudcarbon.ledger.store import (
     CAUSES,
@@ -126,6 +133,7 @@ __all__ = [
     "Restatement",
     "RunRecord",
     "VerifyReport",
+    "config_digest",
     "default_ledger_path",
     "ledger_path",
 ]

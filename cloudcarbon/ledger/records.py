@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from cloudcarbon.ledger.errors import InvalidRecord
@@ -25,6 +26,7 @@ __all__ = [
     "LineRecord",
     "RunRecord",
     "canonical_json",
+    "config_digest",
     "key_json",
 ]
 
@@ -81,6 +83,13 @@ def check_month(month: str) -> str:
     return month
 
 
+def config_digest(config: Mapping[str, Any]) -> tuple[str, str]:
+    """``(sha256, canonical JSON text)`` of a configuration, for :attr:`RunRecord.config_hash` and
+    :attr:`RunRecord.config_text` (keys sorted, so the order they were written in does not matter)."""
+    text = canonical_json(config)
+    return hashlib.sha256(text.encode()).hexdigest(), text
+
+
 @dataclass(frozen=True)
 class InputFile:
     """One input file of a run: its path as given, its size in bytes and its sha256 (hex)."""
@@ -88,6 +97,17 @@ class InputFile:
     path: str
     size: int
     sha256: str
+
+    @classmethod
+    def of(cls, path: str | Path, *, shown_as: str | None = None) -> InputFile:
+        """Read a file once and describe it; ``shown_as`` is the path to record (default: as given)."""
+        h = hashlib.sha256()
+        size = 0
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+        return cls(str(path) if shown_as is None else shown_as, size, h.hexdigest())
 
     def __post_init__(self) -> None:
         if not isinstance(self.size, int) or self.size < 0:

@@ -20,6 +20,7 @@ from cloudcarbon.ledger import (
     LedgerSchemaError,
     LineRecord,
     MonthAlreadyClosed,
+    config_digest,
 )
 from cloudcarbon.ledger.store import default_ledger_path, ledger_path
 from tests.ledger.builders import CUR_SHA, FS_HASH, run
@@ -295,3 +296,15 @@ def test_input_record_checks() -> None:
     with pytest.raises(InvalidRecord, match="appears more than once"):
         run(lines=(LineRecord((("p", "a"),), {}), LineRecord((("p", "a"),), {})))
     assert CUR_SHA != NEW_CUR
+
+
+def test_input_file_and_config_digests(tmp_path: Path) -> None:
+    f = tmp_path / "cur.csv"
+    f.write_bytes(b"abc")
+    # sha256("abc") is the FIPS 180-2 example digest
+    expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert InputFile.of(f) == InputFile(str(f), 3, expected)
+    assert InputFile.of(f, shown_as="exports/cur.csv").path == "exports/cur.csv"
+    digest, text = config_digest({"b": 1, "a": {"y": "é", "x": None}})
+    assert text == '{"a":{"x":null,"y":"é"},"b":1}'
+    assert digest == hashlib.sha256(text.encode()).hexdigest()
