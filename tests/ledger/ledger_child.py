@@ -13,7 +13,7 @@ Modes
     (every 100 virtual machine instructions, from the connection's first statement: creating and
     migrating the file, then the write). Exit code: 0, or the ledger error's.
 ``count LEDGER MONTH I LINES``
-    Record the same run and print how many progress callbacks the write made (calibration).
+    Open and record the same way, and print how many progress callbacks that made (calibration).
 ``serve``
     Fork a writer per ``write`` command read from stdin (see :func:`serve`): forking from this small
     process spares the interpreter start-up per kill, so many kills fit in the time budget.

@@ -1,10 +1,13 @@
 """Real processes killed with SIGKILL mid-write, and two real writers at once.
 
-Every child is a separate Python process (``ledger_child.py``). Half of the kills come from this test
-at a random moment after the child said it is about to write; the other half are the child killing
-itself (SIGKILL) at a random SQLite progress callback inside the write, so that points deep inside
-the transaction are hit for sure. After every kill the ledger must verify and hold exactly what it
-held before the write, or exactly that plus the one entry being written.
+Every writer is a separate process. The concurrency tests start fresh interpreters
+(``ledger_child.py``); the kill tests fork each writer from a small server process
+(``ledger_child.py serve``), which spares the interpreter start-up so that many kills fit in about
+half a minute. Half of the kills are sent by the server at a random moment after the writer said it
+is about to open the ledger; in the other half the writer sends itself SIGKILL at a random SQLite
+progress callback, so that points deep inside the transaction are hit for sure. After every kill
+the ledger must verify and hold exactly what it held before the write, or exactly that plus the one
+entry being written.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
@@ -38,8 +39,9 @@ clock.n = 0  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Ledger:
-    return Ledger(tmp_path / "sub" / "ledger.sqlite", clock=clock)
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "sub" / "ledger.sqlite", clock=clock) as opened:
+        yield opened
 
 
 def test_open_month_keeps_every_estimate_and_the_latest_is_current(ledger: Ledger) -> None:
@@ -63,7 +65,9 @@ def test_values_come_back_exactly(ledger: Ledger) -> None:
     back = ledger.current(OCT)
     assert back == r
     assert str(back.totals["cost_JPY"]) == "-1.50"  # trailing zero kept: decimal text, not a float
-    raw = sqlite3.connect(ledger.path).execute("SELECT value, typeof(value) FROM totals").fetchall()
+    con = sqlite3.connect(ledger.path)
+    raw = con.execute("SELECT value, typeof(value) FROM totals").fetchall()
+    con.close()
     assert sorted(raw) == [("-1.50", "text"), ("0.1000000000000000000000000000001", "text")]
 
 
@@ -278,7 +282,10 @@ def test_ledger_path_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_other_files_are_not_taken_for_a_ledger(tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
-    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
     with pytest.raises(LedgerSchemaError, match="not a cloudcarbon ledger"):
         Ledger(other)
     junk = tmp_path / "junk.sqlite"
