@@ -288,7 +288,7 @@ def _azure_meter(h: Header, description: str, hours_unit: str) -> tuple[str, str
 
 
 def _azure_vm_size(meter: str) -> str:
-    """The ARM VM size a ``Virtual Machines`` meter name stands for (``D11 v2/DS11 v2`` -> ``Standard_D11_v2``).
+    """The ARM VM size a ``Virtual Machines`` meter names (``D11 v2/DS11 v2`` -> ``Standard_D11_v2``).
 
     The derivation of the Azure cost-details connector: first name before ``/``, ``Spot`` / ``Low
     Priority`` dropped, series letters upper-cased, spaces to ``_``.
@@ -370,7 +370,8 @@ END"""
         f"coalesce({az_subcategory}, ''), coalesce({az_meter}, '')) END"
     )
     azure_service_type = (
-        f"CASE WHEN regexp_matches(coalesce({azure_instance}, ''), '^(Standard|Basic)_') THEN {azure_instance} END"
+        f"CASE WHEN regexp_matches(coalesce({azure_instance}, ''), '^(Standard|Basic)_') "
+        f"THEN {azure_instance} END"
     )
     azure_size = (
         f"coalesce({sku_instance}, {azure_service_type}, {col('x_service_type')}, "
