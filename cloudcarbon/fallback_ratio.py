@@ -44,12 +44,12 @@ RATIO_BASES = ("observed", "clamped", "reference", "unbounded", "none")
 FALLBACK_SHARE_THRESHOLD = 0.5
 
 _STORAGE = (
-    r"(?i)storage|\bs3\b|\bblob|\bdisks?\b|\bebs\b|volume|snapshot|\bglacier\b|\befs\b|\bfsx\b|"
-    r"\bfiles?\b|backup|archive"
+    r"(?i)storage|(?:amazon|\b)(?:s3|ebs|efs|fsx)\b|\bblob|\bdisks?\b|volume|snapshot|glacier|\bfiles?\b|"
+    r"backup|archive"
 )
 _COMPUTE = (
-    r"(?i)compute|\bec2\b|virtual machine|\bvms?\b|instance|kubernetes|container|\baks\b|\beks\b|\bgke\b|"
-    r"\becs\b|fargate|lambda|functions?\b|app service|batch|sagemaker|machine learning"
+    r"(?i)compute|(?:amazon|\b)(?:ec2|ecs|eks)\b|virtual machine|\bvms?\b|instance|kubernetes|container|"
+    r"\baks\b|\bgke\b|fargate|lambda|functions?\b|app service|batch|sagemaker|machine learning"
 )
 
 
