@@ -1,14 +1,20 @@
-"""FinOps FOCUS 1.0 / 1.1 / 1.2 cost and usage datasets to the canonical usage table.
+"""FinOps FOCUS 1.0 to 1.4 cost and usage datasets to the canonical usage table.
 
 Reads CSV, CSV.gz, zip or Parquet; one file or a folder of files. Column names are those of FOCUS 1.0
-to 1.2 and the pre-1.0 ("1.0-preview") spellings that some exporters still write: ``Provider``,
-``ChargeType``, ``UsageQuantity``, ``UsageUnit`` (``AmortizedCost`` is accepted and ignored: the
-statement reconciles ``BilledCost``). Extra columns (``x_*``, an anonymiser's ``Id``) are ignored
-unless listed below. The literal text ``NULL`` / ``null`` that some exporters write for an empty
-value is read as empty.
+to 1.4 and the pre-1.0 ("1.0-preview") spellings that some exporters still write: ``Provider``,
+``ChargeType``, ``UsageQuantity``, ``UsageUnit``, ``AmortizedCost``. The statement reconciles
+``BilledCost``; ``EffectiveCost`` (preview ``AmortizedCost``; the billed cost when the column or the
+value is missing) is carried as the canonical ``EffectiveCost``, the amortised cost the cost-ratio
+fallback divides by (usage covered by a commitment is billed at about 0). Extra columns (``x_*``, an
+anonymiser's ``Id``) are ignored unless listed below. The literal text ``NULL`` / ``null`` that some
+exporters write for an empty value is read as empty.
 
 Providers
-    One file may hold several clouds. ``ProviderName`` is normalised per row (``AWS`` / ``Amazon Web
+    One file may hold several clouds. The provider of a row is the first non-empty of
+    ``ServiceProviderName`` (1.3+, who sells the service; the successor of ``ProviderName``),
+    ``ProviderName`` (removed in 1.4), ``Provider`` (preview) and ``HostProviderName`` (1.3+, who hosts
+    it). A marketplace seller hosted on a cloud is therefore its own provider (no cloud rule applies to
+    its charges). The name is normalised per row (``AWS`` / ``Amazon Web
     Services`` -> ``aws``, ``Microsoft`` / ``Azure`` -> ``azure``, ``Google Cloud`` / ``Google`` ->
     ``gcp``, ``Oracle`` -> ``oci``, ``IBM`` / ``IBM Cloud`` -> ``ibm``, ``OVHcloud`` -> ``ovhcloud``,
     ``Scaleway`` -> ``scaleway``, ``Intel`` / ``Intel Tiber AI Cloud`` -> ``intel``, ``Lambda`` /
@@ -48,11 +54,19 @@ Usage detail, per provider, so that the provider rules classify FOCUS rows like 
       metered in hours keep their description as ``usage_type`` (then usually unmodelled).
     * Azure: ``usage_type`` = ``{x_SkuMeterCategory}|{x_SkuMeterSubcategory}|{SkuMeter or
       x_SkuMeterName}``, the string the Azure connector builds from MeterCategory / MeterSubCategory /
-      MeterName; ``instance_type`` from ``x_SkuDetails.ServiceType`` and ``vcpu_hint`` from
-      ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName`` with
+      MeterName, and ``ServiceName`` = the meter category (as the Azure connector), so the Azure rules
+      apply. Without the ``x_`` meter columns, a virtual-machine hour is recognised from Microsoft's
+      product name in ``ChargeDescription`` (``Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US
+      East 2`` -> ``Virtual Machines|Dv2/DSv2 Series|D11 v2/DS11 v2``; ``Virtual Machines Licenses``
+      excluded), or from a VM / scale-set ``ResourceType`` / ``x_ResourceType`` metered in hours whose
+      ``SkuMeter`` names a size (``D4s v3``). ``instance_type`` = ``SkuPriceDetails.InstanceType``, else
+      ``x_SkuDetails.ServiceType`` (``Standard_...``), else ``x_SkuServiceType`` / ``x_ServiceType``,
+      else the size the VM meter names (``D11 v2/DS11 v2`` -> ``Standard_D11_v2``, the Azure connector's
+      derivation); ``vcpu_hint`` from ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName`` with
       ``[sources.focus] project = "resource_group"`` (else the sub-account is the project).
     * Google Cloud: ``usage_type`` = ``ChargeDescription`` (the SKU description in Google's FOCUS
-      view), else ``SkuMeter``.
+      view), else ``SkuMeter``; core and RAM SKUs get ``machine_series`` from the description's series
+      word (``N2D AMD Instance Ram running in EMEA`` -> ``n2d``), as in the GCP connector.
     * Every provider: ``SkuPriceDetails`` (1.1+; JSON text, or MAP/STRUCT in Parquet) gives
       ``InstanceType`` -> ``instance_type``, ``CoreCount`` -> ``vcpu_hint``, ``MemorySize`` (GiB) ->
       ``memory_gb_hint``, ``GpuCount`` -> ``accelerator_count_hint``, ``InstanceSeries`` ->
