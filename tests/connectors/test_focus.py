@@ -752,17 +752,22 @@ def test_azure_vm_hour_from_resource_type_and_sku_meter(tmp_path: Path) -> None:
     assert d["usage_type"].to_list()[2:] == ["||4 vCPU VM License", "||P4 LRS Disk"]
 
 
-def test_gcp_core_and_ram_rows_get_their_series(tmp_path: Path) -> None:
+def test_gcp_core_and_ram_rows_get_their_series(tmp_path: Path, factors: FactorSet) -> None:
     rows = [
         oracle_row(ProviderName="Google Cloud", ServiceName="Compute Engine", RegionId="us-central1",
-                   ChargeDescription=desc, ConsumedUnit="hour")
-        for desc in (
-            "N2 Instance Core running in Americas",
-            "N2D AMD Instance Ram running in EMEA",
-            "Spot Preemptible E2 Instance Core running in Americas",
-            "Nvidia Tesla T4 GPU running in Americas",
+                   ChargeDescription=desc, ConsumedUnit=unit)
+        for desc, unit in (
+            ("N2 Instance Core running in Americas", "hour"),
+            ("N2D AMD Instance Ram running in EMEA", "gibibyte hour"),
+            ("Spot Preemptible E2 Instance Core running in Americas", "hour"),
+            ("Nvidia Tesla T4 GPU running in Americas", "hour"),
         )
     ]  # fmt: skip
-    d = _scan(write_csv(tmp_path / "gcp.csv", FOCUS_10, rows))
+    path = write_csv(tmp_path / "gcp.csv", FOCUS_10, rows)
+    d = _scan(path)
     assert d["machine_series"].to_list() == ["n2", "n2d", "e2", None]
     assert d["usage_type"].to_list()[0] == "N2 Instance Core running in Americas"
+    det, _ = _estimate(path, factors)
+    # core, RAM and GPU SKUs are modelled by the GCP rules, none falls back
+    assert det["fate"].to_list() == ["estimated"] * 4
+    assert det["usage_class"].to_list() == ["cpu", "memory", "cpu", "accelerator"]
