@@ -4,8 +4,10 @@ Reads CSV, CSV.gz, zip or Parquet; one file or a folder of files. Column names a
 to 1.4 and the pre-1.0 ("1.0-preview") spellings that some exporters still write: ``Provider``,
 ``ChargeType``, ``UsageQuantity``, ``UsageUnit``, ``AmortizedCost``. The statement reconciles
 ``BilledCost``; ``EffectiveCost`` (preview ``AmortizedCost``; the billed cost when the column or the
-value is missing) is carried as the canonical ``EffectiveCost``, the amortised cost the cost-ratio
-fallback divides by (usage covered by a commitment is billed at about 0). Extra columns (``x_*``, an
+value is missing, and on a usage row whose ``EffectiveCost`` is exactly 0 while its ``BilledCost`` is
+not: only purchases are amortised away, so that 0 is a truncated value, as in the anonymised FOCUS 1.0
+sample) is carried as the canonical ``EffectiveCost``, the amortised cost the cost-ratio fallback
+divides by (usage covered by a commitment is billed at about 0). Extra columns (``x_*``, an
 anonymiser's ``Id``) are ignored unless listed below. The literal text ``NULL`` / ``null`` that some
 exporters write for an empty value is read as empty.
 
@@ -443,7 +445,12 @@ END"""
         "ConsumedQuantity": quantity,
         "ConsumedUnit": unit,
         "BilledCost": f"coalesce({cost}, 0)",
-        "EffectiveCost": f"coalesce({effective}, {cost}, 0)",
+        # a usage row billed non-zero cannot have an amortised cost of exactly 0 (only purchases are
+        # amortised away): such a 0 is a truncated value (the anonymised FOCUS sample rounds it)
+        "EffectiveCost": (
+            f"CASE WHEN lower({category}) = 'usage' AND {effective} = 0 AND coalesce({cost}, 0) <> 0 "
+            f"THEN {cost} ELSE coalesce({effective}, {cost}, 0) END"
+        ),
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
         "vcpu_hint": number(
             f"coalesce({_json_key(h, 'sku_price_details', 'CoreCount')}, "

@@ -672,10 +672,16 @@ def test_effective_cost_amortised_else_billed(tmp_path: Path) -> None:
         ),
         # no EffectiveCost value: the billed cost stands in
         aws_hour(cost="1.624", EffectiveCost="NULL"),
+        # a usage row billed 0.34 with EffectiveCost 0 (truncated, as in the anonymised sample): 0.34
+        aws_hour(cost="0.34", EffectiveCost="0.00000000000"),
+        # a purchase is amortised away: its 0 stays
+        aws_hour(cost="100", EffectiveCost="0", ChargeCategory="Purchase", ConsumedQuantity="NULL"),
+        # usage at a lower effective than billed cost keeps it
+        aws_hour(cost="1.0", EffectiveCost="0.6"),
     ]
     d = _scan(write_csv(tmp_path / "eff.csv", FOCUS_10, rows))
-    assert d["BilledCost"].to_list() == [Decimal("0"), Decimal("1.624")]
-    assert d["EffectiveCost"].to_list() == [Decimal("0.9"), Decimal("1.624")]
+    assert d["BilledCost"].to_list() == [Decimal(x) for x in ("0", "1.624", "0.34", "100", "1.0")]
+    assert d["EffectiveCost"].to_list() == [Decimal(x) for x in ("0.9", "1.624", "0.34", "0", "0.6")]
     # a file without the column: EffectiveCost = BilledCost
     cols = [c for c in FOCUS_10 if c != "EffectiveCost"]
     d = _scan(write_csv(tmp_path / "noeff.csv", cols, [aws_hour(cost="0.5")]))
