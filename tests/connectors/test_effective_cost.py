@@ -49,6 +49,10 @@ CUR_COLUMNS = [
     "lineItem/UnblendedCost",
     "reservation/EffectiveCost",
     "savingsPlan/SavingsPlanEffectiveCost",
+    "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
+    "reservation/UnusedRecurringFee",
+    "savingsPlan/TotalCommitmentToDate",
+    "savingsPlan/UsedCommitment",
 ]
 
 
@@ -61,15 +65,19 @@ def test_aws_cur_effective_cost(tmp_path: Path) -> None:
         ("SavingsPlanNegation", "-0.096", "", "", "0"),
         ("SavingsPlanUpfrontFee", "1000", "", "", "0"),
         ("Tax", "1.5", "", "", "1.5"),
+        # RI fee 744: unused upfront 10 + unused recurring 20 -> 30 (the used part is in DiscountedUsage)
+        ("RIFee", "744", "", "", "30", ("10", "20", "", "")),
+        # SP recurring fee 500: commitment to date 500 - used 450 -> 50
+        ("SavingsPlanRecurringFee", "500", "", "", "50", ("", "", "500", "450")),
     ]
     path = tmp_path / "cur.csv"
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(CUR_COLUMNS)
-        for lit, unblended, ri, sp, _ in rows:
+        for lit, unblended, ri, sp, _, *fees in rows:
             w.writerow(
                 ["111122223333", lit, "2026-10-01T00:00:00Z", "2026-10-01T01:00:00Z", "AmazonEC2",
-                 "USE1-BoxUsage:m5.large", "1", unblended, ri, sp]
+                 "USE1-BoxUsage:m5.large", "1", unblended, ri, sp, *(fees[0] if fees else ("",) * 4)]
             )  # fmt: skip
     d = _scan(aws_cur, path, "aws")
     assert d["EffectiveCost"].to_list() == [Decimal(r[4]) for r in rows]
