@@ -338,7 +338,7 @@ def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], en
 
 
 #: Columns the reduction sums or spans instead of grouping by; everything else is a key.
-_REDUCED = ("ConsumedQuantity", "BilledCost", "ChargePeriodStart", "ChargePeriodEnd")
+_REDUCED = ("ConsumedQuantity", "BilledCost", "EffectiveCost", "ChargePeriodStart", "ChargePeriodEnd")
 #: Columns no step after the reduction reads (the per-row detail keeps them): not keys, left NULL.
 _UNREAD = (
     "Tags",
@@ -370,6 +370,7 @@ def _reduce(
     reduced = usage.group_by(keys).agg(
         nw.col("ConsumedQuantity").sum(),
         nw.col("BilledCost").sum(),
+        nw.col("EffectiveCost").sum(),
         nw.col("ChargePeriodStart").min(),
         nw.col("ChargePeriodEnd").max(),
         nw.len().alias("source_rows"),

@@ -70,6 +70,13 @@ CANONICAL_USAGE: Mapping[str, Column] = _cols(
     Column("ConsumedQuantity", nw.Float64(), "ConsumedUnit", "usage amount as billed", True),
     Column("ConsumedUnit", nw.String(), "", "unit of ConsumedQuantity as billed", True),
     Column("BilledCost", COST_DTYPE, "BillingCurrency", "cost as invoiced", True),
+    Column(
+        "EffectiveCost",
+        COST_DTYPE,
+        "BillingCurrency",
+        "amortised cost: the cost of the usage including its share of commitments",
+        True,
+    ),
     Column("BillingCurrency", nw.String(), "", "ISO currency code", True),
     Column("vcpu_hint", nw.Float64(), "vCPU", "vCPU count stated on the billing row, if any"),
     Column("memory_gb_hint", nw.Float64(), "GB", "memory stated on the billing row, if any"),

@@ -62,6 +62,15 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "amount": ("lineItem/UsageAmount", "line_item_usage_amount"),
     "unit": ("pricing/unit", "pricing_unit"),
     "cost": ("lineItem/UnblendedCost", "line_item_unblended_cost"),
+    "ri_effective_cost": ("reservation/EffectiveCost", "reservation_effective_cost"),
+    "sp_effective_cost": ("savingsPlan/SavingsPlanEffectiveCost", "savings_plan_savings_plan_effective_cost"),
+    "ri_unused_upfront": (
+        "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod",
+        "reservation_unused_amortized_upfront_fee_for_billing_period",
+    ),
+    "ri_unused_recurring": ("reservation/UnusedRecurringFee", "reservation_unused_recurring_fee"),
+    "sp_total_commitment": ("savingsPlan/TotalCommitmentToDate", "savings_plan_total_commitment_to_date"),
+    "sp_used_commitment": ("savingsPlan/UsedCommitment", "savings_plan_used_commitment"),
     "currency": ("lineItem/CurrencyCode", "line_item_currency_code"),
     "region": (
         "product/regionCode",
@@ -256,6 +265,25 @@ def _tags_json(h: Header) -> str:
     return f"CAST(json_object({pairs}) AS VARCHAR)"
 
 
+def _effective_cost(h: Header, lit: str) -> str:
+    """Amortised cost of a CUR row (the CUR's own effective-cost columns where it has them)."""
+
+    def dec(field: str) -> str:
+        c = _find(h, field)
+        return num(h, c, "DECIMAL(28,10)") if c is not None else "NULL::DECIMAL(28,10)"
+
+    return (
+        f"CASE WHEN {lit} = 'DiscountedUsage' THEN coalesce({dec('ri_effective_cost')}, {dec('cost')}, 0) "
+        f"WHEN {lit} = 'SavingsPlanCoveredUsage' THEN coalesce({dec('sp_effective_cost')}, {dec('cost')}, 0) "
+        f"WHEN {lit} IN ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') THEN CAST(0 AS DECIMAL(28,10)) "
+        f"WHEN {lit} = 'RIFee' THEN coalesce({dec('ri_unused_upfront')} + {dec('ri_unused_recurring')}, "
+        f"{dec('cost')}, 0) "
+        f"WHEN {lit} = 'SavingsPlanRecurringFee' THEN coalesce({dec('sp_total_commitment')} - "
+        f"{dec('sp_used_commitment')}, {dec('cost')}, 0) "
+        f"ELSE coalesce({dec('cost')}, 0) END"
+    )
+
+
 def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | None = None) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
@@ -327,6 +355,10 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
         "ConsumedQuantity": f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
         "ConsumedUnit": col("unit"),
         "BilledCost": f"coalesce({num(h, _find(h, 'cost'), 'DECIMAL(28,10)')}, 0)",  # type: ignore[arg-type]
+        # amortised (CUR docs): RI-covered usage -> reservation/EffectiveCost, SP-covered usage ->
+        # savingsPlan/SavingsPlanEffectiveCost, the SP negation and upfront fee -> 0, RI and SP recurring
+        # fees -> their unused part (the used part is in the covered usage), else unblended
+        "EffectiveCost": _effective_cost(h, lit_or_usage),
         # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
         "vcpu_hint": hint_vcpu,

@@ -335,6 +335,9 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str) ->
         "ConsumedQuantity": f"coalesce({qty}, 0.0) * {mult}",
         "ConsumedUnit": _unit(h, base_unit),
         "BilledCost": f"coalesce({cost}, 0)",
+        # the amortized view's cost is amortised; the actual view has no amortised figure (covered usage
+        # at 0, the purchase on its own row): read the amortized export where commitments matter
+        "EffectiveCost": f"coalesce({cost}, 0)",
         "BillingCurrency": _col(h, "currency"),
         "vcpu_hint": f"TRY_CAST({_info(h, 'VCPUs')} AS DOUBLE)",
         "memory_gb_hint": "NULL::DOUBLE",

@@ -1,14 +1,22 @@
-"""FinOps FOCUS 1.0 / 1.1 / 1.2 cost and usage datasets to the canonical usage table.
+"""FinOps FOCUS 1.0 to 1.4 cost and usage datasets to the canonical usage table.
 
 Reads CSV, CSV.gz, zip or Parquet; one file or a folder of files. Column names are those of FOCUS 1.0
-to 1.2 and the pre-1.0 ("1.0-preview") spellings that some exporters still write: ``Provider``,
-``ChargeType``, ``UsageQuantity``, ``UsageUnit`` (``AmortizedCost`` is accepted and ignored: the
-statement reconciles ``BilledCost``). Extra columns (``x_*``, an anonymiser's ``Id``) are ignored
-unless listed below. The literal text ``NULL`` / ``null`` that some exporters write for an empty
-value is read as empty.
+to 1.4 and the pre-1.0 ("1.0-preview") spellings that some exporters still write: ``Provider``,
+``ChargeType``, ``UsageQuantity``, ``UsageUnit``, ``AmortizedCost``. The statement reconciles
+``BilledCost``; ``EffectiveCost`` (preview ``AmortizedCost``; the billed cost when the column or the
+value is missing, and on a usage row whose ``EffectiveCost`` is exactly 0 while its ``BilledCost`` is
+not: only purchases are amortised away, so that 0 is a truncated value, as in the anonymised FOCUS 1.0
+sample) is carried as the canonical ``EffectiveCost``, the amortised cost the cost-ratio fallback
+divides by (usage covered by a commitment is billed at about 0). Extra columns (``x_*``, an
+anonymiser's ``Id``) are ignored unless listed below. The literal text ``NULL`` / ``null`` that some
+exporters write for an empty value is read as empty.
 
 Providers
-    One file may hold several clouds. ``ProviderName`` is normalised per row (``AWS`` / ``Amazon Web
+    One file may hold several clouds. The provider of a row is the first non-empty of
+    ``ServiceProviderName`` (1.3+, who sells the service; the successor of ``ProviderName``),
+    ``ProviderName`` (removed in 1.4), ``Provider`` (preview) and ``HostProviderName`` (1.3+, who hosts
+    it). A marketplace seller hosted on a cloud is therefore its own provider (no cloud rule applies to
+    its charges). The name is normalised per row (``AWS`` / ``Amazon Web
     Services`` -> ``aws``, ``Microsoft`` / ``Azure`` -> ``azure``, ``Google Cloud`` / ``Google`` ->
     ``gcp``, ``Oracle`` -> ``oci``, ``IBM`` / ``IBM Cloud`` -> ``ibm``, ``OVHcloud`` -> ``ovhcloud``,
     ``Scaleway`` -> ``scaleway``, ``Intel`` / ``Intel Tiber AI Cloud`` -> ``intel``, ``Lambda`` /
@@ -48,11 +56,19 @@ Usage detail, per provider, so that the provider rules classify FOCUS rows like 
       metered in hours keep their description as ``usage_type`` (then usually unmodelled).
     * Azure: ``usage_type`` = ``{x_SkuMeterCategory}|{x_SkuMeterSubcategory}|{SkuMeter or
       x_SkuMeterName}``, the string the Azure connector builds from MeterCategory / MeterSubCategory /
-      MeterName; ``instance_type`` from ``x_SkuDetails.ServiceType`` and ``vcpu_hint`` from
-      ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName`` with
+      MeterName, and ``ServiceName`` = the meter category (as the Azure connector), so the Azure rules
+      apply. Without the ``x_`` meter columns, a virtual-machine hour is recognised from Microsoft's
+      product name in ``ChargeDescription`` (``Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US
+      East 2`` -> ``Virtual Machines|Dv2/DSv2 Series|D11 v2/DS11 v2``; ``Virtual Machines Licenses``
+      excluded), or from a VM / scale-set ``ResourceType`` / ``x_ResourceType`` metered in hours whose
+      ``SkuMeter`` names a size (``D4s v3``). ``instance_type`` = ``SkuPriceDetails.InstanceType``, else
+      ``x_SkuDetails.ServiceType`` (``Standard_...``), else ``x_SkuServiceType`` / ``x_ServiceType``,
+      else the size the VM meter names (``D11 v2/DS11 v2`` -> ``Standard_D11_v2``, the Azure connector's
+      derivation); ``vcpu_hint`` from ``x_SkuDetails.VCPUs``; ``project_hint`` = ``x_ResourceGroupName`` with
       ``[sources.focus] project = "resource_group"`` (else the sub-account is the project).
     * Google Cloud: ``usage_type`` = ``ChargeDescription`` (the SKU description in Google's FOCUS
-      view), else ``SkuMeter``.
+      view), else ``SkuMeter``; core and RAM SKUs get ``machine_series`` from the description's series
+      word (``N2D AMD Instance Ram running in EMEA`` -> ``n2d``), as in the GCP connector.
     * Every provider: ``SkuPriceDetails`` (1.1+; JSON text, or MAP/STRUCT in Parquet) gives
       ``InstanceType`` -> ``instance_type``, ``CoreCount`` -> ``vcpu_hint``, ``MemorySize`` (GiB) ->
       ``memory_gb_hint``, ``GpuCount`` -> ``accelerator_count_hint``, ``InstanceSeries`` ->
@@ -84,6 +100,8 @@ from cloudcarbon.connectors._io import (
 )
 from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
+from cloudcarbon.connectors.gcp_billing import _COMPONENT_SKU as GCP_COMPONENT_SKU
+from cloudcarbon.connectors.gcp_billing import _SERIES_WORD as GCP_SERIES_WORD
 from cloudcarbon.exceptions import SchemaError
 from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
 
@@ -93,7 +111,9 @@ NAME = "focus"
 
 # logical field -> accepted column names (FOCUS 1.x first, then 1.0-preview); case-insensitive
 _FIELDS: dict[str, tuple[str, ...]] = {
-    "provider": ("ProviderName", "Provider"),
+    # 1.3 adds ServiceProviderName (who sells; the successor of ProviderName) and HostProviderName (who
+    # hosts); 1.4 removes ProviderName and PublisherName. Read per row, the first non-empty wins.
+    "provider": ("ServiceProviderName", "ProviderName", "Provider", "HostProviderName"),
     "category": ("ChargeCategory", "ChargeType"),
     "charge_class": ("ChargeClass",),
     "commitment_status": ("CommitmentDiscountStatus",),
@@ -101,6 +121,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "quantity": ("ConsumedQuantity", "UsageQuantity"),
     "unit": ("ConsumedUnit", "UsageUnit"),
     "cost": ("BilledCost",),
+    "effective_cost": ("EffectiveCost", "AmortizedCost"),
     "currency": ("BillingCurrency",),
     "billing_account": ("BillingAccountId",),
     "sub_account": ("SubAccountId",),
@@ -114,6 +135,8 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "region": ("RegionId", "Region"),
     "sku_meter": ("SkuMeter",),
     "sku_price_details": ("SkuPriceDetails",),
+    "resource_type": ("ResourceType",),
+    "x_resource_type": ("x_ResourceType",),
     "tags": ("Tags",),
     "x_usage_type": ("x_UsageType",),
     "x_service_code": ("x_ServiceCode",),
@@ -122,8 +145,18 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "x_meter_subcategory": ("x_SkuMeterSubcategory",),
     "x_meter_name": ("x_SkuMeterName",),
     "x_sku_details": ("x_SkuDetails",),
+    "x_service_type": ("x_SkuServiceType", "x_ServiceType"),
     "x_resource_group": ("x_ResourceGroupName",),
 }
+#: ``ResourceType`` / ``x_ResourceType`` values (lower case) of Azure virtual machines and scale sets
+_AZURE_VM_RESOURCE_TYPES = (
+    "virtual machine",
+    "virtual machines",
+    "virtual machine scale set",
+    "virtual machine scale sets",
+    "microsoft.compute/virtualmachines",
+    "microsoft.compute/virtualmachinescalesets",
+)
 # ProviderName is mandatory in FOCUS, but the spec's own worked examples omit it: rows without it are
 # read with provider "unknown" (their usage falls back to the cost ratio, flagged)
 _REQUIRED = ("category", "cost", "cp_start")
@@ -234,6 +267,59 @@ def _json_key(h: Header, field: str, key: str) -> str:
     return json_lookup(_json_text(h, col), key)
 
 
+def _azure_meter(h: Header, description: str, hours_unit: str) -> tuple[str, str, str]:
+    """Azure meter category, subcategory and name of a FOCUS row (SQL expressions).
+
+    ``x_SkuMeterCategory`` / ``x_SkuMeterSubcategory`` / ``SkuMeter`` (else ``x_SkuMeterName``) when the
+    export has them. Otherwise a virtual-machine hour is recognised from Microsoft's product name in
+    ``ChargeDescription`` (``Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US East 2``: category,
+    subcategory, meter name) or from a VM / scale-set ``ResourceType`` (``x_ResourceType``
+    ``microsoft.compute/virtualmachines``) metered in hours whose meter names a size (``D4s v3``).
+    """
+
+    def col(field: str) -> str:
+        c = _find(h, field)
+        return text(c) if c is not None else "NULL::VARCHAR"
+
+    meter = f"coalesce({col('sku_meter')}, {col('x_meter_name')})"
+    head = f"split_part(coalesce({description}, ''), ' - ', 1)"
+    described = f"NULLIF(split_part(coalesce({description}, ''), ' - ', 2), '')"
+    from_description = (
+        f"({head} LIKE 'Virtual Machines %' AND {head} NOT LIKE 'Virtual Machines Licenses%' "
+        f"AND {described} IS NOT NULL)"
+    )
+    kinds = ", ".join(sql_str(k) for k in _AZURE_VM_RESOURCE_TYPES)
+    vm_resource = (
+        f"(lower(coalesce({col('x_resource_type')}, '')) IN ({kinds}) "
+        f"OR lower(coalesce({col('resource_type')}, '')) IN ({kinds}))"
+    )
+    sized = f"regexp_matches(coalesce({meter}, ''), '^[A-Z][A-Za-z]*[0-9]+')"
+    category = f"""coalesce({col("x_meter_category")},
+  CASE WHEN {from_description} THEN 'Virtual Machines'
+    WHEN {vm_resource} AND {hours_unit} AND {sized} THEN 'Virtual Machines' END)"""
+    subcategory = f"""coalesce({col("x_meter_subcategory")},
+  CASE WHEN {col("x_meter_category")} IS NULL AND {from_description} THEN substr({head}, 18) END)"""
+    name = f"coalesce({meter}, CASE WHEN {from_description} THEN {described} END)"
+    return category, subcategory, name
+
+
+def _azure_vm_size(meter: str) -> str:
+    """The ARM VM size a ``Virtual Machines`` meter names (``D11 v2/DS11 v2`` -> ``Standard_D11_v2``).
+
+    The derivation of the Azure cost-details connector: first name before ``/``, ``Spot`` / ``Low
+    Priority`` dropped, series letters upper-cased, spaces to ``_``.
+    """
+    m = f"regexp_replace(trim(split_part({meter}, '/', 1)), '\\s+(Spot|Low Priority)$', '')"
+    first = f"split_part({m}, ' ', 1)"
+    letters = f"regexp_extract({first}, '^[A-Za-z]+')"
+    rest = f"trim(substr({m}, length({first}) + 1))"
+    return (
+        f"CASE WHEN {letters} <> '' THEN 'Standard_' || upper({letters}) || lower(substr({first}, "
+        f"length({letters}) + 1)) || CASE WHEN {rest} = '' THEN '' ELSE '_' || "
+        f"regexp_replace({rest}, '\\s+', '_', 'g') END END"
+    )
+
+
 def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], *, project_by_rg: bool = False) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
@@ -247,7 +333,8 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], *, project_by_rg
         pairs = ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in mapping.items())
         return "MAP {" + pairs + "}"
 
-    raw_provider = col("provider")
+    present = [c for c in (h.raw(n) for n in _FIELDS["provider"]) if c is not None]
+    raw_provider = f"coalesce({', '.join(text(c) for c in present)})" if present else "NULL::VARCHAR"
     provider = f"coalesce({lit_map(PROVIDER_NAMES)}[lower({raw_provider})], lower({raw_provider}), 'unknown')"
     start = ts(h, _find(h, "cp_start"))  # type: ignore[arg-type]
     end_col = _find(h, "cp_end")
@@ -256,6 +343,8 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], *, project_by_rg
     period = f"date_trunc('month', {ts(h, bp_col) if bp_col else start})"
     category = col("category")
     cost = num(h, _find(h, "cost"), "DECIMAL(28,10)")  # type: ignore[arg-type]
+    eff_col = _find(h, "effective_cost")
+    effective = num(h, eff_col, "DECIMAL(28,10)") if eff_col else "NULL::DECIMAL(28,10)"
     qty_col = _find(h, "quantity")
     quantity = f"coalesce({num(h, qty_col, 'DOUBLE')}, 0.0)" if qty_col else "0.0"
     is_correction = f"coalesce(lower({col('charge_class')}) = 'correction', false)"
@@ -290,11 +379,23 @@ END"""
   CASE WHEN {aws_service} = 'AmazonEC2' AND {hours_unit} AND {aws_instance} IS NOT NULL
     THEN CASE WHEN {spot} THEN 'SpotUsage:' ELSE 'BoxUsage:' END || {aws_instance} END,
   {col("sku_meter")}, {description})"""
-    meter_name = f"coalesce({col('sku_meter')}, {col('x_meter_name')})"
+    az_category, az_subcategory, az_meter = _azure_meter(h, description, hours_unit)
     azure_usage_type = (
-        f"CASE WHEN {col('x_meter_category')} IS NULL AND {meter_name} IS NULL THEN {description} "
-        f"ELSE concat_ws('|', coalesce({col('x_meter_category')}, ''), "
-        f"coalesce({col('x_meter_subcategory')}, ''), coalesce({meter_name}, '')) END"
+        f"CASE WHEN {az_category} IS NULL AND {az_meter} IS NULL THEN {description} "
+        f"ELSE concat_ws('|', coalesce({az_category}, ''), "
+        f"coalesce({az_subcategory}, ''), coalesce({az_meter}, '')) END"
+    )
+    azure_service_type = (
+        f"CASE WHEN regexp_matches(coalesce({azure_instance}, ''), '^(Standard|Basic)_') "
+        f"THEN {azure_instance} END"
+    )
+    azure_size = (
+        f"coalesce({sku_instance}, {azure_service_type}, {col('x_service_type')}, "
+        f"CASE WHEN {az_category} = 'Virtual Machines' THEN {_azure_vm_size(az_meter)} END)"
+    )
+    gcp_series = (
+        f"CASE WHEN regexp_matches(coalesce({description}, ''), {sql_str(GCP_COMPONENT_SKU)}) "
+        f"THEN lower(NULLIF(regexp_extract({description}, {sql_str(GCP_SERIES_WORD)}, 1), '')) END"
     )
     p = "__provider"
     # providers without a rule file: an instance type metered in hours is an instance-hour (compute)
@@ -324,7 +425,10 @@ END"""
         "billing_period_hours": f"CAST(date_diff('hour', {period}, {period} + INTERVAL 1 MONTH) AS DOUBLE)",
         "ChargePeriodStart": start,
         "ChargePeriodEnd": f"coalesce({end}, {start})",
-        "ServiceName": f"CASE WHEN {p} = 'aws' THEN {aws_service} ELSE {service} END",
+        "ServiceName": (
+            f"CASE WHEN {p} = 'aws' THEN {aws_service} "
+            f"WHEN {p} = 'azure' THEN coalesce({az_category}, {service}) ELSE {service} END"
+        ),
         "RegionId": col("region"),
         "usage_type": (
             f"CASE WHEN {p} = 'aws' THEN {aws_usage_type} WHEN {p} = 'azure' THEN {azure_usage_type} "
@@ -334,13 +438,19 @@ END"""
         "product_family": f"coalesce({col('service_subcategory')}, {col('service_category')})",
         "instance_type": (
             f"CASE WHEN {p} = 'aws' THEN {aws_instance} "
-            f"WHEN {p} = 'azure' THEN coalesce({sku_instance}, {azure_instance}) ELSE {sku_instance} END"
+            f"WHEN {p} = 'azure' THEN {azure_size} ELSE {sku_instance} END"
         ),
         "line_item_type": line_item_type,
         "charge_class": charge_class,
         "ConsumedQuantity": quantity,
         "ConsumedUnit": unit,
         "BilledCost": f"coalesce({cost}, 0)",
+        # a usage row billed non-zero cannot have an amortised cost of exactly 0 (only purchases are
+        # amortised away): such a 0 is a truncated value (the anonymised FOCUS sample rounds it)
+        "EffectiveCost": (
+            f"CASE WHEN lower({category}) = 'usage' AND {effective} = 0 AND coalesce({cost}, 0) <> 0 "
+            f"THEN {cost} ELSE coalesce({effective}, {cost}, 0) END"
+        ),
         "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
         "vcpu_hint": number(
             f"coalesce({_json_key(h, 'sku_price_details', 'CoreCount')}, "
@@ -350,7 +460,10 @@ END"""
         # Azure rows: the resource group is the project only when configured, as for the azure connector
         "project_hint": col("x_resource_group") if project_by_rg else "NULL::VARCHAR",
         "usage_class_hint": compute_hint,
-        "machine_series": f"lower({_json_key(h, 'sku_price_details', 'InstanceSeries')})",
+        "machine_series": (
+            f"coalesce(lower({_json_key(h, 'sku_price_details', 'InstanceSeries')}), "
+            f"CASE WHEN {p} = 'gcp' THEN {gcp_series} END)"
+        ),
         "cpu_microarchitecture_hint": "NULL::VARCHAR",
         "accelerator_model_hint": "NULL::VARCHAR",
         "accelerator_count_hint": number(_json_key(h, "sku_price_details", "GpuCount")),
@@ -410,6 +523,7 @@ def _checks(h: Header) -> list[tuple[str, str, str]]:
     kinds = (
         ("quantity", "number"),
         ("cost", "decimal"),
+        ("effective_cost", "decimal"),
         ("cp_start", "ts"),
         ("cp_end", "ts"),
         ("bp_start", "ts"),

@@ -371,6 +371,9 @@ END"""
         "ConsumedQuantity": f"coalesce({num(h, h.first(_names('amount')), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
         "ConsumedUnit": _col(h, "unit"),
         "BilledCost": f"coalesce({cost}, 0)",
+        # GCP bills commitments monthly as fee rows of their own and credits as rows of their own (below):
+        # the usage row's amortised cost is its cost before credits
+        "EffectiveCost": f"coalesce({cost}, 0)",
         "BillingCurrency": f"coalesce({_col(h, 'currency')}, 'USD')",
         "vcpu_hint": f"TRY_CAST({_lookup(sys_labels, _CORES)} AS DOUBLE)",
         "memory_gb_hint": f"TRY_CAST({_lookup(sys_labels, _MEMORY)} AS DOUBLE) / 1024.0",
@@ -396,6 +399,7 @@ END"""
             "ConsumedQuantity": "0.0",
             "ConsumedUnit": "NULL::VARCHAR",
             "BilledCost": f"coalesce({_decimal(_CREDIT_AMOUNT)}, 0)",
+            "EffectiveCost": f"coalesce({_decimal(_CREDIT_AMOUNT)}, 0)",
             "vcpu_hint": "NULL::DOUBLE",
             "memory_gb_hint": "NULL::DOUBLE",
             "cpu_utilisation_hint": "NULL::DOUBLE",

@@ -371,6 +371,7 @@ def _row(e: _Entry, idx: int, names: _Names, month: str, file_currency: str | No
         "ConsumedQuantity": hours * count,
         "ConsumedUnit": "Hours",
         "BilledCost": Decimal(0),
+        "EffectiveCost": Decimal(0),  # an inventory bills nothing
         "BillingCurrency": currency.upper(),
         "vcpu_hint": vcpus,
         "memory_gb_hint": memory,

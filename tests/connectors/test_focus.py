@@ -590,3 +590,190 @@ def test_sniff_reports_missing_required_columns() -> None:
     assert focus.sniff(["BilledCost", "ChargeCategory"]) == ["ChargePeriodStart"]
     # ProviderName is optional: the FOCUS spec's own worked examples have none
     assert focus.sniff(["BilledCost", "ChargeCategory", "ChargePeriodStart"]) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# FOCUS 1.0 to 1.4 column sets, EffectiveCost
+# --------------------------------------------------------------------------------------------------
+
+FOCUS_11 = [
+    *[c for c in FOCUS_10 if c != "Id"],
+    "CapacityReservationId", "CapacityReservationStatus", "CommitmentDiscountQuantity",
+    "CommitmentDiscountUnit", "ServiceSubcategory", "SkuMeter", "SkuPriceDetails",
+]  # fmt: skip
+# 1.3 adds ServiceProviderName / HostProviderName (and ContractApplied, Allocated* columns)
+FOCUS_13 = [
+    *FOCUS_12, "ServiceProviderName", "HostProviderName", "ContractApplied", "AllocatedMethodId",
+]  # fmt: skip
+# 1.4 removes ProviderName and PublisherName, adds CommitmentProgramEligibilityDetails, InvoiceDetailId
+FOCUS_14 = [
+    *[c for c in FOCUS_13 if c not in ("ProviderName", "PublisherName")],
+    "CommitmentProgramEligibilityDetails", "InvoiceDetailId",
+]  # fmt: skip
+VERSIONS = {"1.0": FOCUS_10, "1.1": FOCUS_11, "1.2": FOCUS_12, "1.3": FOCUS_13, "1.4": FOCUS_14}
+
+
+def _hosted(row: dict[str, str], name: str) -> dict[str, str]:
+    """The row with the 1.3+ provider columns set (ProviderName is simply not written in 1.4)."""
+    return {**row, "ServiceProviderName": name, "HostProviderName": name}
+
+
+@pytest.mark.parametrize("version", sorted(VERSIONS))
+def test_every_focus_version_reads_provider_and_instance(tmp_path: Path, version: str) -> None:
+    cols = VERSIONS[version]
+    rows = [
+        _hosted(aws_hour(EffectiveCost="1.624"), "AWS"),
+        _hosted(azure_row(EffectiveCost="0.000015"), "Microsoft"),
+        _hosted(oracle_row(EffectiveCost="0.012"), "Oracle"),
+    ]
+    assert ("ProviderName" in cols) == (version != "1.4")
+    assert ("ServiceProviderName" in cols) == (version in ("1.3", "1.4"))
+    d = _scan(write_csv(tmp_path / f"focus-{version}.csv", cols, rows))
+    assert d["ProviderName"].to_list() == ["aws", "azure", "oci"]
+    assert d["instance_type"].to_list()[0] == "g5.4xlarge"
+    assert d["usage_type"].to_list()[0] == "BoxUsage:g5.4xlarge"
+    assert d["EffectiveCost"].to_list() == [Decimal("1.624"), Decimal("0.000015"), Decimal("0.012")]
+
+
+def test_focus_14_is_estimated_like_focus_10(tmp_path: Path, factors: FactorSet) -> None:
+    # the bug: a 1.4 file (no ProviderName) read every row as provider "unknown" -> 0 kg. The same rows
+    # in 1.0 and 1.4 shape must give the same fates and the same energy.
+    rows = [aws_hour(), aws_hour("g3.4xlarge", price="1.14", cost="1.14")]
+    d10, cov10 = _estimate(write_csv(tmp_path / "v10.csv", FOCUS_10, rows), factors)
+    d14, cov14 = _estimate(
+        write_csv(tmp_path / "v14.csv", FOCUS_14, [_hosted(r, "AWS") for r in rows]), factors
+    )
+    assert d14["fate"].to_list() == ["estimated", "estimated"]
+    assert d14["energy_kwh"].to_list() == pytest.approx(d10["energy_kwh"].to_list(), rel=REL)
+    assert min(d14["energy_kwh"].to_list()) > 0
+    assert cov14["estimated_cost"] == cov10["estimated_cost"] == Decimal("2.764")  # 1.624 + 1.14
+
+
+def test_provider_columns_are_read_per_row(tmp_path: Path) -> None:
+    rows = [
+        # 1.3 with both: the service provider (ProviderName's successor) wins, they agree anyway
+        {**aws_hour(), "ServiceProviderName": "AWS", "HostProviderName": "AWS"},
+        # a row whose ServiceProviderName is empty falls back to ProviderName
+        {**oracle_row(), "ServiceProviderName": "NULL", "HostProviderName": "NULL"},
+        # only the host given: the host
+        {**azure_row(ProviderName="NULL"), "ServiceProviderName": "", "HostProviderName": "Microsoft"},
+        # a marketplace seller hosted on AWS: the seller (no AWS rule applies to its charges)
+        {**aws_hour(ProviderName="NULL"), "ServiceProviderName": "Datadog", "HostProviderName": "AWS"},
+    ]
+    d = _scan(write_csv(tmp_path / "v13.csv", FOCUS_13, rows))
+    assert d["ProviderName"].to_list() == ["aws", "oci", "azure", "datadog"]
+
+
+def test_effective_cost_amortised_else_billed(tmp_path: Path) -> None:
+    rows = [
+        # commitment-covered hour: billed 0, its amortised share 0.9 in EffectiveCost
+        aws_hour(
+            cost="0.00", EffectiveCost="0.9", PricingCategory="Committed", CommitmentDiscountStatus="Used"
+        ),
+        # no EffectiveCost value: the billed cost stands in
+        aws_hour(cost="1.624", EffectiveCost="NULL"),
+        # a usage row billed 0.34 with EffectiveCost 0 (truncated, as in the anonymised sample): 0.34
+        aws_hour(cost="0.34", EffectiveCost="0.00000000000"),
+        # a purchase is amortised away: its 0 stays
+        aws_hour(cost="100", EffectiveCost="0", ChargeCategory="Purchase", ConsumedQuantity="NULL"),
+        # usage at a lower effective than billed cost keeps it
+        aws_hour(cost="1.0", EffectiveCost="0.6"),
+    ]
+    d = _scan(write_csv(tmp_path / "eff.csv", FOCUS_10, rows))
+    assert d["BilledCost"].to_list() == [Decimal(x) for x in ("0", "1.624", "0.34", "100", "1.0")]
+    assert d["EffectiveCost"].to_list() == [Decimal(x) for x in ("0.9", "1.624", "0.34", "0", "0.6")]
+    # a file without the column: EffectiveCost = BilledCost
+    cols = [c for c in FOCUS_10 if c != "EffectiveCost"]
+    d = _scan(write_csv(tmp_path / "noeff.csv", cols, [aws_hour(cost="0.5")]))
+    assert d["EffectiveCost"].to_list() == [Decimal("0.5")]
+
+
+def test_bad_effective_cost_names_the_column(tmp_path: Path) -> None:
+    from cloudcarbon.exceptions import ValueParseError
+
+    path = write_csv(tmp_path / "bad.csv", FOCUS_10, [aws_hour(EffectiveCost="1,5")])
+    with open_engine() as engine:
+        ctx = ScanContext(con=engine.con, workdir=engine.workdir, tag_keys=(), month="2026-10")
+        with pytest.raises(ValueParseError, match="EffectiveCost"):
+            focus.diagnose(Source(path, "focus"), ctx)
+
+
+# --------------------------------------------------------------------------------------------------
+# Azure and GCP rows without the x_ meter columns
+# --------------------------------------------------------------------------------------------------
+
+
+def test_azure_vm_hour_from_the_product_name(tmp_path: Path, factors: FactorSet) -> None:
+    # Microsoft's FOCUS 1.0 export without x_ columns (as the real sample): the VM size is only in
+    # ChargeDescription = "<MeterCategory> <MeterSubcategory> - <MeterName> - <region>"
+    vm = azure_row(
+        ServiceName="Virtual Machine Scale Sets",
+        ResourceType="Virtual machine scale set",
+        ChargeDescription="Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US East 2",
+        ConsumedUnit="Hours",
+        ConsumedQuantity="10",
+        BilledCost="1.49",
+        RegionId="eastus2",
+    )
+    licence = azure_row(
+        ChargeDescription="Virtual Machines Licenses - SQL Server Standard - 4 vCPU VM License",
+        ConsumedUnit="Hours",
+        ConsumedQuantity="10",
+        BilledCost="0.5",
+    )
+    path = write_csv(tmp_path / "az.csv", FOCUS_10, [vm, licence])
+    d = _scan(path)
+    r = d.row(0, named=True)
+    assert r["ServiceName"] == "Virtual Machines"
+    assert r["usage_type"] == "Virtual Machines|Dv2/DSv2 Series|D11 v2/DS11 v2"
+    assert r["instance_type"] == "Standard_D11_v2"
+    # a licence meter is not a VM: it keeps its description and the FOCUS service name
+    lic = d.row(1, named=True)
+    assert lic["instance_type"] is None
+    assert lic["ServiceName"] == "Storage Accounts"
+    assert lic["usage_type"] == licence["ChargeDescription"]
+    det, cov = _estimate(path, factors)
+    assert det["fate"].to_list()[0] == "estimated"
+    assert det["instance_key"].to_list()[0] == "Standard_D11_v2"
+    assert cov["estimated_cost"] == Decimal("1.49")
+
+
+def test_azure_vm_hour_from_resource_type_and_sku_meter(tmp_path: Path) -> None:
+    cols = [*FOCUS_12, "x_ResourceType"]
+    rows = [
+        # 1.2 without x_SkuMeter* columns: a VM resource metered in hours whose meter names a size
+        azure_row(ServiceName="Virtual Machines", ResourceType="Virtual machine", SkuMeter="D4s v3",
+                  ConsumedUnit="Hours", ConsumedQuantity="1", ChargeDescription="NULL"),
+        azure_row(ServiceName="Virtual Machines", x_ResourceType="Microsoft.Compute/virtualMachines",
+                  SkuMeter="E8s v5 Spot", ConsumedUnit="Hours", ConsumedQuantity="1"),
+        # same resource, a meter that names no size (a licence): not a VM hour
+        azure_row(ServiceName="Virtual Machines", ResourceType="Virtual machine",
+                  SkuMeter="4 vCPU VM License", ConsumedUnit="Hours", ConsumedQuantity="1"),
+        # a size-like meter on a storage account is not a VM hour
+        azure_row(ResourceType="Storage account", SkuMeter="P4 LRS Disk", ConsumedUnit="Hours"),
+    ]  # fmt: skip
+    d = _scan(write_csv(tmp_path / "az12.csv", cols, rows))
+    assert d["usage_type"].to_list()[:2] == ["Virtual Machines||D4s v3", "Virtual Machines||E8s v5 Spot"]
+    assert d["instance_type"].to_list() == ["Standard_D4s_v3", "Standard_E8s_v5", None, None]
+    assert d["usage_type"].to_list()[2:] == ["||4 vCPU VM License", "||P4 LRS Disk"]
+
+
+def test_gcp_core_and_ram_rows_get_their_series(tmp_path: Path, factors: FactorSet) -> None:
+    rows = [
+        oracle_row(ProviderName="Google Cloud", ServiceName="Compute Engine", RegionId="us-central1",
+                   ChargeDescription=desc, ConsumedUnit=unit)
+        for desc, unit in (
+            ("N2 Instance Core running in Americas", "hour"),
+            ("N2D AMD Instance Ram running in EMEA", "gibibyte hour"),
+            ("Spot Preemptible E2 Instance Core running in Americas", "hour"),
+            ("Nvidia Tesla T4 GPU running in Americas", "hour"),
+        )
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "gcp.csv", FOCUS_10, rows)
+    d = _scan(path)
+    assert d["machine_series"].to_list() == ["n2", "n2d", "e2", None]
+    assert d["usage_type"].to_list()[0] == "N2 Instance Core running in Americas"
+    det, _ = _estimate(path, factors)
+    # core, RAM and GPU SKUs are modelled by the GCP rules, none falls back
+    assert det["fate"].to_list() == ["estimated"] * 4
+    assert det["usage_class"].to_list() == ["cpu", "memory", "cpu", "accelerator"]

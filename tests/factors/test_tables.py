@@ -763,3 +763,49 @@ def test_other_providers_shapes() -> None:
             a = aws[r["microarchitecture"]]
             assert (r["min_w_per_vcpu"], r["max_w_per_vcpu"]) == (a["min_w_per_vcpu"], a["max_w_per_vcpu"])
             assert "copy of the" in r["source"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Cost-ratio fallback reference ratios: scripts/factors_fallback.py
+# --------------------------------------------------------------------------------------------------
+
+
+def test_fallback_reference_ratios_shape() -> None:
+    rows = table("fallback_reference_ratios.csv")
+    keys = {(r["provider"], r["currency"], r["service_class"]) for r in rows}
+    # every provider (and the '*' default) has compute, storage and '*' rows in USD, EUR and GBP
+    for provider in ("aws", "azure", "gcp", "*"):
+        for currency in ("USD", "EUR", "GBP"):
+            for cls in ("compute", "storage", "*"):
+                assert (provider, currency, cls) in keys
+    assert len(rows) == 4 * 3 * 3
+    for r in rows:
+        lo, mid, hi = (float(r[c]) for c in ("kwh_per_cost_low", "kwh_per_cost", "kwh_per_cost_high"))
+        assert 0 < lo < mid < hi, r
+        # a wide band: at least a factor of 2 either side (1.999: the figures are rounded to 6 decimals)
+        assert mid / lo >= 1.999 and hi / mid >= 1.999, r
+        assert r["note"] and r["source"] and r["licence"] == "Apache-2.0"
+
+
+def test_fallback_reference_ratio_aws_compute_by_hand() -> None:
+    ref = {
+        (r["provider"], r["currency"], r["service_class"]): r for r in table("fallback_reference_ratios.csv")
+    }
+    aws = ref[("aws", "USD", "compute")]
+    # m5.large hour at 0.096 USD (2 vCPU, 8 GB); AWS average 0.74 / 3.5 W per vCPU, 0.392 W/GB, PUE 1.135
+    # E(0.5) = (2 x (0.74 + 0.5 x 2.76) + 8 x 0.392) x 1.135 = (4.24 + 3.136) x 1.135 = 8.37176 W
+    #        -> 0.00837176 kWh / 0.096 USD = 0.087206 kWh/USD
+    # low  E(0) / (2 x 0.096) = (1.48 + 3.136) x 1.135 / 1000 / 0.192 = 0.027288 kWh/USD
+    # high E(1) / (0.28 x 0.096) = (7.0 + 3.136) x 1.135 / 1000 / 0.02688 = 0.427990 kWh/USD
+    assert float(aws["kwh_per_cost"]) == pytest.approx(0.087206, abs=1e-6)
+    assert float(aws["kwh_per_cost_low"]) == pytest.approx(0.027288, abs=2e-6)
+    assert float(aws["kwh_per_cost_high"]) == pytest.approx(0.427990, abs=2e-6)
+    # S3 Standard 0.023 USD per GB-month: 0.65 Wh/TB-h x 730 h / 1000 x 3 x 1.135 = 1.6157 Wh
+    # -> 0.0016157 kWh / 0.023 = 0.070248 kWh/USD
+    assert float(ref[("aws", "USD", "storage")]["kwh_per_cost"]) == pytest.approx(0.070248, abs=2e-6)
+    # '*' = half the compute central: 0.087206 / 2 = 0.043603
+    assert float(ref[("aws", "USD", "*")]["kwh_per_cost"]) == pytest.approx(0.043603, abs=1e-6)
+    # EUR: x 1.0824 USD per EUR -> 0.087206 x 1.0824 = 0.094392
+    assert float(ref[("aws", "EUR", "compute")]["kwh_per_cost"]) == pytest.approx(0.094392, abs=2e-6)
+    # the '*' provider copies AWS
+    assert ref[("*", "USD", "compute")]["kwh_per_cost"] == aws["kwh_per_cost"]
