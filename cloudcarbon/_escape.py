@@ -70,16 +70,20 @@ def safe_html(text: str) -> str:
     return html.escape(visible_controls(text), quote=True)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# what makes a heading, list, quote or rule when it starts a line
+_MD_LEADING = re.compile(r"^(?:[#+\-=]+|\d+[.)])(?=\s|$)")
 
 
 def safe_markdown(text: str) -> str:
     """Text for a markdown paragraph or table cell: markup characters backslash-escaped.
 
     Pipes cannot end a table cell, backticks cannot open code, brackets cannot make links, ``<``
-    cannot open HTML; control characters (newlines included, which would break a table row) become
+    cannot open HTML, a leading ``#``, ``-``, ``+``, ``=``, ``>`` or ``1.`` cannot start a block;
+    control characters (newlines included, which would break a table row) become
     visible escapes.
     """
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    escaped = _MD_LEADING.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], escaped)
     escaped = escaped.replace("&", "&amp;")
     return visible_controls(escaped)

@@ -61,7 +61,12 @@ def test_safe_html() -> None:
 def test_safe_markdown() -> None:
     assert safe_markdown("a|b") == "a\\|b"
     assert safe_markdown("`code`") == "\\`code\\`"
-    assert safe_markdown("[x](http://e)") == "\\[x\\]\\(http://e\\)"
+    assert safe_markdown("[x](http://e)") == "\\[x\\](http://e)"
+    assert safe_markdown("# title") == "\\# title"
+    assert safe_markdown("- item") == "\\- item"
+    assert safe_markdown("12. item") == "12\\. item"
+    assert safe_markdown("ml-team 2026.11 =x") == "ml-team 2026.11 =x"
+    assert safe_markdown("2026.11 -x =y") == "2026.11 -x =y"  # not a list or heading: left alone
     assert safe_markdown("<b>&") == "\\<b\\>&amp;"
     assert safe_markdown("two\nlines") == "two\\x0alines"
     assert safe_markdown("ml_team*") == "ml\\_team\\*"
