@@ -43,9 +43,12 @@ and ``x^1`` the current factors and ``N`` the factor set (``n = 4``),
 i.e. the average, over all ``4! = 24`` orders of substituting the factors one by one, of each
 factor's step. It is symmetric in the factors (no order to choose) and in the keys (each key is
 computed alone and sums are exact), and -- unlike the log-mean Divisia index -- needs no logarithm,
-so zeros need no "small value" trick. Everything is computed in exact rational arithmetic
-(:class:`fractions.Fraction`; floats and decimals convert exactly), so ``sum(parts) == change``
-holds exactly before rounding.
+so zeros need no "small value" trick. It is evaluated exactly, in rational arithmetic
+(:class:`fractions.Fraction`; a decimal converts exactly, a float as the shortest decimal that
+reads back to it), through Owen's multilinear extension (see :func:`shapley`). Each key's four
+parts are then held as integers of 1e-30 kg, apportioned (largest remainder) so that they still
+add up to the key's change at that resolution: every later sum is an integer sum, exact and
+independent of the order of the keys, and the cost stays linear in the number of keys.
 
 Zeros, new and vanished keys (the documented rule)
 --------------------------------------------------
@@ -81,7 +84,6 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from itertools import combinations
 from typing import Any
 
 import polars as pl
@@ -94,41 +96,49 @@ _MEASURES = ("activity", "energy_kwh", "co2e_kg")
 _UNIT = "activity_unit"
 _LIKE_FOR_LIKE = ("factor_set", "method")
 _F0 = Fraction(0)
+#: Internal resolution of the per-key parts (1e-30 kg): integer sums are exact and order-free.
+_FINE = 10**30
+_FINE_UNIT = Fraction(1, _FINE)
 
 
 def shapley(base: Sequence[Fraction], current: Sequence[Fraction]) -> list[Fraction]:
-    """Shapley split of ``prod(current) - prod(base)`` into one exact part per factor.
+    r"""Shapley split of ``prod(current) - prod(base)`` into one exact part per factor.
 
     ``base[k]`` and ``current[k]`` are the two values of factor ``k``; the result's ``k``-th entry is
     that factor's part, and the parts sum exactly to the change of the product.
+
+    The subset sum of the definition is evaluated through Owen's multilinear extension, which for
+    a product is exact and much cheaper (``n`` polynomial products instead of ``2^n`` terms):
+
+    .. math::
+
+        \Delta_k = d_k \int_0^1 \prod_{j \ne k} (x^0_j + t\, d_j)\, dt, \qquad d_j = x^1_j - x^0_j
+
+    (the coefficient of ``t^m`` integrates to ``1/(m+1)``, the Shapley weight of the coalitions of
+    size ``m`` summed over them).
     """
     n = len(base)
     if len(current) != n:
         raise ValueError("shapley: base and current need the same number of factors")
-    weights = [Fraction(math.factorial(k) * math.factorial(n - k - 1), math.factorial(n)) for k in range(n)]
-
-    def value(switched: frozenset[int]) -> Fraction:
-        out = Fraction(1)
-        for k in range(n):
-            out *= current[k] if k in switched else base[k]
-        return out
-
-    cache: dict[frozenset[int], Fraction] = {}
-
-    def v(s: frozenset[int]) -> Fraction:
-        if s not in cache:
-            cache[s] = value(s)
-        return cache[s]
-
+    diff = [c - b for b, c in zip(base, current, strict=True)]
+    lcm = math.lcm(*range(1, n + 1))
     parts = []
     for k in range(n):
-        others = [j for j in range(n) if j != k]
-        total = _F0
-        for size in range(n):
-            for subset in combinations(others, size):
-                s = frozenset(subset)
-                total += weights[size] * (v(s | {k}) - v(s))
-        parts.append(total)
+        if diff[k] == 0:
+            parts.append(_F0)
+            continue
+        poly = [Fraction(1)]  # coefficients of t^0, t^1, ...
+        for j in range(n):
+            if j == k:
+                continue
+            x0, d = base[j], diff[j]
+            nxt = [c * x0 for c in poly] + [_F0]
+            if d != 0:
+                for m, c in enumerate(poly):
+                    nxt[m + 1] += c * d
+            poly = nxt
+        integral = sum((c * (lcm // (m + 1)) for m, c in enumerate(poly)), _F0) / lcm
+        parts.append(diff[k] * integral)
     return parts
 
 
@@ -142,7 +152,8 @@ def _frac(v: Any, table: str, col: str, row: int, key: tuple[Any, ...]) -> Fract
         raise ValueError(f"{where}: {v!r} is not a finite number")
     if isinstance(v, Decimal) and not v.is_finite():
         raise ValueError(f"{where}: {v!r} is not a finite number")
-    return Fraction(v)
+    # a float is read as the shortest decimal that round-trips to it (0.1 is 1/10, as written)
+    return Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
 
 
 def _read(
@@ -198,8 +209,8 @@ def _operational(
     base: dict[tuple[Any, ...], list[Fraction]],
     current: dict[tuple[Any, ...], list[Fraction]],
     group_of: dict[tuple[Any, ...], tuple[Any, ...]],
-) -> dict[tuple[Any, ...], list[Fraction]]:
-    """Per group: [activity, mix, efficiency, grid, unattributed] exact parts."""
+) -> dict[tuple[Any, ...], tuple[list[int], Fraction]]:
+    """Per group: [activity, mix, efficiency, grid] in units of ``1/_FINE`` kg, and unattributed (exact)."""
     sides = (base, current)
     # activity without CO2e-less rows, unattributed CO2e (a == 0 < C) set aside
     clean: list[dict[tuple[Any, ...], tuple[Fraction, Fraction, Fraction]]] = [{}, {}]
@@ -214,7 +225,7 @@ def _operational(
                 e, c = _F0, _F0
             clean[side][key] = (a, e, c)
             totals[side][g] = totals[side].get(g, _F0) + a
-    parts: dict[tuple[Any, ...], list[Fraction]] = {}
+    parts: dict[tuple[Any, ...], list[int]] = {}
     for key, g in group_of.items():
         (a0, e0, c0), (a1, e1, c1) = clean[0][key], clean[1][key]
         energyless = (c0 > 0 and e0 == 0) or (c1 > 0 and e1 == 0)
@@ -229,12 +240,17 @@ def _operational(
         x0 = [big_a[0], _pick(share[0], share[1]), _pick(eff[0], eff[1]), _pick(grid[0], grid[1])]
         x1 = [big_a[1], _pick(share[1], share[0]), _pick(eff[1], eff[0]), _pick(grid[1], grid[0])]
         # the identity holds on both sides by construction (see the module docstring)
-        acc = parts.setdefault(g, [_F0] * 5)
-        for k, p in enumerate(shapley(x0, x1)):
-            acc[k] += p
-    for g, (u0, u1) in unattributed.items():
-        parts.setdefault(g, [_F0] * 5)[4] += u1 - u0
-    return parts
+        # exact parts, held as integers of 1/_FINE kg that still add up to the key's change
+        target = _round_half_even(c1 * _FINE) - _round_half_even(c0 * _FINE)
+        units = _apportion(shapley(x0, x1), target, _FINE_UNIT)
+        acc = parts.setdefault(g, [0] * 4)
+        for k in range(4):
+            acc[k] += units[k]
+    out: dict[tuple[Any, ...], tuple[list[int], Fraction]] = {}
+    for g in set(parts) | set(unattributed):
+        u0, u1 = unattributed.get(g, [_F0, _F0])
+        out[g] = (parts.get(g, [0] * 4), u1 - u0)
+    return out
 
 
 def _apportion(parts: list[Fraction], target: int, unit: Fraction) -> list[int]:
@@ -349,11 +365,13 @@ def bridge(
     projects = sorted({project(k) for k in all_keys}, key=lambda t: tuple((x is None, str(x)) for x in t))
     unit = Fraction(1, 10**scale)
     rows: list[dict[str, Any]] = []
+    per_project: dict[tuple[Any, ...], tuple[list[int], Fraction]] = {}
+    for g, (units, unatt) in ops.items():
+        acc_units, acc_u = per_project.get(g[: len(by)], ([0] * 4, _F0))
+        per_project[g[: len(by)]] = ([x + y for x, y in zip(acc_units, units, strict=True)], acc_u + unatt)
     for p in projects:
-        op = [_F0] * 5
-        for g, v in ops.items():
-            if g[: len(by)] == p:
-                op = [x + y for x, y in zip(op, v, strict=True)]
+        units, unatt = per_project.get(p, ([0] * 4, _F0))
+        op = [*(Fraction(u, _FINE) for u in units), unatt]
         exact = [
             start_c.get(p, _F0) - base_c.get(p, _F0),
             *op,

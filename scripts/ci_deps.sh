@@ -15,5 +15,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium chromium-driver
+$SUDO apt-get install -y chromium chromium-driver
 chromium --version
