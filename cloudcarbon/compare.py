@@ -382,8 +382,8 @@ def bridge(
         rounded = _apportion(exact, c_units - b_units, unit)
         row: dict[str, Any] = dict(zip(by, p, strict=True))
         row["base_co2e_kg"] = Decimal(b_units).scaleb(-scale)
-        for name, units in zip(BRIDGE_PARTS, rounded, strict=True):
-            row[f"{name}_kg"] = Decimal(units).scaleb(-scale)
+        for name, n_units in zip(BRIDGE_PARTS, rounded, strict=True):
+            row[f"{name}_kg"] = Decimal(n_units).scaleb(-scale)
         row["current_co2e_kg"] = Decimal(c_units).scaleb(-scale)
         row["change_kg"] = Decimal(c_units - b_units).scaleb(-scale)
         rows.append(row)
