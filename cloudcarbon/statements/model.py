@@ -362,6 +362,32 @@ class Trend:
     def months(self) -> tuple[str, ...]:
         return tuple(sorted({p.month for s in self.series for p in s.points}))
 
+    @classmethod
+    def from_rows(
+        cls,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        series: str | None = None,
+        value: str = "co2e_kg",
+        month: str = "month",
+        baseline: str = "",
+        total_name: str = "Total",
+    ) -> Trend:
+        """From the rows of :func:`cloudcarbon.compare.trend` (``df.to_dicts()``): one series per value of
+        the ``series`` column (one named ``total_name`` without it); ``baseline_<value>`` when present."""
+        points: dict[str, list[TrendPoint]] = {}
+        bases: dict[str, Decimal | None] = {}
+        for r in rows:
+            name = total_name if series is None else str(r[series])
+            points.setdefault(name, []).append(TrendPoint(str(r[month]), _dec(r[value])))
+            b = r.get(f"baseline_{value}")
+            bases[name] = None if b is None else _dec(b)
+        out = tuple(
+            TrendSeries(name, tuple(sorted(pts, key=lambda p: p.month)), bases.get(name))
+            for name, pts in points.items()
+        )
+        return cls(series=out, baseline=baseline)
+
 
 @dataclass(frozen=True)
 class Source:

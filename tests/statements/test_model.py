@@ -132,3 +132,25 @@ def test_ghg_mapping_scopes() -> None:
     assert lines[1].note == "no contract data"
     assert len(ghg_mapping(cloud_electricity_location_kg=D(1), cloud_electricity_market_kg=D(1),
                            cloud_hardware_kg=D(0))) == 3  # fmt: skip
+
+
+def test_trend_from_compare_trend() -> None:
+    from cloudcarbon.compare import trend
+    from cloudcarbon.statements import Trend
+
+    monthly = pl.DataFrame({"month": ["2026-02", "2026-01", "2026-02"], "project": ["a", "a", "b"],
+                            "co2e_kg": [2.0, 1.0, 3.0]})  # fmt: skip
+    rows = trend(
+        monthly, by=["project"], baseline=pl.DataFrame({"project": ["a"], "co2e_kg": [1.5]})
+    ).to_dicts()
+    t = Trend.from_rows(rows, series="project", baseline="2025 average")
+    assert t.months == ("2026-01", "2026-02")
+    a, b = t.series
+    assert (a.name, [p.co2e_kg for p in a.points], a.baseline_kg) == ("a", [D(1), D(2)], D("1.5"))
+    assert (b.name, [p.co2e_kg for p in b.points], b.baseline_kg) == (
+        "b",
+        [D(0), D(3)],
+        None,
+    )  # b absent in Jan
+    total = Trend.from_rows(trend(monthly).to_dicts())
+    assert [(p.month, p.co2e_kg) for p in total.series[0].points] == [("2026-01", D(1)), ("2026-02", D(5))]
