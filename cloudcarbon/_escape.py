@@ -9,8 +9,6 @@ from __future__ import annotations
 import html
 import re
 
-from rich.markup import escape as _rich_escape
-
 __all__ = [
     "FORMULA_PREFIXES",
     "safe_csv_cell",
@@ -58,7 +56,9 @@ def safe_terminal(text: str) -> str:
     Control characters (so every ESC sequence, and newlines, tabs, carriage returns) become visible
     escapes like ``\\x1b``, and rich markup such as ``[red]`` is escaped so it prints literally.
     """
-    return _rich_escape(visible_controls(text))
+    from rich.markup import escape  # imported here: the library must not pull in rich on import
+
+    return escape(visible_controls(text))
 
 
 def safe_html(text: str) -> str:

@@ -70,3 +70,15 @@ def test_safe_markdown() -> None:
     assert safe_markdown("<b>&") == "\\<b\\>&amp;"
     assert safe_markdown("two\nlines") == "two\\x0alines"
     assert safe_markdown("ml_team*") == "ml\\_team\\*"
+
+
+def test_escaping_and_statements_do_not_import_rich() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, cloudcarbon._escape, cloudcarbon.statements, cloudcarbon.compare; "
+        "print(sorted(m for m in ('typer', 'rich', 'click') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
