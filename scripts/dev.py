@@ -15,6 +15,7 @@ pyproject.toml changes.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -61,7 +62,18 @@ def _ensure(extra: str, env: Path = VENV, constraints: list[str] | None = None) 
     return bin_dir
 
 
+def _system_deps() -> None:
+    """Debian's Chromium for the headless HTML statement tests (installed only when missing)."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    if not shutil.which("apt-get"):
+        print("note: chromium is missing and apt-get is not available; the HTML tests will fail", flush=True)
+        return
+    _run("sh", ROOT / "scripts" / "ci_deps.sh")
+
+
 def _pytest(bin_dir: Path, rest: list[str]) -> None:
+    _system_deps()
     try:
         _run(bin_dir / "python", "-m", "pytest", *rest)
     except subprocess.CalledProcessError as exc:
