@@ -46,6 +46,7 @@ from cloudcarbon.schema import (
 __all__ = [
     "BAND_SOURCES",
     "DETAIL_FORMATS",
+    "DetailFormatError",
     "FIGURES",
     "GROUP_COLUMN",
     "GROUP_KEYS",
@@ -336,7 +337,7 @@ def estimate(
         A source is missing, unreadable, of an unknown format, lacks columns, or holds a bad value.
     MonthNotFound
         No rows for ``month``.
-    ConfigError
+    DetailFormatError
         ``detail_to`` has a suffix other than ``.csv`` or ``.parquet``.
     """
     cfg = config or Config()
@@ -420,17 +421,27 @@ def estimate(
 _ORDER = ("source_file", "source_row")
 
 
+class DetailFormatError(CloudCarbonError):
+    """The per-row detail was asked for in a format it is not written in (exit code 2, a usage error)."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        what = f"{path.suffix!r} files" if path.suffix else "files without a suffix"
+        super().__init__(
+            f"{path}: --detail writes {' or '.join(DETAIL_FORMATS)} files, not {what}; "
+            "name the file .csv or .parquet"
+        )
+
+
 def _detail_path(detail_to: str | Path | None) -> Path | None:
     """The ``--detail`` file, refused up front when its format is not one we write."""
     if detail_to is None:
         return None
     path = Path(detail_to)
     if path.suffix.lower() not in DETAIL_FORMATS:
-        raise ConfigError(
-            str(path),
-            f"--detail writes {' or '.join(DETAIL_FORMATS)} files, not {path.suffix or 'a file without a suffix'}"
-            "; name the file .csv or .parquet",
-        )
+        raise DetailFormatError(path)
     return path
 
 
