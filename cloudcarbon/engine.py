@@ -47,7 +47,9 @@ class Engine:
         lf.to_native().to_table(name)
         return nw.from_native(self.con.table(name))
 
-    def write(self, lf: nw.LazyFrame[Any], path: Path, *, columns: Sequence[str], order_by: Sequence[str]) -> None:
+    def write(
+        self, lf: nw.LazyFrame[Any], path: Path, *, columns: Sequence[str], order_by: Sequence[str]
+    ) -> None:
         """Stream ``lf`` to a ``.parquet`` or CSV file (DuckDB ``COPY ... TO``), sorted, spilling under the
         memory limit: nothing is collected into Python."""
         rel = lf.select(list(columns)).to_native()

@@ -46,12 +46,12 @@ from cloudcarbon.schema import (
 __all__ = [
     "BAND_SOURCES",
     "DETAIL_FORMATS",
-    "DetailFormatError",
     "FIGURES",
     "GROUP_COLUMN",
     "GROUP_KEYS",
     "METHODS",
     "SUMMED_COLUMNS",
+    "DetailFormatError",
     "EstimateResult",
     "Method",
     "ai_metrics",
@@ -383,7 +383,9 @@ def estimate(
             detail_rows = apply_fallback(rows, ratios, engine.to_lazy)
             if detail_path is not None:
                 with _reading(resolved, engine):
-                    engine.write(detail_rows, detail_path, columns=_detail_columns(detail_rows), order_by=_ORDER)
+                    engine.write(
+                        detail_rows, detail_path, columns=_detail_columns(detail_rows), order_by=_ORDER
+                    )
             if detail:
                 detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
     flags = _flags(groups)

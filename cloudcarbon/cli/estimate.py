@@ -40,7 +40,8 @@ def _detail_file(value: Path | None) -> Path | None:
     if value is not None and value.suffix.lower() not in DETAIL_FORMATS:
         what = f"{value.suffix!r}" if value.suffix else "no suffix"
         raise typer.BadParameter(
-            f"{value} has {what}; --detail writes {' or '.join(DETAIL_FORMATS)} (name the file .csv or .parquet)"
+            f"{value} has {what}; --detail writes {' or '.join(DETAIL_FORMATS)} "
+            "(name the file .csv or .parquet)"
         )
     return value
 

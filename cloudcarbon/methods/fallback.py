@@ -63,4 +63,4 @@ def apply_fallback(frame: F, ratios: FallbackRatios, to_frame: ToLazy | None = N
     out = joined.with_columns(
         *[nw.when(fb).then(v).otherwise(nw.col(c)).alias(c) for c, v in values.items()]
     ).drop("_fallback_ratio")
-    return out  # type: ignore[no-any-return]
+    return out

@@ -31,7 +31,7 @@ def complete(rows: nw.LazyFrame[Any], *, fallback_basis: nw.Expr, fallback_key: 
         if isinstance(col.dtype, nw.Float64):
             fill.append(nw.lit(0.0).alias(name))
         else:
-            fill.append(nw.lit(None, col.dtype).alias(name))  # type: ignore[arg-type]
+            fill.append(nw.lit(None, col.dtype).alias(name))
     basis = nw.when(nw.col("fate") == "fallback").then(fallback_basis).otherwise(nw.lit(0.0)).fill_null(0.0)
     return rows.with_columns(
         *fill, basis.alias("fallback_basis"), fallback_key.alias("fallback_key")

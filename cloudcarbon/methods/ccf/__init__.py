@@ -3,8 +3,9 @@
 Users migrating from Cloud Carbon Footprint (CCF) reconcile their old figures with this method; the
 default method (:mod:`cloudcarbon.methods.default`) corrects the defects listed in METHOD.md
 section 4. Every rule below reproduces CCF application code at commit
-``b7a049c7d25c0022919ab9010199dd9e77aa4577`` of ``cloud-carbon-footprint/cloud-carbon-footprint`` (cited per block as ``CCF:<path>``), with CCF's own
-coefficients from the factor set's ``ccf_*.csv`` tables (``scripts/factors_ccf.py``). Nothing here reads
+``b7a049c7d25c0022919ab9010199dd9e77aa4577`` of ``cloud-carbon-footprint/cloud-carbon-footprint``
+(cited per block as ``CCF:<path>``), with CCF's own coefficients from the factor set's ``ccf_*.csv``
+tables (``scripts/factors_ccf.py``). Nothing here reads
 the default method's factor tables.
 
 What the output columns mean in this method (so a CCF user can match CCF's ``kilowattHours`` and

@@ -105,5 +105,5 @@ def disk_size_gb(ut: nw.Expr, tab: Tables) -> nw.Expr:
         az_disk_chain = (
             nw.when(cond).then(val) if az_disk_chain is None else az_disk_chain.when(cond).then(val)
         )
-    az_disk = az_disk_chain.otherwise(nw.lit(None, nw.Float64()))
+    az_disk: nw.Expr = az_disk_chain.otherwise(nw.lit(None, nw.Float64()))
     return az_disk
