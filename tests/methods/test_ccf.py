@@ -19,5 +19,7 @@ class TestCcfMethod(MethodContract):
         return {
             "cpu_utilisation": {"aws": 0.5, "gcp": 0.5, "azure": 0.5},
             "fallback_band": [1.0, 1.0],
-            "fallback_basis": "CCF unknown usage: billed cost (AWS) or usage amount (GCP, Azure), not clipped",
+            "fallback_basis": (
+                "CCF unknown usage: billed cost (AWS) or usage amount (GCP, Azure), not clipped"
+            ),
         }
