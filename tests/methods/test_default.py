@@ -66,3 +66,17 @@ def test_assumptions_without_config_are_the_factor_set_defaults(tmp_path: Path, 
     # 2026.11 coefficients.csv: cpu_utilisation_default 0.5
     assert result.assumptions["cpu_utilisation"] == 0.5
     assert result.assumptions["cpu_utilisation_source"] == "factor_set"
+
+
+def test_detail_to_refuses_formats_it_does_not_write(tmp_path: Path, factors: FactorSet) -> None:
+    from cloudcarbon.pipeline import DetailFormatError
+
+    f = write_cur(
+        tmp_path / "cur.csv", [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large")]
+    )
+    with pytest.raises(
+        DetailFormatError, match=r"x\.xlsx: --detail writes \.csv or \.parquet files, not '\.xlsx'"
+    ) as e:
+        estimate([f], MONTH, factor_set=factors, detail_to=tmp_path / "x.xlsx")
+    assert e.value.exit_code == 2
+    assert not (tmp_path / "x.xlsx").exists()
