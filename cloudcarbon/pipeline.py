@@ -24,7 +24,6 @@ import polars as pl
 from cloudcarbon.allocate import allocate
 from cloudcarbon.config import Config
 from cloudcarbon.connectors import Source, connector_for, parse_source
-from cloudcarbon.connectors._io import data_files
 from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import Engine, open_engine
 from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
@@ -481,11 +480,17 @@ def _config_dict(config: Config) -> dict[str, Any]:
 
 
 def _inputs(resolved: list[tuple[Source, Connector]], month: str) -> tuple[InputFile, ...]:
-    """Every file the sources name: the connector's own choice when it has one (CUR manifests)."""
+    """Every file the sources name: the connector's own choice when it declares one (CUR manifests pick
+    the current delivery), else the file itself or every file under the folder."""
     seen: dict[Path, InputFile] = {}
     for src, conn in resolved:
         pick = getattr(conn, "resolve_files", None)
-        files = pick(src.path, month) if pick is not None else data_files(src.path)
+        if pick is not None:
+            files = list(pick(src.path, month))
+        elif src.path.is_file():
+            files = [src.path]
+        else:
+            files = sorted(p for p in src.path.rglob("*") if p.is_file())
         for f in files:
             if f not in seen:
                 seen[f] = InputFile.of(f)

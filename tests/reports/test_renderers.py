@@ -93,7 +93,7 @@ def test_one_registry_behind_every_format() -> None:
     # the command line offers exactly the registered formats
     assert tuple(f.value for f in Format) == FORMATS
     for name in FORMATS:
-        assert get_renderer(name).NAME == name
+        assert name == get_renderer(name).NAME
 
 
 def test_unknown_format_is_an_error() -> None:
