@@ -31,7 +31,7 @@ def _imports(folder: Path) -> dict[str, set[str]]:
 def test_registry() -> None:
     assert METHODS == ("cloudcarbon", "ccf")
     for name in METHODS:
-        assert get_method(name).NAME == name
+        assert name == get_method(name).NAME
     with pytest.raises(CloudCarbonError, match="unknown method 'ghg'; choose from cloudcarbon, ccf"):
         get_method("ghg")
 
