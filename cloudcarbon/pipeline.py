@@ -381,10 +381,11 @@ def estimate(
         if per_row:
             detail_rows = apply_fallback(rows, ratios, engine.to_lazy)
             if detail_path is not None:
+                cols = _detail_columns(detail_rows)
+                if detail_path.suffix.lower() == ".csv":
+                    detail_rows = _neutralise_text(detail_rows, cols)
                 with _reading(resolved, engine):
-                    engine.write(
-                        detail_rows, detail_path, columns=_detail_columns(detail_rows), order_by=_ORDER
-                    )
+                    engine.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
             if detail:
                 detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
     flags = _flags(groups)
@@ -449,6 +450,23 @@ def _detail_path(detail_to: str | Path | None) -> Path | None:
 def _detail_columns(rows: nw.LazyFrame[Any]) -> list[str]:
     have = set(rows.collect_schema().names())
     return [c for c in ESTIMATE_DETAIL if c in have]
+
+
+#: Text a spreadsheet would run as a formula (OWASP CSV injection): written with a leading ``'``.
+_LIVE = r"^[=+\-@\t\r]"
+
+
+def _neutralise_text(rows: nw.LazyFrame[Any], columns: Sequence[str]) -> nw.LazyFrame[Any]:
+    """Text columns of a CSV detail: formula-like cells prefixed with ``'`` (numbers untouched)."""
+    schema = rows.collect_schema()
+    text = [c for c in columns if schema[c] == nw.String()]
+    return rows.with_columns(
+        nw.when(nw.col(c).str.contains(_LIVE))
+        .then(nw.concat_str([nw.lit("'"), nw.col(c)]))
+        .otherwise(nw.col(c))
+        .alias(c)
+        for c in text
+    )
 
 
 def _coverage(groups: pl.DataFrame) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from cloudcarbon.cli import app
 from cloudcarbon.cli._options import Format
+from cloudcarbon.factors import FactorSet
 from cloudcarbon.reports import FORMATS, get_renderer, render
 from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
 from cloudcarbon.schema import BAND_SOURCES, FIGURES
@@ -152,3 +153,27 @@ def test_detail_with_an_unknown_suffix_is_a_usage_error(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "--detail writes .csv or .parquet" in res.output and "Traceback" not in res.output
     assert not out.exists()
+
+
+def test_detail_csv_neutralises_formulas(tmp_path: Path, factors: FactorSet) -> None:
+    from cloudcarbon import estimate
+    from cloudcarbon.config import config_from_mapping
+    from tests.conftest import cur_row, write_cur
+
+    f = write_cur(
+        tmp_path / "cur.csv",
+        [
+            cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", project="=SUM(A1)"),
+            cur_row("NatGateway-Hours", 24, "-4", "Hrs", project="ml[gpu]"),
+        ],
+    )
+    cfg = config_from_mapping({"projects": {"rules": [{"tag": "user:project"}]}})
+    out = tmp_path / "d.csv"
+    estimate([f], "2026-10", config=cfg, factor_set=factors, detail_to=out)
+    d = pl.read_csv(out, infer_schema=False)
+    assert d["project"].to_list() == ["'=SUM(A1)", "ml[gpu]"]
+    assert d["BilledCost"].to_list() == ["2.3040000000", "-4.0000000000"]  # numbers are not text
+    # Parquet keeps the value as written
+    pq = tmp_path / "d.parquet"
+    estimate([f], "2026-10", config=cfg, factor_set=factors, detail_to=pq)
+    assert pl.read_parquet(pq)["project"].to_list() == ["=SUM(A1)", "ml[gpu]"]
