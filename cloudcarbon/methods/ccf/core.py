@@ -20,19 +20,76 @@ from cloudcarbon.methods.ccf.tables import Tables
 
 __all__ = ["estimate_rows"]
 
+#: the row fields as CCF reads them (set by :func:`_fields`): usageType, serviceName, usageUnit, usageAmount
+_FIELDS = (nw.col("_ut"), nw.col("_svc"), nw.col("ccf_unit"), nw.col("ccf_usage_amount"))
+
+
+def _providers() -> tuple[nw.Expr, nw.Expr, nw.Expr]:
+    prov = nw.col("ProviderName")
+    return prov == "aws", prov == "gcp", prov == "azure"
+
+
+def _kind() -> tuple[nw.Expr, nw.Expr, nw.Expr]:
+    """CCF's branch of the row (set by :func:`_classify`): the kind, excluded, estimated."""
+    k = nw.col("_kind")
+    excluded = k.str.starts_with("x:")
+    return k, excluded, ~excluded & (k != "unknown")
+
+
+class _Ctx:
+    """CCF's lists and constants, read once from the tables."""
+
+    def __init__(self, tab: Tables) -> None:
+        self.tab = tab
+        self._lists = {
+            (p, name): tab.values(p, name)
+            for p, name in {(r[0], r[1]) for r in tab.classes.select("provider", "list").iter_rows()}
+        }
+        self.consts = {
+            p: {
+                "min": tab.watts(p, ["Unknown"])[0],
+                "max": tab.watts(p, ["Unknown"])[1],
+                "u": tab.const(p, "AVG_CPU_UTILIZATION_2020") / 100.0,
+                "mem_coef": tab.const(p, "MEMORY_COEFFICIENT"),
+                "ssd": tab.const(p, "SSDCOEFFICIENT"),
+                "hdd": tab.const(p, "HDDCOEFFICIENT"),
+                "net": tab.const(p, "NETWORKING_COEFFICIENT"),
+                "life": tab.const(p, "SERVER_EXPECTED_LIFESPAN"),
+            }
+            for p in ("aws", "gcp", "azure")
+        }
+
+    def lists(self, p: str, name: str) -> list[str]:
+        return self._lists.get((p, name), [])
+
+    def per_provider(self, key: str) -> nw.Expr:
+        aws, gcp, _ = _providers()
+        return (
+            nw.when(aws)
+            .then(nw.lit(self.consts["aws"][key]))
+            .when(gcp)
+            .then(nw.lit(self.consts["gcp"][key]))
+            .otherwise(nw.lit(self.consts["azure"][key]))
+        )
+
 
 def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -> nw.LazyFrame[Any]:
-    """CCF's per-row estimate (helper columns ``_*`` still present; see the package docstring)."""
-    prov = nw.col("ProviderName")
-    aws, gcp, azure = prov == "aws", prov == "gcp", prov == "azure"
-    lists = {
-        (p, name): tab.values(p, name)
-        for p, name in {(r[0], r[1]) for r in tab.classes.select("provider", "list").iter_rows()}
-    }
+    """CCF's per-row estimate (helper columns ``_*`` still present; see the package docstring).
 
-    def L(p: str, name: str) -> list[str]:
-        return lists.get((p, name), [])
+    fields -> tables joined -> CCF's branch per row -> activity -> energy -> embodied -> labels
+    """
+    ctx = _Ctx(tab)
+    rows = _join_tables(_fields(classified, ctx), ctx, to_lazy)
+    rows = _classify(rows, ctx)
+    rows = _activity(rows, ctx)
+    rows = _energy(rows, ctx)
+    rows = _embodied(rows, ctx)
+    return _labels(rows, ctx)
 
+
+def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
+    """CCF's row fields (usageType, serviceName, usageUnit, usageAmount) and the key of its size."""
+    aws, gcp, azure = _providers()
     # CCF's row fields: usageType / serviceName / usageUnit / usageAmount.
     # CCF:packages/azure/src/lib/ConsumptionDetailRow.ts, ConsumptionManagement.ts
     # Azure: our usage_type is "MeterCategory|MeterSubCategory|MeterName"; CCF's usageType is the meter
@@ -57,7 +114,7 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
             .otherwise(nw.col("_amt"))
         )
     rows = rows.with_columns(amount.alias("ccf_usage_amount"))
-    ut, svc, unit, amt = nw.col("_ut"), nw.col("_svc"), nw.col("ccf_unit"), nw.col("ccf_usage_amount")
+    ut = nw.col("_ut")
 
     # ---- the CCF key of the row's instance / machine / VM ----
     aws_key = aws_rules.instance_key(ut)
@@ -74,6 +131,13 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
         .alias("_ccf_key"),
         nw.when(gcp).then(nw.col("instance_type").str.slice(0, 2)).alias("_ccf_prefix"),
     )
+    return rows
+
+
+def _join_tables(rows: nw.LazyFrame[Any], ctx: _Ctx, to_lazy: ToLazy) -> nw.LazyFrame[Any]:
+    """Join CCF's size, processor, grid and PUE lookups."""
+    tab = ctx.tab
+    prov = nw.col("ProviderName")
     lookup = pl.concat([tab.aws_lookup(), tab.gcp_lookup(), tab.azure_lookup()], how="diagonal_relaxed")
     grid = tab.grid.select(
         "provider", pl.col("region").alias("RegionId"), pl.col("g_co2e_per_kwh").alias("_g")
@@ -89,33 +153,6 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
     pue_avg = tab.pue.filter(pl.col("region") == "*").select(
         pl.col("provider").alias("ProviderName"), pl.col("pue").alias("_pue_avg")
     )
-    consts = {
-        p: {
-            "min": tab.watts(p, ["Unknown"])[0],
-            "max": tab.watts(p, ["Unknown"])[1],
-            "u": tab.const(p, "AVG_CPU_UTILIZATION_2020") / 100.0,
-            "mem_coef": tab.const(p, "MEMORY_COEFFICIENT"),
-            "ssd": tab.const(p, "SSDCOEFFICIENT"),
-            "hdd": tab.const(p, "HDDCOEFFICIENT"),
-            "net": tab.const(p, "NETWORKING_COEFFICIENT"),
-            "life": tab.const(p, "SERVER_EXPECTED_LIFESPAN"),
-        }
-        for p in ("aws", "gcp", "azure")
-    }
-    vcpus_per_chip = tab.const("*", "VCPUS_PER_PHYSICAL_CHIP")
-    bytes_per_tb = tab.const("*", "BYTES_TO_TB")
-    bytes_per_gb = tab.const("*", "BYTES_TO_GB")
-    gpu_lo, gpu_hi = tab.gcp_gpu_average()
-
-    def per_provider(key: str) -> nw.Expr:
-        return (
-            nw.when(aws)
-            .then(nw.lit(consts["aws"][key]))
-            .when(gcp)
-            .then(nw.lit(consts["gcp"][key]))
-            .otherwise(nw.lit(consts["azure"][key]))
-        )
-
     rows = (
         rows.join(to_lazy(lookup), on=["ProviderName", "_ccf_key"], how="left")
         .join(to_lazy(tab.gcp_series_lookup()), on="_ccf_prefix", how="left")
@@ -125,7 +162,14 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
         .join(to_lazy(pue), on=["ProviderName", "RegionId"], how="left")
         .join(to_lazy(pue_avg), on="ProviderName", how="left")
     )
+    return rows
 
+
+def _classify(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
+    """CCF's branch per row, evaluated once per distinct (provider, service, usage type, unit, charge)."""
+    aws, gcp, azure = _providers()
+    ut, svc, unit, _ = _FIELDS
+    tab, L = ctx.tab, ctx.lists
     # ---- classification: CCF's branch for the row ----
     usage = nw.col("_cc") == "usage"
     aws_kind = aws_rules.kind(ut, svc, unit, L)
@@ -163,15 +207,17 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
         )
     )
     rows = rows.join(distinct, on=combo, how="left")
-    aws_bytes = nw.col("_aws_bytes")
-    az_disk = nw.col("_az_disk")
-    k = nw.col("_kind")
-    excluded = k.str.starts_with("x:")
-    est = ~excluded & (k != "unknown")
+    return rows
 
-    # ---- activity ----
+
+def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
+    """vCPU-hours, GPU-hours, processor watts, PUE and grid factor per row."""
+    aws, gcp, azure = _providers()
+    ut, svc, _, amt = _FIELDS
+    tab, consts, per_provider = ctx.tab, ctx.consts, ctx.per_provider
+    k, _, est = _kind()
     hours_row = est & (k == "compute")
-    burst = ~nw.col("_c_burst").is_null()
+    gpu_lo, gpu_hi = tab.gcp_gpu_average()
     aws_vcpu_h = aws_rules.vcpu_hours(ut, svc, amt, tab, consts["aws"]["u"])
     vcpu_h = (
         nw.when(aws & hours_row)
@@ -233,6 +279,21 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
         nw.col("_g").is_null().alias("_grid_missing"),
         first(nw.col("_g"), nw.col("_g_unknown")).alias("g_co2e_per_kwh"),
     )
+    return rows
+
+
+def _energy(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
+    """Component kWh: CPU, GPU, memory above the per-chip allowance, storage, networking."""
+    aws, gcp, azure = _providers()
+    _, _, unit, amt = _FIELDS
+    tab, per_provider = ctx.tab, ctx.per_provider
+    k, _, est = _kind()
+    hours_row = est & (k == "compute")
+    burst = ~nw.col("_c_burst").is_null()
+    aws_bytes, az_disk = nw.col("_aws_bytes"), nw.col("_az_disk")
+    vcpus_per_chip = tab.const("*", "VCPUS_PER_PHYSICAL_CHIP")
+    bytes_per_tb = tab.const("*", "BYTES_TO_TB")
+    bytes_per_gb = tab.const("*", "BYTES_TO_GB")
     u = per_provider("u")
     # CCF:packages/core/src/compute/ComputeEstimator.ts: (min + u (max - min)) x vCPU-h x PUE x repl / 1000
     # (PUE applied below with the other components). Replication: AWS/GCP/Azure pass the row's factor.
@@ -311,7 +372,15 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
         (nw.col("storage_tb_hours") * coef_wh / 1000.0 * nw.col("_repl")).alias("storage_kwh"),
         (nw.col("network_gb") * per_provider("net")).alias("network_kwh"),
     )
+    return rows
 
+
+def _embodied(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
+    """Embodied CO2e and CCF's embodied kWh."""
+    _, gcp, _ = _providers()
+    amt = _FIELDS[3]
+    per_provider = ctx.per_provider
+    k, _, est = _kind()
     # ---- embodied (CCF:packages/core/src/embodiedEmissions/EmbodiedEmissionsEstimator.ts):
     #   co2e = scope3 x (usageTimePeriod / lifespan) x (instance vCPU / largest vCPU in family)
     # with usageTimePeriod = usage / instance vCPU (AWS CostAndUsageReports.ts, Azure
@@ -334,6 +403,19 @@ def estimate_rows(classified: nw.LazyFrame[Any], tab: Tables, to_lazy: ToLazy) -
         # estimateKwh: embodied tCO2e / grid t per kWh, added to kilowattHours by the compute branches
         (nw.col("embodied_co2e_kg") / nw.col("g_co2e_per_kwh") * 1000.0).alias("ccf_embodied_kwh"),
     )
+    return rows
+
+
+def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
+    """Fate, usage class, reason, the CCF defect of the row, and its figures (no band in CCF)."""
+    aws, gcp, azure = _providers()
+    _, svc, unit, _ = _FIELDS
+    consts = ctx.consts
+    k, excluded, est = _kind()
+    hours_row = est & (k == "compute")
+    usage = nw.col("_cc") == "usage"
+    aws_bytes = nw.col("_aws_bytes")
+    storage = est & k.is_in(["storage_ssd", "storage_hdd"])
     op_kwh = (
         nw.col("cpu_kwh")
         + nw.col("accelerator_kwh")
