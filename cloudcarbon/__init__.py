@@ -25,7 +25,8 @@ from cloudcarbon.exceptions import (
     ValueParseError,
 )
 from cloudcarbon.factors import FactorSet, available_factor_sets, load_factor_set
-from cloudcarbon.pipeline import GROUP_KEYS, EstimateResult, estimate, load_usage
+from cloudcarbon.pipeline import GROUP_KEYS, estimate, load_usage
+from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import CANONICAL_USAGE
 
 __all__ = [

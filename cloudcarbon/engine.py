@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ import narwhals as nw
 import polars as pl
 
 from cloudcarbon.config import EngineOptions
-from cloudcarbon.connectors._io import sql_str
+from cloudcarbon.connectors._io import sql_ident, sql_str
 
 __all__ = ["Engine", "open_engine"]
 
@@ -46,6 +46,20 @@ class Engine:
         name = f"__cloudcarbon_{next(_counter)}"
         lf.to_native().to_table(name)
         return nw.from_native(self.con.table(name))
+
+    def write(
+        self, lf: nw.LazyFrame[Any], path: Path, *, columns: Sequence[str], order_by: Sequence[str]
+    ) -> None:
+        """Stream ``lf`` to a ``.parquet`` or CSV file (DuckDB ``COPY ... TO``), sorted, spilling under the
+        memory limit: nothing is collected into Python."""
+        rel = lf.select(list(columns)).to_native()
+        if order_by:
+            rel = rel.order(", ".join(sql_ident(c) for c in order_by))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".parquet":
+            rel.write_parquet(str(path))
+        else:
+            rel.write_csv(str(path), header=True)
 
 
 @contextmanager

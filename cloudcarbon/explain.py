@@ -23,7 +23,7 @@ import polars as pl
 from cloudcarbon.config import Config
 from cloudcarbon.connectors import Source
 from cloudcarbon.factors import FactorSet, load_factor_set
-from cloudcarbon.pipeline import _GROUP_COLUMN, GROUP_KEYS, estimate
+from cloudcarbon.pipeline import GROUP_COLUMN, GROUP_KEYS, estimate
 
 __all__ = ["CAUSES", "explain_diff", "legend"]
 
@@ -81,7 +81,7 @@ def explain_diff(
         res = estimate(sources, month, config=config, factor_set=factors, detail=True, method=method)
         assert res.detail is not None
         runs[method] = res.detail
-    keys = [_GROUP_COLUMN[k] for k in group_by]
+    keys = [GROUP_COLUMN[k] for k in group_by]
     ccf_cols = ["source_file", "source_row", "energy_kwh", "co2e_kg", "embodied_co2e_kg", "g_co2e_per_kwh"]
     extra = [c for c in ("ccf_defect", "ccf_embodied_kwh") if c in runs["ccf"].columns]
     # group keys come from the default run (usage_class differs between methods: CCF's own classes)
@@ -173,7 +173,7 @@ def _per_line(rows: pl.DataFrame, keys: list[str], group_by: Sequence[str]) -> p
             .alias("energy_cause"),
         )
         .drop("_ekwh", "_rest", "_defect")
-        .rename({_GROUP_COLUMN[k]: k for k in group_by})
+        .rename({GROUP_COLUMN[k]: k for k in group_by})
     )
     order = [
         *group_by,

@@ -1,21 +1,21 @@
 """The estimate: sources in, a month's energy and CO2e per group out, every billing row accounted for.
 
-    sources -> connectors -> canonical usage -> classify -> allocate -> per-row model
-            -> one aggregation pass -> fallback ratio, lines, totals, coverage (polars, small)
+    sources -> connectors -> canonical usage -> classify -> allocate -> method rows (declared schema)
+            -> one aggregation pass -> method's fallback ratios -> shared fallback -> result
 
 The per-row work runs lazily on the engine (DuckDB by default) and ends in a single grouped
-aggregation, so memory stays flat however many billing rows there are.
+aggregation, so memory stays flat however many billing rows there are. ``--detail`` streams the same
+per-row query, with the same fallback expression, straight to its file.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any
 
 import duckdb
 import narwhals as nw
@@ -28,16 +28,33 @@ from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import Engine, open_engine
 from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
 from cloudcarbon.factors import FactorSet, load_factor_set
-from cloudcarbon.model import classify, estimate_rows
-from cloudcarbon.schema import CANONICAL_USAGE, tag_column
+from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
+from cloudcarbon.methods.default.classify import classify
+from cloudcarbon.methods.fallback import apply_fallback
+from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
+from cloudcarbon.schema import (
+    BAND_SOURCES,
+    CANONICAL_USAGE,
+    ESTIMATE_DETAIL,
+    ESTIMATE_KEYS,
+    ESTIMATE_SUMS,
+    FIGURES,
+    tag_column,
+)
 
 __all__ = [
     "BAND_SOURCES",
+    "DETAIL_FORMATS",
+    "FIGURES",
+    "GROUP_COLUMN",
     "GROUP_KEYS",
     "METHODS",
+    "SUMMED_COLUMNS",
+    "DetailFormatError",
     "EstimateResult",
     "Method",
     "ai_metrics",
+    "coverage_row",
     "estimate",
     "get_method",
     "load_usage",
@@ -56,7 +73,8 @@ GROUP_KEYS = (
     "stage",
     "run",
 )
-_GROUP_COLUMN = {
+#: ``--group-by`` key -> estimate-row column.
+GROUP_COLUMN = {
     "project": "project",
     "account": "SubAccountId",
     "service": "ServiceName",
@@ -67,115 +85,18 @@ _GROUP_COLUMN = {
     "stage": "stage",
     "run": "run",
 }
-#: Keys of the one aggregation every output is derived from (lines, coverage, flags, AI figures). The
-#: grid factor, PUE and dataset follow from provider and region and are not keys (fallback CO2e uses the
-#: summed ``cost_x_g``); the account is added only when lines are grouped by it.
-_FINE_KEYS = [
-    "billing_month",
-    "ProviderName",
-    "BillingCurrency",
-    "project",
-    "ServiceName",
-    "RegionId",
-    "instance_type",
-    "usage_class",
-    "fate",
-    "reason",
-    "factor_status",
-    "grid_status",
-    "stage",
-    "run",
-]
+#: The per-row figures summed by the aggregation (declared in :mod:`cloudcarbon.schema`).
+SUMMED_COLUMNS: tuple[str, ...] = ESTIMATE_SUMS
+#: ``--detail`` file formats by suffix.
+DETAIL_FORMATS = (".csv", ".parquet")
 
 
 def _fine_keys(group_by: Sequence[str], extra: Sequence[str]) -> list[str]:
-    keys = list(_FINE_KEYS)
-    for k in (*(_GROUP_COLUMN[g] for g in group_by), *extra):
+    keys = list(ESTIMATE_KEYS)
+    for k in (*(GROUP_COLUMN[g] for g in group_by), *extra):
         if k not in keys:
             keys.append(k)
     return keys
-
-
-_SUMS = [
-    "vcpu_hours",
-    "memory_gb_hours",
-    "accelerator_hours",
-    "storage_tb_hours",
-    "network_gb",
-    "cpu_kwh",
-    "memory_kwh",
-    "accelerator_kwh",
-    "storage_kwh",
-    "network_kwh",
-    "energy_kwh",
-    "energy_kwh_low",
-    "energy_kwh_high",
-    "co2e_kg",
-    "co2e_kg_low",
-    "co2e_kg_high",
-    "embodied_co2e_kg",
-    "embodied_co2e_kg_low",
-    "embodied_co2e_kg_high",
-    *(f"band_{s}_kg" for s in ("utilisation", "accelerator_factor", "grid", "embodied")),
-]
-#: The per-row figures summed by the aggregation (activity, component kWh, figures and band widths).
-SUMMED_COLUMNS: tuple[str, ...] = tuple(_SUMS)
-#: Named sources of spread; each line reports its width (kg) per source and the dominant one.
-BAND_SOURCES = ("utilisation", "accelerator_factor", "grid", "fallback", "embodied")
-#: Figures reported per line and in the totals.
-FIGURES = (
-    "energy_kwh",
-    "energy_kwh_low",
-    "energy_kwh_high",
-    "co2e_kg",
-    "co2e_kg_low",
-    "co2e_kg_high",
-    "embodied_co2e_kg",
-    "embodied_co2e_kg_low",
-    "embodied_co2e_kg_high",
-)
-
-
-@dataclass(frozen=True)
-class EstimateResult:
-    """A month's estimate. All frames are polars; costs are exact decimals.
-
-    Attributes
-    ----------
-    month
-        ``YYYY-MM``.
-    lines
-        One row per group (``group_by``), with cost, energy, CO2e, embodied and their bounds.
-    totals
-        Sums over all lines.
-    coverage
-        ``billed_cost`` and its split into ``estimated_cost``, ``fallback_cost`` and ``excluded_cost``
-        (which add up to the billed cost exactly), per currency.
-    excluded
-        Rows and cost per exclusion reason.
-    flags
-        Rows estimated with a fallback or substituted factor: what, why, rows, cost.
-    groups
-        The fine-grained aggregate every other frame is derived from.
-    detail
-        Per-row figures, only when asked for.
-    """
-
-    month: str
-    group_by: tuple[str, ...]
-    factor_set: FactorSet
-    sources: tuple[str, ...]
-    method: str
-    lines: pl.DataFrame
-    totals: dict[str, float]
-    coverage: pl.DataFrame
-    excluded: pl.DataFrame
-    flags: pl.DataFrame
-    groups: pl.DataFrame
-    usage_period: tuple[Any, Any] = (None, None)
-    ai: dict[str, pl.DataFrame] = field(default_factory=dict)
-    fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
-    detail: pl.DataFrame | None = None
 
 
 def _scan_each(
@@ -218,101 +139,12 @@ def load_usage(
     return allocate(usage, cfg)
 
 
-class Method(Protocol):
-    """An estimation method: per-row figures, and how fallback rows get energy after aggregation.
-
-    ``estimate_rows`` returns the columns of :func:`cloudcarbon.model.estimate_rows`;
-    ``apply_fallback`` fills the figures of ``fate == "fallback"`` groups and returns the ratios used;
-    ``EXTRA_KEYS`` / ``EXTRA_SUMS`` are columns the method needs kept in the aggregation.
-    """
-
-    NAME: str
-    EXTRA_KEYS: tuple[str, ...]
-    EXTRA_SUMS: tuple[str, ...]
-
-    def estimate_rows(
-        self,
-        classified: nw.LazyFrame[Any],
-        factors: FactorSet,
-        config: Config,
-        *,
-        year: int,
-        to_lazy: Any,
-    ) -> nw.LazyFrame[Any]: ...
-
-    def apply_fallback(
-        self, groups: pl.DataFrame, factors: FactorSet
-    ) -> tuple[pl.DataFrame, dict[str, float]]: ...
-
-
-class _DefaultMethod:
-    """cloudcarbon's method (METHOD.md): the model in :mod:`cloudcarbon.model`, cost-ratio fallback."""
-
-    NAME = "cloudcarbon"
-    EXTRA_KEYS: tuple[str, ...] = ()
-    EXTRA_SUMS: tuple[str, ...] = ()
-
-    def estimate_rows(
-        self,
-        classified: nw.LazyFrame[Any],
-        factors: FactorSet,
-        config: Config,
-        *,
-        year: int,
-        to_lazy: Any,
-    ) -> nw.LazyFrame[Any]:
-        return estimate_rows(classified, factors, config, year=year, to_lazy=to_lazy)
-
-    def apply_fallback(
-        self, groups: pl.DataFrame, factors: FactorSet
-    ) -> tuple[pl.DataFrame, dict[str, float]]:
-        return _apply_fallback(
-            groups,
-            factors.coefficient("fallback_band_low_ratio"),
-            factors.coefficient("fallback_band_high_ratio"),
-        )
-
-
-#: Estimation methods by name (``--method``).
-METHODS = ("cloudcarbon", "ccf")
-
-
-def get_method(name: str) -> Method:
-    """The method called ``name``; ``ccf`` reproduces Cloud Carbon Footprint's published estimation."""
-    if name == "cloudcarbon":
-        return _DefaultMethod()
-    if name == "ccf":
-        ccf = importlib.import_module("cloudcarbon.ccf")
-        return cast(Method, ccf.CcfMethod())
-    raise CloudCarbonError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
-
-
 def _modelled(
     usage: nw.LazyFrame[Any], factors: FactorSet, config: Config, year: int, engine: Engine, method: Method
 ) -> nw.LazyFrame[Any]:
-    rows = method.estimate_rows(
-        classify(allocate(usage, config), factors, engine.to_lazy),
-        factors,
-        config,
-        year=year,
-        to_lazy=engine.to_lazy,
-    )
-    have = set(rows.collect_schema().names())
-    # a method that does not attribute its band, or has no AI lens, still yields every column
-    fill = [
-        nw.lit(0.0).alias(f"band_{b}_kg")
-        for b in BAND_SOURCES
-        if b != "fallback" and f"band_{b}_kg" not in have
-    ]
-    if "stage" not in have:
-        fill.append(nw.lit("other").alias("stage"))
-    if "run" not in have:
-        fill.append(nw.lit(None, nw.String()).alias("run"))
-    return rows.with_columns(
-        *fill,
-        nw.col("exclusion_reason").fill_null(nw.col("status_note")).alias("reason"),
-        (nw.col("BilledCost").cast(nw.Float64()) * nw.col("g_co2e_per_kwh")).alias("cost_x_g"),
-    )
+    """The method's per-row estimate of the classified, allocated usage rows."""
+    classified = classify(allocate(usage, config), factors, engine.to_lazy)
+    return method.rows(classified, factors, config, year=year, to_lazy=engine.to_lazy)
 
 
 @contextmanager
@@ -362,12 +194,16 @@ def _reduce(
     The model is linear in quantity and cost, so this changes no figure; a month of hourly rows per
     resource shrinks to one row per distinct attribute set before the (heavier) model runs. The result
     is materialised once so the model's passes do not re-read the exports. ``source_rows`` counts the
-    billing rows behind each reduced row.
+    billing rows behind each reduced row. Rows of opposite cost signs stay apart, so per-row rules
+    that are not linear at 0 (the default method's fallback basis) give the same figures as on the rows.
     """
     schema = usage.collect_schema()
     unread = (*_UNREAD, *constant_null)
     keys = [c for c in schema.names() if c not in _REDUCED and c not in unread]
-    reduced = usage.group_by(keys).agg(
+    # negative and non-negative costs are never added together: a method's fallback basis may clip each
+    # billing row's cost at 0, and the clip of a sum is not the sum of the clips
+    reduced = usage.with_columns((nw.col("BilledCost") < 0).fill_null(False).alias("_negative"))
+    reduced = reduced.group_by([*keys, "_negative"]).agg(
         nw.col("ConsumedQuantity").sum(),
         nw.col("BilledCost").sum(),
         nw.col("EffectiveCost").sum(),
@@ -389,51 +225,18 @@ def _months(usage: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], 
     return sorted(m for m in df["billing_month"].to_list() if m)
 
 
-def _apply_fallback(
-    groups: pl.DataFrame, low_ratio: float, high_ratio: float
-) -> tuple[pl.DataFrame, dict[str, float]]:
-    """Energy of fallback rows from the kWh per currency unit of the same provider's estimated rows."""
-    est = (
-        groups.filter(pl.col("fate") == "estimated")
-        .group_by("ProviderName", "BillingCurrency")
-        .agg(pl.col("energy_kwh").sum(), pl.col("cost").cast(pl.Float64).sum().alias("_c"))
-        .with_columns(
-            pl.when(pl.col("_c") > 0).then(pl.col("energy_kwh") / pl.col("_c")).otherwise(0.0).alias("_ratio")
-        )
-        .select("ProviderName", "BillingCurrency", "_ratio")
-    )
-    ratios = {
-        f"{r['ProviderName']}/{r['BillingCurrency']}": float(r["_ratio"]) for r in est.iter_rows(named=True)
-    }
-    g = groups.join(est, on=["ProviderName", "BillingCurrency"], how="left").with_columns(
-        pl.col("_ratio").fill_null(0.0)
-    )
-    fb = pl.col("fate") == "fallback"
-    cost = pl.col("cost").cast(pl.Float64).clip(lower_bound=0.0)
-    energy = cost * pl.col("_ratio")
-    co2e = pl.col("cost_x_g").clip(lower_bound=0.0) * pl.col("_ratio") / 1000.0
-    g = g.with_columns(
-        pl.when(fb).then(energy).otherwise(pl.col("energy_kwh")).alias("energy_kwh"),
-        pl.when(fb).then(energy * low_ratio).otherwise(pl.col("energy_kwh_low")).alias("energy_kwh_low"),
-        pl.when(fb).then(energy * high_ratio).otherwise(pl.col("energy_kwh_high")).alias("energy_kwh_high"),
-        pl.when(fb).then(co2e).otherwise(pl.col("co2e_kg")).alias("co2e_kg"),
-        pl.when(fb).then(co2e * low_ratio).otherwise(pl.col("co2e_kg_low")).alias("co2e_kg_low"),
-        pl.when(fb).then(co2e * high_ratio).otherwise(pl.col("co2e_kg_high")).alias("co2e_kg_high"),
-        pl.when(fb).then(co2e * (high_ratio - low_ratio)).otherwise(0.0).alias("band_fallback_kg"),
-    ).drop("_ratio")
-    return g, ratios
-
-
 def _lines(groups: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
-    keys = [_GROUP_COLUMN[k] for k in group_by]
-    rename = {_GROUP_COLUMN[k]: k for k in group_by}
+    """One row per group and currency: costs are only added within a currency."""
+    keys = [GROUP_COLUMN[k] for k in group_by]
+    rename = {GROUP_COLUMN[k]: k for k in group_by}
     fate_cost = [
         pl.col("cost").filter(pl.col("fate") == f).sum().alias(f"{f}_cost")
         for f in ("estimated", "fallback", "excluded")
     ]
     bands = [f"band_{b}_kg" for b in BAND_SOURCES]
+    by = [*keys, "BillingCurrency"]
     return (
-        groups.group_by(keys)
+        groups.group_by(by)
         .agg(
             pl.col("rows").sum(),
             pl.col("cost").sum(),
@@ -443,7 +246,8 @@ def _lines(groups: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
             *[pl.col(b).sum() for b in bands],
         )
         .with_columns(_dominant(bands).alias("band_dominant"))
-        .sort(["co2e_kg", *keys], descending=[True, *([False] * len(keys))], nulls_last=True)
+        .sort(["co2e_kg", *by], descending=[True, *([False] * len(by))], nulls_last=True)
+        .select(pl.exclude("BillingCurrency"), pl.col("BillingCurrency").alias("currency"))
         .rename(rename)
     )
 
@@ -482,9 +286,10 @@ def _flags(groups: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         flagged.with_columns(flag.alias("flag"), what.alias("subject"))
-        .group_by("flag", "subject", "fate")
+        .group_by("flag", "subject", "fate", "BillingCurrency")
         .agg(pl.col("rows").sum(), pl.col("cost").sum(), pl.col("grid_year").max())
-        .sort("flag", "subject", "fate")
+        .rename({"BillingCurrency": "currency"})
+        .sort("flag", "subject", "fate", "currency", nulls_last=True)
     )
 
 
@@ -496,6 +301,7 @@ def estimate(
     factor_set: FactorSet | str | None = None,
     group_by: Sequence[str] = ("project",),
     detail: bool = False,
+    detail_to: str | Path | None = None,
     method: str = "cloudcarbon",
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
@@ -513,10 +319,13 @@ def estimate(
     group_by
         Keys of the output lines, from :data:`GROUP_KEYS`.
     detail
-        Also return per-row figures (one row per billing row of the month).
+        Also return per-row figures (one row per billing row of the month) as ``result.detail``.
+    detail_to
+        Stream the per-row figures to this ``.csv`` or ``.parquet`` file through the engine (memory stays
+        bounded by the engine's limit, however many rows); ``result.detail_path`` names it.
     method
-        ``"cloudcarbon"`` (default, METHOD.md) or ``"ccf"`` (Cloud Carbon Footprint's published method,
-        its known defects included, for reconciling figures made with it).
+        A name from :data:`METHODS`: ``"cloudcarbon"`` (default, METHOD.md) or ``"ccf"`` (Cloud Carbon
+        Footprint's published method, its known defects included, for reconciling figures made with it).
 
     Returns
     -------
@@ -528,19 +337,23 @@ def estimate(
         A source is missing, unreadable, of an unknown format, lacks columns, or holds a bad value.
     MonthNotFound
         No rows for ``month``.
+    DetailFormatError
+        ``detail_to`` has a suffix other than ``.csv`` or ``.parquet``.
     """
     cfg = config or Config()
     _check_month(month)
     for k in group_by:
         if k not in GROUP_KEYS:
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
+    detail_path = _detail_path(detail_to)
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]
     impl = get_method(method)
+    per_row = detail or detail_path is not None
     with open_engine(cfg.engine) as engine:
         frames, resolved = _scan_each(srcs, engine, cfg, month)
         frames = [f.filter(nw.col("billing_month") == month) for f in frames]
-        if detail:
+        if per_row:
             frames = [f.with_columns(nw.lit(1, nw.Int64()).alias("source_rows")) for f in frames]
         else:
             # each source is reduced on its own: a connector's never-filled columns are no keys
@@ -553,8 +366,7 @@ def estimate(
         agg = rows.group_by(_fine_keys(group_by, impl.EXTRA_KEYS)).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
-            *[nw.col(c).sum() for c in (*_SUMS, *impl.EXTRA_SUMS)],
-            nw.col("cost_x_g").sum(),
+            *[nw.col(c).sum() for c in (*ESTIMATE_SUMS, *impl.EXTRA_SUMS)],
             nw.col("grid_year").max(),
             # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
             nw.col("ChargePeriodStart").min().alias("usage_start"),
@@ -564,30 +376,103 @@ def estimate(
         if groups.height == 0:
             all_usage, resolved_all = _scan_all(srcs, engine, cfg, None)
             raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
-        groups, ratios = impl.apply_fallback(groups, factors)
-        if "band_fallback_kg" not in groups.columns:
-            groups = groups.with_columns(pl.lit(0.0).alias("band_fallback_kg"))
+        ratios = impl.fallback_ratios(groups, factors)
+        groups = apply_fallback(nw.from_native(groups, eager_only=True), ratios).to_native()
         detail_df = None
-        fill_detail = getattr(impl, "detail_fallback", None)
-        if detail and fill_detail is not None:  # a method with its own fallback ratios (ccf)
-            detail_df = fill_detail(_collect(rows, resolved, engine), ratios).sort(
-                "source_file", "source_row"
-            )
-        elif detail:
-            detail_df = _detail(
-                rows,
-                resolved,
-                engine,
-                ratios,
-                factors.coefficient("fallback_band_low_ratio") if impl.NAME == "cloudcarbon" else 1.0,
-                factors.coefficient("fallback_band_high_ratio") if impl.NAME == "cloudcarbon" else 1.0,
-            )
+        if per_row:
+            detail_rows = apply_fallback(rows, ratios, engine.to_lazy)
+            if detail_path is not None:
+                cols = _detail_columns(detail_rows)
+                if detail_path.suffix.lower() == ".csv":
+                    detail_rows = _neutralise_text(detail_rows, cols)
+                with _reading(resolved, engine):
+                    engine.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
+            if detail:
+                detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
     flags = _flags(groups)
     if cfg.strict:
         _refuse_fallbacks(flags)
-    lines = _lines(groups, group_by)
-    totals = {c: float(groups[c].sum()) for c in FIGURES}
-    coverage = (
+    return EstimateResult(
+        month=month,
+        group_by=tuple(group_by),
+        method=impl.NAME,
+        factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256),
+        sources=tuple(str(s) for s, _ in resolved),
+        lines=_lines(groups, group_by),
+        totals={c: float(groups[c].sum()) for c in FIGURES},
+        coverage=_coverage(groups),
+        excluded=(
+            groups.filter(pl.col("fate") == "excluded")
+            .group_by("reason", "BillingCurrency")
+            .agg(pl.col("rows").sum(), pl.col("cost").sum())
+            .rename({"BillingCurrency": "currency"})
+            .sort("reason", "currency", nulls_last=True)
+        ),
+        flags=flags,
+        groups=groups,
+        assumptions=_assumptions(impl, factors, cfg, ratios),
+        inputs=_inputs(resolved, month),
+        config=_config_dict(cfg),
+        usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
+        ai=ai_metrics(groups, cfg, month),
+        fallback_kwh_per_cost=dict(ratios.ratios),
+        detail=detail_df,
+        detail_path=detail_path,
+    )
+
+
+_ORDER = ("source_file", "source_row")
+
+
+class DetailFormatError(CloudCarbonError):
+    """The per-row detail was asked for in a format it is not written in (exit code 2, a usage error)."""
+
+    exit_code = 2
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        what = f"{path.suffix!r} files" if path.suffix else "files without a suffix"
+        super().__init__(
+            f"{path}: --detail writes {' or '.join(DETAIL_FORMATS)} files, not {what}; "
+            "name the file .csv or .parquet"
+        )
+
+
+def _detail_path(detail_to: str | Path | None) -> Path | None:
+    """The ``--detail`` file, refused up front when its format is not one we write."""
+    if detail_to is None:
+        return None
+    path = Path(detail_to)
+    if path.suffix.lower() not in DETAIL_FORMATS:
+        raise DetailFormatError(path)
+    return path
+
+
+def _detail_columns(rows: nw.LazyFrame[Any]) -> list[str]:
+    have = set(rows.collect_schema().names())
+    return [c for c in ESTIMATE_DETAIL if c in have]
+
+
+#: Text a spreadsheet would run as a formula (OWASP CSV injection): written with a leading ``'``.
+_LIVE = r"^[=+\-@\t\r]"
+
+
+def _neutralise_text(rows: nw.LazyFrame[Any], columns: Sequence[str]) -> nw.LazyFrame[Any]:
+    """Text columns of a CSV detail: formula-like cells prefixed with ``'`` (numbers untouched)."""
+    schema = rows.collect_schema()
+    text = [c for c in columns if schema[c] == nw.String()]
+    return rows.with_columns(
+        nw.when(nw.col(c).str.contains(_LIVE))
+        .then(nw.concat_str([nw.lit("'"), nw.col(c)]))
+        .otherwise(nw.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
+def _coverage(groups: pl.DataFrame) -> pl.DataFrame:
+    """Billed cost per currency and its split by fate (exact decimals)."""
+    return (
         groups.group_by("BillingCurrency")
         .agg(
             pl.col("cost").sum().alias("billed_cost"),
@@ -598,56 +483,37 @@ def estimate(
             pl.col("rows").sum(),
         )
         .rename({"BillingCurrency": "currency"})
-        .sort("currency")
-    )
-    excluded = (
-        groups.filter(pl.col("fate") == "excluded")
-        .group_by("reason")
-        .agg(pl.col("rows").sum(), pl.col("cost").sum())
-        .sort("reason")
-    )
-    return EstimateResult(
-        month=month,
-        group_by=tuple(group_by),
-        factor_set=factors,
-        sources=tuple(str(s) for s, _ in resolved),
-        method=impl.NAME,
-        lines=lines,
-        totals=totals,
-        coverage=coverage,
-        excluded=excluded,
-        flags=flags,
-        groups=groups,
-        usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
-        ai=ai_metrics(groups, cfg, month),
-        fallback_kwh_per_cost=ratios,
-        detail=detail_df,
+        .sort("currency", nulls_last=True)
     )
 
 
-def _detail(
-    rows: nw.LazyFrame[Any],
-    resolved: list[tuple[Source, Connector]],
-    engine: Engine,
-    ratios: dict[str, float],
-    low_ratio: float,
-    high_ratio: float,
-) -> pl.DataFrame:
-    df = _collect(rows, resolved, engine)
-    ratio = pl.concat_str("ProviderName", pl.lit("/"), "BillingCurrency").replace_strict(
-        ratios, default=0.0, return_dtype=pl.Float64
-    )
-    fb = pl.col("fate") == "fallback"
-    energy = pl.col("BilledCost").cast(pl.Float64).clip(lower_bound=0.0) * ratio
-    co2e = energy * pl.col("g_co2e_per_kwh") / 1000.0
-    return df.with_columns(
-        pl.when(fb).then(energy).otherwise(pl.col("energy_kwh")).alias("energy_kwh"),
-        pl.when(fb).then(energy * low_ratio).otherwise(pl.col("energy_kwh_low")).alias("energy_kwh_low"),
-        pl.when(fb).then(energy * high_ratio).otherwise(pl.col("energy_kwh_high")).alias("energy_kwh_high"),
-        pl.when(fb).then(co2e).otherwise(pl.col("co2e_kg")).alias("co2e_kg"),
-        pl.when(fb).then(co2e * low_ratio).otherwise(pl.col("co2e_kg_low")).alias("co2e_kg_low"),
-        pl.when(fb).then(co2e * high_ratio).otherwise(pl.col("co2e_kg_high")).alias("co2e_kg_high"),
-    ).sort("source_file", "source_row")
+def _assumptions(impl: Method, factors: FactorSet, config: Config, ratios: FallbackRatios) -> dict[str, Any]:
+    """What the method declares it used, and the fallback ratios this run computed."""
+    out = {"method": impl.NAME, **impl.assumptions(factors, config)}
+    out["fallback_kwh_per_basis"] = dict(ratios.ratios)
+    return out
+
+
+def _config_dict(config: Config) -> dict[str, Any]:
+    return asdict(config)
+
+
+def _inputs(resolved: list[tuple[Source, Connector]], month: str) -> tuple[InputFile, ...]:
+    """Every file the sources name: the connector's own choice when it declares one (CUR manifests pick
+    the current delivery), else the file itself or every file under the folder."""
+    seen: dict[Path, InputFile] = {}
+    for src, conn in resolved:
+        pick = getattr(conn, "resolve_files", None)
+        if pick is not None:
+            files = list(pick(src.path, month))
+        elif src.path.is_file():
+            files = [src.path]
+        else:
+            files = sorted(p for p in src.path.rglob("*") if p.is_file())
+        for f in files:
+            if f not in seen:
+                seen[f] = InputFile.of(f)
+    return tuple(seen.values())
 
 
 def _per(num: pl.Expr, den: pl.Expr) -> pl.Expr:

@@ -20,10 +20,17 @@ from narwhals.typing import IntoDType
 from cloudcarbon.exceptions import SchemaError
 
 __all__ = [
+    "BAND_SOURCES",
     "CANONICAL_USAGE",
     "CHARGE_CLASSES",
     "COST_DTYPE",
+    "ESTIMATE_DETAIL",
+    "ESTIMATE_KEYS",
+    "ESTIMATE_ROW",
+    "ESTIMATE_SUMS",
+    "FALLBACK_BASIS",
     "FATES",
+    "FIGURES",
     "HINT_COLUMNS",
     "USAGE_CLASSES",
     "Column",
@@ -191,3 +198,154 @@ def validate_usage(lf: nw.LazyFrame[Any], *, source: str, tag_keys: Iterable[str
     missing = [c for c in need if c not in have]
     if missing:
         raise SchemaError(source, "the canonical usage table", missing)
+
+
+# ------------------------------------------------------------------------------------------------
+# The per-row estimate: what every method (``cloudcarbon.methods``) returns for each billing row.
+#
+# A method maps the classified usage table to one estimate row per usage row. The row keeps the
+# canonical columns and adds the columns below; the pipeline groups by :data:`ESTIMATE_KEYS`, sums
+# :data:`ESTIMATE_SUMS`, and ``--detail`` writes :data:`ESTIMATE_DETAIL`. Fallback rows carry their
+# ``fallback_basis`` (what the method's ratio multiplies); one shared function turns basis x ratio into
+# their figures, on the aggregate and on the per-row detail alike, so the two add up by construction.
+
+#: Named sources of spread; each line reports its width (kg) per source and the dominant one.
+BAND_SOURCES = ("utilisation", "accelerator_factor", "grid", "fallback", "embodied")
+
+#: Figures reported per line and in the totals (central value and bounds).
+FIGURES = (
+    "energy_kwh",
+    "energy_kwh_low",
+    "energy_kwh_high",
+    "co2e_kg",
+    "co2e_kg_low",
+    "co2e_kg_high",
+    "embodied_co2e_kg",
+    "embodied_co2e_kg_low",
+    "embodied_co2e_kg_high",
+)
+
+#: Per-row columns a fallback row's figures are made from: the basis its method's ratio multiplies
+#: (default method: the row's billed cost clipped at 0; ccf: CCF's cost or usage amount) and that basis
+#: times the row's grid factor (g/kWh), so that CO2e sums exactly over rows with different grids.
+FALLBACK_BASIS = ("fallback_basis", "fallback_basis_x_g")
+
+ESTIMATE_ROW: Mapping[str, Column] = _cols(
+    # keys (besides the canonical ProviderName, BillingCurrency, ServiceName, RegionId, instance_type)
+    Column("project", nw.String(), "", "project the row is allocated to ([allocation] rules)"),
+    Column("stage", nw.String(), "", "AI lifecycle stage ([ai] stages), else other"),
+    Column("run", nw.String(), "", "training run ([ai] run_tags), else NULL"),
+    Column("usage_class", nw.String(), "", "usage class (USAGE_CLASSES, or the method's own)"),
+    Column("fate", nw.String(), "", "estimated, fallback or excluded (FATES)"),
+    Column("reason", nw.String(), "", "why the row was excluded or fell back"),
+    Column("factor_status", nw.String(), "", "exact, year_substituted, provider_average, fallback..."),
+    Column("grid_status", nw.String(), "", "how the grid factor was found"),
+    Column("fallback_key", nw.String(), "", "which of the method's fallback ratios the row takes"),
+    # factors used (detail)
+    Column("rule_id", nw.String(), "", "classification rule that decided the usage class"),
+    Column("quantity", nw.Float64(), "unit_norm", "usage in the rule's canonical unit"),
+    Column("unit_norm", nw.String(), "", "canonical unit of quantity"),
+    Column("instance_key", nw.String(), "", "key the instance factors were looked up by"),
+    Column("cpu_factor_status", nw.String(), "", "how the CPU watts were found"),
+    Column("cpu_utilisation", nw.Float64(), "fraction", "CPU utilisation used"),
+    Column("accelerator_model", nw.String(), "", "accelerator model used"),
+    Column("accelerator_utilisation", nw.Float64(), "fraction", "accelerator utilisation used"),
+    Column("replication_factor", nw.Float64(), "ratio", "storage / service replication"),
+    Column("pue", nw.Float64(), "ratio", "power usage effectiveness"),
+    Column("g_co2e_per_kwh", nw.Float64(), "gCO2e/kWh", "grid carbon intensity"),
+    Column("grid_year", nw.Int64(), "year", "year of the grid factor"),
+    Column("grid_dataset", nw.String(), "", "dataset of the grid factor"),
+    # summed figures
+    Column("vcpu_hours", nw.Float64(), "vCPU-h", "vCPU-hours"),
+    Column("memory_gb_hours", nw.Float64(), "GB-h", "memory GB-hours"),
+    Column("accelerator_hours", nw.Float64(), "device-h", "accelerator device-hours"),
+    Column("storage_tb_hours", nw.Float64(), "TB-h", "storage TB-hours"),
+    Column("network_gb", nw.Float64(), "GB", "network transfer"),
+    Column("cpu_kwh", nw.Float64(), "kWh", "CPU energy (IT, before PUE)"),
+    Column("memory_kwh", nw.Float64(), "kWh", "memory energy (IT)"),
+    Column("accelerator_kwh", nw.Float64(), "kWh", "accelerator energy (IT)"),
+    Column("storage_kwh", nw.Float64(), "kWh", "storage energy (IT)"),
+    Column("network_kwh", nw.Float64(), "kWh", "network energy (IT)"),
+    *(Column(f, nw.Float64(), "kWh" if f.startswith("energy") else "kgCO2e", f) for f in FIGURES),
+    *(Column(f"band_{b}_kg", nw.Float64(), "kgCO2e", f"width of the {b} band") for b in BAND_SOURCES),
+    Column(FALLBACK_BASIS[0], nw.Float64(), "method", "what the fallback ratio multiplies (0 if none)"),
+    Column(FALLBACK_BASIS[1], nw.Float64(), "method x g/kWh", "fallback_basis x g_co2e_per_kwh"),
+)
+
+#: Keys of the one aggregation every output is derived from (lines, coverage, flags, AI figures). The
+#: grid factor, PUE and dataset follow from provider and region and are not keys (fallback CO2e uses the
+#: summed ``fallback_basis_x_g``); the account is added only when lines are grouped by it.
+ESTIMATE_KEYS = (
+    "billing_month",
+    "ProviderName",
+    "BillingCurrency",
+    "project",
+    "ServiceName",
+    "RegionId",
+    "instance_type",
+    "usage_class",
+    "fate",
+    "reason",
+    "factor_status",
+    "grid_status",
+    "stage",
+    "run",
+    "fallback_key",
+)
+
+#: Per-row figures the aggregation sums (activity, component kWh, figures, band widths, fallback basis).
+ESTIMATE_SUMS = (
+    "vcpu_hours",
+    "memory_gb_hours",
+    "accelerator_hours",
+    "storage_tb_hours",
+    "network_gb",
+    "cpu_kwh",
+    "memory_kwh",
+    "accelerator_kwh",
+    "storage_kwh",
+    "network_kwh",
+    *FIGURES,
+    *(f"band_{b}_kg" for b in BAND_SOURCES),
+    *FALLBACK_BASIS,
+)
+
+#: Per-row columns written by ``--detail``: the billing row, its fate, the factors used and the figures.
+ESTIMATE_DETAIL = (
+    "source_file",
+    "source_row",
+    "ProviderName",
+    "billing_month",
+    "SubAccountId",
+    "project",
+    "stage",
+    "run",
+    "ServiceName",
+    "RegionId",
+    "usage_type",
+    "instance_type",
+    "charge_class",
+    "usage_class",
+    "rule_id",
+    "fate",
+    "reason",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "quantity",
+    "unit_norm",
+    "BilledCost",
+    "BillingCurrency",
+    "instance_key",
+    "cpu_factor_status",
+    "cpu_utilisation",
+    "accelerator_model",
+    "accelerator_utilisation",
+    "replication_factor",
+    "pue",
+    "g_co2e_per_kwh",
+    "grid_year",
+    "grid_dataset",
+    "grid_status",
+    "factor_status",
+    *ESTIMATE_SUMS,
+)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from cloudcarbon.cli._options import (
@@ -18,80 +18,38 @@ from cloudcarbon.cli._options import (
     SourcesOpt,
 )
 from cloudcarbon.config import load_config
-from cloudcarbon.pipeline import SUMMED_COLUMNS, EstimateResult, estimate
+from cloudcarbon.methods import METHODS
+from cloudcarbon.pipeline import DETAIL_FORMATS, estimate
+from cloudcarbon.results import EstimateResult
+from cloudcarbon.schema import ESTIMATE_DETAIL
 
-__all__ = ["DETAIL_COLUMNS", "emit", "estimate_command", "write_detail"]
+__all__ = ["DETAIL_COLUMNS", "emit", "estimate_command"]
 
-
-#: Per-row columns written by ``--detail``: the billing row, its fate, the factors used and the figures.
-DETAIL_COLUMNS = (
-    "source_file",
-    "source_row",
-    "ProviderName",
-    "billing_month",
-    "SubAccountId",
-    "project",
-    "stage",
-    "run",
-    "ServiceName",
-    "RegionId",
-    "usage_type",
-    "instance_type",
-    "charge_class",
-    "usage_class",
-    "rule_id",
-    "fate",
-    "reason",
-    "ConsumedQuantity",
-    "ConsumedUnit",
-    "quantity",
-    "unit_norm",
-    "BilledCost",
-    "BillingCurrency",
-    "instance_key",
-    "cpu_factor_status",
-    "cpu_utilisation",
-    "accelerator_model",
-    "accelerator_utilisation",
-    "replication_factor",
-    "pue",
-    "g_co2e_per_kwh",
-    "grid_year",
-    "grid_dataset",
-    "grid_status",
-    "factor_status",
-    # activity, energy per component, energy, CO2e and embodied with their bounds, and band widths
-    *SUMMED_COLUMNS,
-)
+#: Per-row columns written by ``--detail`` (declared in :mod:`cloudcarbon.schema`).
+DETAIL_COLUMNS = ESTIMATE_DETAIL
 
 
-def write_detail(result: EstimateResult, path: Path) -> None:
-    """Write the per-row detail (CSV, or Parquet for a ``.parquet`` path)."""
-    assert result.detail is not None
-    df = result.detail.select([c for c in DETAIL_COLUMNS if c in result.detail.columns])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        df.write_parquet(path)
-    else:
-        df.with_columns(pl.col("BilledCost").cast(pl.String)).write_csv(path)
+def emit(result: EstimateResult, fmt: Format | str) -> None:
+    """Print a result in the chosen format (a renderer of :mod:`cloudcarbon.reports`)."""
+    from cloudcarbon.reports import write
+
+    write(result, fmt.value if isinstance(fmt, Format) else fmt, sys.stdout)
 
 
-def emit(result: EstimateResult, fmt: Format) -> None:
-    """Print a result in the chosen format."""
-    from cloudcarbon.report import render_table, to_csv, to_json
+def _detail_file(value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in DETAIL_FORMATS:
+        what = f"{value.suffix!r}" if value.suffix else "no suffix"
+        raise typer.BadParameter(
+            f"{value} has {what}; --detail writes {' or '.join(DETAIL_FORMATS)} "
+            "(name the file .csv or .parquet)"
+        )
+    return value
 
-    if fmt is Format.json:
-        typer.echo(to_json(result))
-    elif fmt is Format.csv:
-        typer.echo(to_csv(result), nl=False)
-    else:
-        import sys
 
-        from rich.console import Console
-
-        # piped or redirected output gets a wide page instead of rich's 80-column default
-        console = Console() if sys.stdout.isatty() else Console(width=160)
-        console.print(render_table(result))
+def _method(value: str) -> str:
+    if value not in METHODS:
+        raise typer.BadParameter(f"{value!r} is not a method; choose from {', '.join(METHODS)}")
+    return value
 
 
 def estimate_command(
@@ -105,7 +63,9 @@ def estimate_command(
         Path | None,
         typer.Option(
             "--detail",
-            help="Also write one row per billing row (figures, fate, factors used) to a .csv or .parquet.",
+            help="Also write one row per billing row (figures, fate, factors used) to a .csv or .parquet; "
+            "streamed to the file within the engine's memory limit.",
+            callback=_detail_file,
         ),
     ] = None,
     method: Annotated[
@@ -113,6 +73,7 @@ def estimate_command(
         typer.Option(
             "--method",
             help="cloudcarbon (default) or ccf: Cloud Carbon Footprint's published method, defects included.",
+            callback=_method,
         ),
     ] = "cloudcarbon",
 ) -> None:
@@ -125,8 +86,6 @@ def estimate_command(
         factor_set=factors,
         group_by=tuple(group_by or ["project"]),
         method=method,
-        detail=detail is not None,
+        detail_to=detail,
     )
-    if detail is not None:
-        write_detail(result, detail)
     emit(result, fmt)

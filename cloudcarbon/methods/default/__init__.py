@@ -1,0 +1,87 @@
+"""cloudcarbon's own method (METHOD.md): factor resolution, activity, energy, emissions, cost-ratio
+fallback.
+
+Per row::
+
+    classified -> join_factors -> resolve_factors -> decide_fate -> activity -> energy -> emissions
+
+Low and high bounds come from the utilisation range, accelerator factor bands, grid-year substitution and
+the embodied band; fallback rows get their energy from the shared ratio estimate
+(:mod:`cloudcarbon.methods.default.fallback`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import narwhals as nw
+import polars as pl
+
+from cloudcarbon.config import Config
+from cloudcarbon.factors import FactorSet
+from cloudcarbon.methods.base import FallbackRatios, ToLazy
+from cloudcarbon.methods.default.activity import activity
+from cloudcarbon.methods.default.classify import classify
+from cloudcarbon.methods.default.common import ModelInputs
+from cloudcarbon.methods.default.emissions import emissions
+from cloudcarbon.methods.default.energy import energy
+from cloudcarbon.methods.default.factors import join_factors, resolve_factors
+from cloudcarbon.methods.default.fallback import BASIS, fallback_basis, fallback_key, fallback_ratios
+from cloudcarbon.methods.default.fate import decide_fate
+from cloudcarbon.methods.rows import complete
+
+__all__ = ["DefaultMethod", "ModelInputs", "classify", "estimate_rows"]
+
+
+def estimate_rows(
+    classified: nw.LazyFrame[Any], factors: FactorSet, config: Config, *, year: int, to_lazy: ToLazy
+) -> nw.LazyFrame[Any]:
+    """Per-row energy, CO2e, embodied emissions, bounds, fate and factor status (before the schema's
+    completion: helper columns are still present)."""
+    p = ModelInputs.from_factors(factors, config)
+    rows = join_factors(classified, factors, config, year=year, to_lazy=to_lazy)
+    rows = resolve_factors(rows, factors, config, year=year)
+    rows = decide_fate(rows)
+    rows = activity(rows, p, config)
+    rows = energy(rows, p)
+    return emissions(rows, p)
+
+
+class DefaultMethod:
+    """cloudcarbon's method (METHOD.md)."""
+
+    NAME = "cloudcarbon"
+    EXTRA_KEYS: tuple[str, ...] = ()
+    EXTRA_SUMS: tuple[str, ...] = ()
+
+    def rows(
+        self, classified: nw.LazyFrame[Any], factors: FactorSet, config: Config, *, year: int, to_lazy: ToLazy
+    ) -> nw.LazyFrame[Any]:
+        rows = estimate_rows(classified, factors, config, year=year, to_lazy=to_lazy)
+        return complete(rows, fallback_basis=fallback_basis(), fallback_key=fallback_key())
+
+    def fallback_ratios(self, groups: pl.DataFrame, factors: FactorSet) -> FallbackRatios:
+        return fallback_ratios(groups, factors)
+
+    def assumptions(self, factors: FactorSet, config: Config) -> dict[str, Any]:
+        p = ModelInputs.from_factors(factors, config)
+        return {
+            "cpu_utilisation": p.cpu_u,
+            "cpu_utilisation_source": "config" if config.cpu_utilisation is not None else "factor_set",
+            "cpu_utilisation_band": [p.cpu_u_low, p.cpu_u_high],
+            "accelerator_utilisation": p.acc_u,
+            "accelerator_utilisation_source": (
+                "config" if config.accelerator_utilisation is not None else "factor_set"
+            ),
+            "accelerator_utilisation_band": [p.acc_u_low, p.acc_u_high],
+            "utilisation_overrides": [
+                {k: v for k, v in asdict(o).items() if v is not None} for o in config.utilisation_overrides
+            ],
+            "grid_datasets": list(config.grid_datasets),
+            "fallback_basis": BASIS,
+            "fallback_band": [
+                factors.coefficient("fallback_band_low_ratio"),
+                factors.coefficient("fallback_band_high_ratio"),
+            ],
+        }

@@ -1,0 +1,132 @@
+"""The scalar inputs of the default model and the expression helpers its steps share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import narwhals as nw
+import polars as pl
+
+from cloudcarbon.config import STAGES, Config, StageRule, UtilisationOverride
+from cloudcarbon.factors import FactorSet
+from cloudcarbon.schema import tag_column
+
+__all__ = ["ModelInputs", "first", "global_defaults", "stage_expr", "utilisation", "zero_null"]
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Scalars of the factor set and configuration the per-row model needs."""
+
+    memory_kwh_per_gb_hour: float
+    ssd_wh_per_tb_hour: float
+    hdd_wh_per_tb_hour: float
+    network_kwh_per_gb: float
+    network_intra_region_kwh_per_gb: float
+    lifespan_hours: float
+    lambda_mb_per_vcpu: float
+    cpu_u: float
+    cpu_u_low: float
+    cpu_u_high: float
+    acc_u: float
+    acc_u_low: float
+    acc_u_high: float
+    embodied_band_ratio: float
+    grid_substitution_band_ratio: float
+
+    @classmethod
+    def from_factors(cls, factors: FactorSet, config: Config) -> ModelInputs:
+        c = factors.coefficient
+        return cls(
+            memory_kwh_per_gb_hour=c("memory_kwh_per_gb_hour"),
+            ssd_wh_per_tb_hour=c("ssd_wh_per_tb_hour"),
+            hdd_wh_per_tb_hour=c("hdd_wh_per_tb_hour"),
+            network_kwh_per_gb=c("network_kwh_per_gb"),
+            network_intra_region_kwh_per_gb=c("network_intra_region_kwh_per_gb"),
+            lifespan_hours=c("server_lifespan_hours"),
+            lambda_mb_per_vcpu=c("lambda_mb_per_vcpu"),
+            cpu_u=config.cpu_utilisation
+            if config.cpu_utilisation is not None
+            else c("cpu_utilisation_default"),
+            cpu_u_low=c("cpu_utilisation_low"),
+            cpu_u_high=c("cpu_utilisation_high"),
+            acc_u=config.accelerator_utilisation
+            if config.accelerator_utilisation is not None
+            else c("accelerator_utilisation_default"),
+            acc_u_low=c("accelerator_utilisation_low"),
+            acc_u_high=c("accelerator_utilisation_high"),
+            embodied_band_ratio=c("embodied_band_ratio"),
+            grid_substitution_band_ratio=c("grid_substitution_band_ratio"),
+        )
+
+
+def utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default: float) -> nw.Expr:
+    chosen = [o for o in overrides if getattr(o, attr) is not None]
+    if not chosen:
+        return nw.lit(default)
+
+    def cond(o: UtilisationOverride) -> nw.Expr:
+        if o.project is not None:
+            return nw.col("project") == o.project
+        if o.instance_family is not None:
+            return nw.col("instance_family") == o.instance_family
+        if o.stage is not None:
+            return nw.col("stage") == o.stage
+        assert o.tag is not None
+        return nw.col(tag_column(o.tag)) == o.value
+
+    chain = nw.when(cond(chosen[0])).then(nw.lit(getattr(chosen[0], attr)))
+    for o in chosen[1:]:
+        chain = chain.when(cond(o)).then(nw.lit(getattr(o, attr)))
+    return chain.otherwise(nw.lit(default))
+
+
+def stage_expr(rules: tuple[StageRule, ...]) -> nw.Expr:
+    """Lifecycle stage per row from the ``[ai] stages`` rules; ``other`` when none matches."""
+    other = nw.lit("other")
+    if not rules:
+        return other
+
+    def one(r: StageRule) -> tuple[nw.Expr, nw.Expr]:
+        if r.tag is not None:
+            tag = nw.col(tag_column(r.tag))
+            if r.value is None:  # the tag's value names the stage
+                return tag.is_in(list(STAGES)), tag
+            return tag == r.value, nw.lit(r.stage)
+        if r.project is not None:
+            return nw.col("project") == r.project, nw.lit(r.stage)
+        if r.instance_family is not None:
+            return nw.col("instance_family") == r.instance_family, nw.lit(r.stage)
+        return nw.col("ServiceName") == r.service, nw.lit(r.stage)
+
+    cond, value = one(rules[0])
+    chain = nw.when(cond).then(value)
+    for r in rules[1:]:
+        cond, value = one(r)
+        chain = chain.when(cond).then(value)
+    return chain.otherwise(other)
+
+
+def zero_null(name: str) -> nw.Expr:
+    return nw.col(name).fill_null(0.0)
+
+
+def first(*exprs: nw.Expr) -> nw.Expr:
+    out = exprs[0]
+    for e in exprs[1:]:
+        out = out.fill_null(e)
+    return out
+
+
+def global_defaults(factors: FactorSet, year: int, datasets: tuple[str, ...]) -> dict[str, float]:
+    """Provider-independent last resorts: means over the providers' ``*`` rows (flagged when used)."""
+    avg = factors.provider_cpu_average()
+    grid = factors.grid(year, datasets).filter(pl.col("region") == "*")
+    pue = factors.pue().filter(pl.col("region") == "*")
+    return {
+        "cpu_min": float(avg["avg_cpu_min_w_per_vcpu"].mean()),  # type: ignore[arg-type]
+        "cpu_max": float(avg["avg_cpu_max_w_per_vcpu"].mean()),  # type: ignore[arg-type]
+        "emb": float(avg["embodied_kgco2e_per_host_vcpu"].mean()),  # type: ignore[arg-type]
+        "grid": float(grid["g_co2e_per_kwh"].mean()),  # type: ignore[arg-type]
+        "pue": float(pue["pue"].mean()),  # type: ignore[arg-type]
+    }

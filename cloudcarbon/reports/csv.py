@@ -1,0 +1,48 @@
+"""``--format csv``: the lines, one row per group and currency (costs as exact decimals).
+
+Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return) are written with a leading ``'`` (OWASP's CSV-injection advice); numbers are not.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+import polars as pl
+
+from cloudcarbon.reports.base import TextRenderer
+from cloudcarbon.results import EstimateResult
+
+__all__ = ["CsvRenderer", "neutralise", "to_csv"]
+
+_LIVE = r"^[=+\-@\t\r]"
+
+
+def neutralise(df: pl.DataFrame) -> pl.DataFrame:
+    """Text columns with formula-like cells prefixed by ``'``."""
+    return df.with_columns(
+        [
+            pl.when(pl.col(c).str.contains(_LIVE)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+            for c, t in df.schema.items()
+            if t == pl.String
+        ]
+    )
+
+
+def to_csv(result: EstimateResult) -> str:
+    """The lines as CSV (costs as exact decimals)."""
+    df = neutralise(result.lines)
+    return df.with_columns(
+        [pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, pl.Decimal)]
+    ).write_csv()
+
+
+class CsvRenderer(TextRenderer):
+    NAME = "csv"
+    SUFFIX = ".csv"
+
+    def render(self, result: EstimateResult) -> str:
+        return to_csv(result)
+
+    def write(self, result: EstimateResult, stream: TextIO) -> None:
+        stream.write(self.render(result))

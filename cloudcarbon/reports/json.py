@@ -1,0 +1,104 @@
+"""``--format json``: the whole result as one JSON document (costs as exact decimal numbers)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from cloudcarbon._version import __version__
+from cloudcarbon.reports.base import TextRenderer, cost, number, records
+from cloudcarbon.results import EstimateResult
+
+__all__ = ["JsonRenderer", "to_json", "to_json_dict"]
+
+_DEC = "\x00dec:"
+
+
+def _coverage(result: EstimateResult, by_currency: list[dict[str, Any]]) -> dict[str, Any]:
+    """The headline coverage: the one currency's, or (several currencies) no total at all."""
+    if len(by_currency) == 1:
+        first = by_currency[0]
+        return {
+            "billed_cost": first.get("billed_cost", Decimal(0)),
+            "estimated_cost": first.get("estimated_cost", Decimal(0)),
+            "fallback_cost": first.get("fallback_cost", Decimal(0)),
+            "excluded_cost": first.get("excluded_cost", Decimal(0)),
+            "currency": first.get("currency"),
+            "rows": first.get("rows", 0),
+        }
+    # costs in different currencies are never added: read coverage_by_currency
+    return {
+        "currency": None,
+        "currencies": [r.get("currency") for r in by_currency],
+        "rows": sum(int(r.get("rows", 0)) for r in by_currency),
+        "note": "several billing currencies: see coverage_by_currency (costs are not added across them)",
+    }
+
+
+def to_json_dict(result: EstimateResult) -> dict[str, Any]:
+    """The estimate as a JSON-ready dict (costs as :class:`~decimal.Decimal`)."""
+    cov = records(result.coverage)
+    single = len(cov) <= 1
+    flags = records(result.flags)
+    excluded = records(result.excluded)
+    if single:  # one currency: it is the coverage's, named there once
+        for rec in (*flags, *excluded):
+            rec.pop("currency", None)
+    fb = result.assumptions.get("fallback_band") or [1.0, 1.0]
+    return {
+        "month": result.month,
+        "tool": {"name": "cloudcarbon", "version": __version__},
+        "factor_set": {"version": result.factor_set.version, "sha256": result.factor_set.sha256},
+        "method": result.method,
+        "sources": list(result.sources),
+        "inputs": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in result.inputs],
+        "group_by": list(result.group_by),
+        "usage_period": {
+            "start": None if result.usage_period[0] is None else str(result.usage_period[0]),
+            "end": None if result.usage_period[1] is None else str(result.usage_period[1]),
+        },
+        "coverage": _coverage(result, cov),
+        "coverage_by_currency": cov,
+        "totals": {k: number(v) or 0.0 for k, v in result.totals.items()},
+        "lines": records(result.lines),
+        "excluded": excluded,
+        "flags": flags,
+        "unknown_instance_types": sorted(
+            {f["subject"] for f in flags if f["flag"] == "unknown_instance_type"}
+        ),
+        "unknown_regions": sorted({f["subject"] for f in flags if f["flag"] == "unknown_region"}),
+        "ai": {name: records(df) for name, df in result.ai.items()},
+        "band_sources": [
+            "utilisation: CPU and accelerator utilisation swept over the band (see assumptions)",
+            "accelerator_factor: accelerator TDP/idle band (accelerators.csv band_ratio; wider when derived)",
+            "grid: grid factor of an earlier year or a provider/global mean (grid_substitution_band_ratio)",
+            f"fallback: ratio estimate of unmodelled usage (x{fb[0]:g} to x{fb[1]:g})",
+            "embodied: embodied-emissions band (embodied_band_ratio)",
+        ],
+        "assumptions": {**result.assumptions, "fallback_kwh_per_cost": result.fallback_kwh_per_cost},
+        "config": result.config,
+    }
+
+
+def to_json(result: EstimateResult, *, indent: int | None = 2) -> str:
+    """JSON text. Costs are written as exact decimal numbers (no float rounding)."""
+
+    def default(o: object) -> object:
+        if isinstance(o, Decimal):
+            return f"{_DEC}{cost(o):f}"
+        if isinstance(o, (tuple, set, frozenset)):
+            return list(o)
+        return str(o)
+
+    text = json.dumps(to_json_dict(result), indent=indent, default=default, ensure_ascii=False)
+    return re.sub(r'"\\u0000dec:(-?[0-9.E+-]+)"', r"\1", text)
+
+
+class JsonRenderer(TextRenderer):
+    NAME = "json"
+    SUFFIX = ".json"
+
+    def render(self, result: EstimateResult) -> str:
+        return to_json(result)

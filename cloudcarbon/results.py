@@ -1,0 +1,128 @@
+"""The result of an estimate, declared once: what renderers read and what a ledger would store.
+
+:class:`EstimateResult` is built from the run itself: the figures of the method that ran, the
+assumptions that method declares from the configuration actually used, the coverage per currency, and
+the identity of every input (path, size, sha256) and of the factor set (version, sha256). Renderers
+(:mod:`cloudcarbon.reports`) read only this object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+__all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256"]
+
+
+@dataclass(frozen=True)
+class FactorSetInfo:
+    """The factor set a result was computed with: its version and content hash."""
+
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file an estimate read: path as given, size in bytes, sha256 of its content."""
+
+    path: str
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> InputFile:
+        return cls(path=str(path), size=path.stat().st_size, sha256=file_sha256(path))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    """A month's estimate. All frames are polars; costs are exact decimals.
+
+    Attributes
+    ----------
+    month
+        ``YYYY-MM``.
+    group_by
+        Keys of :attr:`lines`.
+    method
+        The estimation method that ran (``cloudcarbon`` or ``ccf``).
+    factor_set
+        Version and sha256 of the factor set used.
+    sources
+        The ``--source`` arguments as resolved (``provider:path``).
+    lines
+        One row per group (``group_by`` keys and ``currency``), with rows, cost (in that currency) and
+        its split by fate, energy, CO2e, embodied and their bounds, band widths and the dominant band.
+    totals
+        Sums of the figures over all lines (kWh and kg do not depend on currency).
+    coverage
+        Per currency: ``billed_cost`` and its split into ``estimated_cost``, ``fallback_cost`` and
+        ``excluded_cost`` (which add up to the billed cost exactly), and ``rows``.
+    excluded
+        Rows and cost per exclusion reason (and currency).
+    flags
+        Rows estimated with a fallback or substituted factor: what, why, rows, cost.
+    groups
+        The fine-grained aggregate every other frame is derived from.
+    assumptions
+        What the method used, declared by the method from the configuration and factor set of this run
+        (utilisation, bands, fallback basis), plus the fallback ratios this run computed.
+    inputs
+        Every input file: path, size, sha256.
+    config
+        The configuration used, as plain data.
+    ai
+        The AI lens: ``stages``, ``runs``, ``accelerators`` and, with ``[ai] requests``, ``requests``.
+    detail
+        Per-row figures, when ``detail=True`` was asked for.
+    detail_path
+        The file the per-row detail was streamed to, when ``detail_to`` was given.
+    """
+
+    month: str
+    group_by: tuple[str, ...]
+    method: str
+    factor_set: FactorSetInfo
+    sources: tuple[str, ...]
+    lines: pl.DataFrame
+    totals: dict[str, float]
+    coverage: pl.DataFrame
+    excluded: pl.DataFrame
+    flags: pl.DataFrame
+    groups: pl.DataFrame
+    assumptions: Mapping[str, Any] = field(default_factory=dict)
+    inputs: tuple[InputFile, ...] = ()
+    config: Mapping[str, Any] = field(default_factory=dict)
+    usage_period: tuple[Any, Any] = (None, None)
+    ai: dict[str, pl.DataFrame] = field(default_factory=dict)
+    fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
+    detail: pl.DataFrame | None = None
+    detail_path: Path | None = None
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """Billing currencies of the result, sorted (coverage has one row each)."""
+        return tuple(str(c) for c in self.coverage["currency"].to_list())
+
+    def coverage_of(self, currency: str) -> dict[str, Any]:
+        """One currency's coverage as a dict (costs as :class:`~decimal.Decimal`)."""
+        for row in self.coverage.iter_rows(named=True):
+            if row["currency"] == currency:
+                return {k: (Decimal(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
+        raise KeyError(currency)
