@@ -188,11 +188,11 @@ def _main(
 
 
 _USAGE_ERRORS = {
-    "missing month": (["estimate"], "Missing option '--month'"),
+    "missing month": (["estimate"], "Missing option '--"),  # older click names --source first
     "missing source": (["estimate", "-m", "2026-10"], "Missing option '--source'"),
-    "unknown option": (["estimate", "-m", "2026-10", "-s", "x.csv", "--bogus"], "No such option: --bogus"),
+    "unknown option": (["estimate", "-m", "2026-10", "-s", "x.csv", "--bogus"], "No such option"),
     "unknown command": (["estimat"], "No such command 'estimat'"),
-    "completion": (["--install-completion"], "No such option: --install-completion"),
+    "completion": (["--install-completion"], "No such option"),
     "month 13": (
         ["estimate", "-m", "2026-13", "-s", "x.csv"],
         "'2026-13' is not a month of the form YYYY-MM",
@@ -232,6 +232,8 @@ def test_usage_errors_are_one_line_exit_2(
     assert err.startswith("error: ") and err.count("\n") == 1 and err.endswith("\n"), err
     assert expected in err and "Traceback" not in err
     assert "--help'" in err  # says where to look
+    if expected == "No such option":  # click words it "No such option: --x" or "No such option '--x'."
+        assert argv[-1] in err
 
 
 def test_repeatable_options_and_values_that_look_like_options(

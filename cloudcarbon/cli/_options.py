@@ -28,8 +28,14 @@ __all__ = [
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
-def check_month(value: str) -> str:
-    """Option callback: ``value`` must be a month ``YYYY-MM``, else a usage error (exit 2)."""
+def check_month(value: str | None) -> str | None:
+    """Option callback: ``value`` must be a month ``YYYY-MM``, else a usage error (exit 2).
+
+    ``None`` (option not given) passes through: click reports a missing required option itself, but
+    older typer calls the callback first.
+    """
+    if value is None:
+        return value
     if not _MONTH.fullmatch(value):
         raise typer.BadParameter(f"{value!r} is not a month of the form YYYY-MM (e.g. 2026-10).")
     return value

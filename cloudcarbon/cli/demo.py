@@ -16,9 +16,9 @@ from cloudcarbon.pipeline import estimate
 __all__ = ["DEMO_CONFIG", "DEMO_REQUESTS", "demo_command", "write_demo"]
 
 
-def _demo_month(value: str) -> str:
+def _demo_month(value: str | None) -> str | None:
     check_month(value)
-    if value not in DEMO_MONTHS:
+    if value is not None and value not in DEMO_MONTHS:
         raise typer.BadParameter(f"the demo holds {', '.join(DEMO_MONTHS)}; pick one of those.")
     return value
 
