@@ -61,7 +61,7 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
     return {
         "month": result.month,
         "tool": {"name": "cloudcarbon", "version": __version__},
-        "factor_set": {"version": fs.version, "sha256": fs.sha256},
+        "factor_set": {"version": fs.version, "sha256": fs.sha256, "user_made": fs.user_made},
         "method": result.method,
         "sources": list(result.sources),
         "group_by": list(result.group_by),
@@ -148,7 +148,7 @@ def render_table(result: EstimateResult) -> Any:
     cov = result.coverage
     currency = cov["currency"][0] if cov.height else ""
     table = Table(
-        title=f"cloudcarbon estimate {result.month}  (factor set {fs.version}, sha256 {fs.sha256[:12]})",
+        title=f"cloudcarbon estimate {result.month}  (factor set {fs.label}, sha256 {fs.sha256[:12]})",
         title_justify="left",
         show_footer=True,
     )

@@ -427,7 +427,7 @@ _ARROW = {"Float64": pa.float64(), "Int64": pa.int64(), "Datetime": pa.timestamp
 def _arrow_type(name: str) -> pa.DataType:
     dt = CANONICAL_USAGE[name].dtype
     if isinstance(dt, nw.Decimal):
-        return pa.decimal128(28, 10)
+        return pa.decimal128(38, 18)
     return _ARROW[type(dt).__name__]
 
 
