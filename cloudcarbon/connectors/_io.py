@@ -475,7 +475,14 @@ def _guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
             f"CASE WHEN {month} IS NULL THEN error({where} || ': {_GUARD_MONTH}') ELSE {month} END"
         ),
     }
-    cols = [f"{replace[c]} AS {sql_ident(c)}" if c in replace else sql_ident(c) for c in rel.columns]
+    from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type
+
+    cols = []
+    for c in rel.columns:
+        expr = replace.get(c, sql_ident(c))
+        if c in CANONICAL_USAGE:  # the declared type, whatever literal type the connector's SQL gave
+            expr = f"CAST({expr} AS {duckdb_type(CANONICAL_USAGE[c])})"
+        cols.append(f"{expr} AS {sql_ident(c)}")
     return rel.project(", ".join(cols))
 
 

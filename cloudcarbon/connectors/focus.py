@@ -75,8 +75,8 @@ import narwhals as nw
 
 from cloudcarbon.connectors._io import (
     claim_files,
-    empty_canonical,
     data_files,
+    empty_canonical,
     find_bad_value,
     open_relation,
     read_header,

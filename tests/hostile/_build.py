@@ -57,7 +57,9 @@ AZURE_COLUMNS = [
 ]
 
 
-def az_row(cost: str, *, date: str = "10/05/2026", qty: str = "24", currency: str = "USD", **kw: str) -> dict[str, str]:
+def az_row(
+    cost: str, *, date: str = "10/05/2026", qty: str = "24", currency: str = "USD", **kw: str
+) -> dict[str, str]:
     """One Azure D2s v3 VM day (24 hours)."""
     row = {
         "SubscriptionId": "sub-1",
@@ -78,11 +80,17 @@ def az_row(cost: str, *, date: str = "10/05/2026", qty: str = "24", currency: st
     return row
 
 
-def azure(path: Path, rows: Sequence[dict[str, str]], columns: Sequence[str] | None = None,
-          encoding: str = "utf-8-sig") -> Path:
+def azure(
+    path: Path,
+    rows: Sequence[dict[str, str]],
+    columns: Sequence[str] | None = None,
+    encoding: str = "utf-8-sig",
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns or AZURE_COLUMNS), extrasaction="ignore", lineterminator="\n")
+    w = csv.DictWriter(
+        buf, fieldnames=list(columns or AZURE_COLUMNS), extrasaction="ignore", lineterminator="\n"
+    )
     w.writeheader()
     w.writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -108,7 +116,9 @@ GCP_COLUMNS = [
 ]
 
 
-def gcp_row(cost: str, *, start: str = "2026-10-05 00:00:00 UTC", amount: str = "3600", **kw: str) -> dict[str, str]:
+def gcp_row(
+    cost: str, *, start: str = "2026-10-05 00:00:00 UTC", amount: str = "3600", **kw: str
+) -> dict[str, str]:
     """One hour of an N2 core in europe-west1 (usage.amount in seconds)."""
     row = {
         "billing_account_id": "AAAAAA-BBBBBB-CCCCCC",
@@ -178,7 +188,9 @@ def billed(result: EstimateResult) -> dict[str, Decimal]:
     return {c: v[0] for c, v in coverage(result).items()}
 
 
-def cli(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def cli(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
     """Run the CLI; (exit code, stderr)."""
     monkeypatch.setattr("sys.argv", ["cloudcarbon", *args])
     with pytest.raises(SystemExit) as exc:

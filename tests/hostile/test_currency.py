@@ -62,7 +62,9 @@ def test_currency_case_is_normalised(tmp_path: Path) -> None:
 
 
 def test_azure_currency_case_is_normalised(tmp_path: Path) -> None:
-    f = azure(tmp_path / "az.csv", [az_row("1.00", currency="eur"), az_row("2.00", currency="EUR", resource="/b")])
+    f = azure(
+        tmp_path / "az.csv", [az_row("1.00", currency="eur"), az_row("2.00", currency="EUR", resource="/b")]
+    )
     assert billed(run([f"azure:{f}"])) == {"EUR": D("3.00")}
 
 

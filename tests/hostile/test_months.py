@@ -9,9 +9,27 @@ from pathlib import Path
 import pytest
 
 from cloudcarbon.config import config_from_mapping
-from cloudcarbon.exceptions import CloudCarbonWarning, ConfigError, MonthNotFound, SourceError, ValueParseError
+from cloudcarbon.exceptions import (
+    CloudCarbonWarning,
+    ConfigError,
+    MonthNotFound,
+    SourceError,
+    ValueParseError,
+)
 from tests.conftest import CUR_COLUMNS
-from tests.hostile._build import GCP_COLUMNS, az_row, azure, billed, cli, cur, gcp_csv, gcp_row, m5, one_line_error, run
+from tests.hostile._build import (
+    GCP_COLUMNS,
+    az_row,
+    azure,
+    billed,
+    cli,
+    cur,
+    gcp_csv,
+    gcp_row,
+    m5,
+    one_line_error,
+    run,
+)
 
 D = Decimal
 NO_BP = [c for c in CUR_COLUMNS if c != "bill/BillingPeriodStartDate"]
@@ -26,7 +44,9 @@ def test_cur_row_without_any_date_is_an_error_naming_the_row(tmp_path: Path) -> 
     with pytest.raises(SourceError) as exc:
         run([f])
     msg = str(exc.value)
-    assert str(f) in msg and "row 2" in msg and "lineItem/UsageStartDate" in msg and "no billing period" in msg
+    assert (
+        str(f) in msg and "row 2" in msg and "lineItem/UsageStartDate" in msg and "no billing period" in msg
+    )
 
 
 def test_cur_row_without_any_date_cli_exit_2(
@@ -87,7 +107,13 @@ def test_gcp_row_without_invoice_month_or_start_is_an_error(tmp_path: Path) -> N
 
 
 def test_azure_day_first_dates_detected(tmp_path: Path) -> None:
-    f = azure(tmp_path / "az.csv", [az_row("4.80", date="31/10/2026", bp="01/10/2026"), az_row("1.20", date="05/10/2026", bp="01/10/2026")])
+    f = azure(
+        tmp_path / "az.csv",
+        [
+            az_row("4.80", date="31/10/2026", bp="01/10/2026"),
+            az_row("1.20", date="05/10/2026", bp="01/10/2026"),
+        ],
+    )
     with pytest.warns(CloudCarbonWarning, match="day first"):
         r = run([f"azure:{f}"])
     # both rows are October (31/10 can only be day-first): 4.80 + 1.20
@@ -97,7 +123,10 @@ def test_azure_day_first_dates_detected(tmp_path: Path) -> None:
 def test_azure_mixed_date_orders_refused(tmp_path: Path) -> None:
     f = azure(
         tmp_path / "az.csv",
-        [az_row("1.00", date="31/10/2026", bp="10/01/2026"), az_row("1.00", date="10/31/2026", bp="10/01/2026")],
+        [
+            az_row("1.00", date="31/10/2026", bp="10/01/2026"),
+            az_row("1.00", date="10/31/2026", bp="10/01/2026"),
+        ],
     )
     with pytest.raises(SourceError) as exc:
         run([f"azure:{f}"])

@@ -104,7 +104,9 @@ def test_manifest_naming_a_file_outside_its_folder_is_refused(tmp_path: Path, ke
 def test_manifest_inside_its_folder_is_read(tmp_path: Path) -> None:
     report = tmp_path / "report"
     cur(report / "20261001-20261101" / A / "cur.csv", [m5("5.00")])
-    _manifest(report / "20261001-20261101" / "report-Manifest.json", [f"p/report/20261001-20261101/{A}/cur.csv"])
+    _manifest(
+        report / "20261001-20261101" / "report-Manifest.json", [f"p/report/20261001-20261101/{A}/cur.csv"]
+    )
     assert billed(run([f"aws:{report}"])) == {"USD": D("5.00")}
 
 
