@@ -29,9 +29,10 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import duckdb
 import narwhals as nw
@@ -184,16 +185,19 @@ def _zip_member(path: Path, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
     return member
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+@contextmanager
+def _open_binary(path: Path) -> Iterator[IO[bytes]]:
     """The decompressed bytes of a plain, gzip or single-member zip file."""
     name = path.name.lower()
     if name.endswith(".zip"):
-        zf = zipfile.ZipFile(path)
-        member = _zip_member(path, zf)
-        return zf.open(member)
-    if name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return path.open("rb")
+        with zipfile.ZipFile(path) as zf, zf.open(_zip_member(path, zf)) as member:
+            yield member
+    elif name.endswith(".gz"):
+        with gzip.open(path, "rb") as gz:
+            yield cast(IO[bytes], gz)
+    else:
+        with path.open("rb") as fh:
+            yield fh
 
 
 def _encoding(head: bytes) -> str:

@@ -146,14 +146,14 @@ def value_checks(
             # typed (Parquet) numbers: NaN and infinity are values of the type, but not usable amounts
             if kind == "number":
                 checks.append(
-                    (c, f"CASE WHEN isfinite(CAST({sql_ident(c)} AS DOUBLE)) THEN 1 END", "a finite number")
+                    (c, f"CASE WHEN isfinite(CAST({sql_ident(c)} AS DOUBLE)) THEN 1 END", "a number")
                 )
             elif kind == "decimal":
                 checks.append((c, num(h, c, COST_SQL, try_=True), "a decimal amount"))
             continue
         if kind == "number":
             checks.append(
-                (c, f"CASE WHEN isfinite({num(h, c, 'DOUBLE', try_=True)}) THEN 1 END", "a finite number")
+                (c, f"CASE WHEN isfinite({num(h, c, 'DOUBLE', try_=True)}) THEN 1 END", "a number")
             )
         elif kind == "decimal":
             checks.append((c, num(h, c, COST_SQL, try_=True), "a decimal amount"))

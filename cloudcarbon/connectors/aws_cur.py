@@ -171,9 +171,10 @@ def _locate(key: str, root: Path, manifest_path: Path, allowed: Path | None = No
             f"lists {key!r}, which points outside the report folder; a manifest may only name files "
             "inside its own report folder",
         )
-    for base in (root, manifest_path.parent, *((allowed,) if allowed is not None else ())):
+    bases: list[Path] = [root, manifest_path.parent, *([allowed] if allowed is not None else [])]
+    for base in bases:
         for i in range(len(parts)):
-            cand = base.joinpath(*parts[i:])
+            cand: Path = base.joinpath(*parts[i:])
             if cand.is_file():
                 if allowed is not None and not _within(cand, allowed):
                     raise SourceError(
