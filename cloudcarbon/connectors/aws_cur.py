@@ -485,7 +485,7 @@ def diagnose(source: Source, ctx: ScanContext) -> None:
     """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
     for f, rel, h in _relations(source, ctx):
         find_bad_value(rel, f, _checks(h))
-    find_bad_rows(scan(source, dataclasses.replace(ctx, guard=False)), _describe)
+    find_bad_rows(scan(source, dataclasses.replace(ctx, guard=False, claims={})), _describe)
 
 
 def _describe(column: str) -> str:

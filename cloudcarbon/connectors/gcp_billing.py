@@ -510,7 +510,7 @@ def diagnose(source: Source, ctx: ScanContext) -> None:
         find_bad_value(rel, f, _checks(h, types))
         _bad_credit_amount(rel, f, h)
     find_bad_rows(
-        scan(source, dataclasses.replace(ctx, guard=False)),
+        scan(source, dataclasses.replace(ctx, guard=False, claims={})),
         lambda c: {
             "billing_month": "invoice.month / usage_start_time",
             "ConsumedQuantity": "usage.amount",
