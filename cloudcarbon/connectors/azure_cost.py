@@ -395,6 +395,8 @@ class FileView:
 
 
 _VIEW_CACHE: dict[tuple[str, int, int, str], FileView] = {}
+# per engine connection: the [sources.azure] settings of its scans (diagnosis re-reads with them)
+_OPTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Any] = weakref.WeakKeyDictionary()
 # per engine connection: (month, view) -> file that supplied it
 _SEEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, str], Path]] = (
     weakref.WeakKeyDictionary()
@@ -651,6 +653,8 @@ def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.Duck
 def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of an Azure cost details file or folder (lazy)."""
     project = _project_option(ctx)
+    if ctx.options:
+        _OPTIONS[ctx.con] = ctx.options
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h, day_first in _relations(source, ctx):
         part = rel.query("__azure", _select_sql(h, f, ctx.tag_keys, project, day_first) + " FROM __azure")
@@ -663,6 +667,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
     """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
+    if not ctx.options and ctx.con in _OPTIONS:  # the settings the scan used (date order, view)
+        ctx = dataclasses.replace(ctx, options=_OPTIONS[ctx.con])
     for f, rel, h, day_first in _relations(source, ctx):
         find_bad_value(rel, f, _checks(h, day_first))
     find_bad_rows(
