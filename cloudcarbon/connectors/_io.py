@@ -457,10 +457,15 @@ def find_bad_value(
 
 _GUARD_MONTH = "no billing period"
 _GUARD_QTY = "a usage quantity that is not a finite number"
+_GUARD_COST = "a cost of a quadrillion or more"
+#: Largest cost one billing row may carry (exclusive): 10^15 leaves the sum of 10^5 such rows inside
+#: the 20 integer digits of the cost type, so a total can never overflow.
+MAX_ROW_COST = "CAST(1000000000000000 AS DECIMAL(38,18))"
 
 
 def _guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
     """The canonical relation with the shared row rules applied (see the module docstring)."""
+    cost = sql_ident("BilledCost")
     qty, cls, cur, month = (
         sql_ident(c) for c in ("ConsumedQuantity", "charge_class", "BillingCurrency", "billing_month")
     )
@@ -471,6 +476,10 @@ def _guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
             f"ELSE error({where} || ': {_GUARD_QTY}') END"
         ),
         "charge_class": f"CASE WHEN {cls} = 'usage' AND {qty} < 0 THEN 'correction' ELSE {cls} END",
+        "BilledCost": (
+            f"CASE WHEN {cost} IS NULL OR abs({cost}) < {MAX_ROW_COST} THEN {cost} "
+            f"ELSE error({where} || ': {_GUARD_COST}') END"
+        ),
         "BillingCurrency": (
             f"CASE WHEN {cur} IS NULL OR trim({cur}) = '' THEN {sql_str(UNKNOWN_CURRENCY)} "
             f"ELSE upper(trim({cur})) END"
@@ -516,6 +525,11 @@ def find_bad_rows(frame: nw.LazyFrame[Any], describe: Callable[[str], str] | Non
             "billing_month",
             "has no billing period (its date columns are empty), so it belongs to no month; fill in the "
             "date or remove the row",
+        ),
+        (
+            f"BilledCost IS NOT NULL AND abs(BilledCost) >= {MAX_ROW_COST}",
+            "BilledCost",
+            "holds a cost of a quadrillion or more, which no billing row carries; fix or remove that row",
         ),
         (
             "ConsumedQuantity IS NOT NULL AND NOT isfinite(ConsumedQuantity)",

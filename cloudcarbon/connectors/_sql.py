@@ -152,9 +152,7 @@ def value_checks(
                 checks.append((c, num(h, c, COST_SQL, try_=True), "a decimal amount"))
             continue
         if kind == "number":
-            checks.append(
-                (c, f"CASE WHEN isfinite({num(h, c, 'DOUBLE', try_=True)}) THEN 1 END", "a number")
-            )
+            checks.append((c, f"CASE WHEN isfinite({num(h, c, 'DOUBLE', try_=True)}) THEN 1 END", "a number"))
         elif kind == "decimal":
             checks.append((c, num(h, c, COST_SQL, try_=True), "a decimal amount"))
         else:

@@ -491,4 +491,4 @@ def diagnose(source: Source, ctx: ScanContext) -> None:
 def _describe(column: str) -> str:
     if column == "billing_month":
         return f"{_FIELDS['bp_start'][0]} / {_FIELDS['usage_start'][0]}"
-    return {"ConsumedQuantity": _FIELDS["amount"][0]}.get(column, column)
+    return {"ConsumedQuantity": _FIELDS["amount"][0], "BilledCost": _FIELDS["cost"][0]}.get(column, column)

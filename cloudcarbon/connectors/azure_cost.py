@@ -80,6 +80,7 @@ from cloudcarbon.connectors._io import (
     find_bad_rows,
     find_bad_value,
     open_relation,
+    read_error,
     read_header,
     sql_ident,
     sql_str,
@@ -472,6 +473,19 @@ def file_view(
     date_format: str | None = None,
 ) -> FileView:
     """The cost view of one export file (from its path, else its content) and its billing months."""
+    try:
+        return _file_view(con, path, workdir, root, date_format)
+    except duckdb.Error as exc:  # a ragged row or unbalanced quote: name the row
+        raise read_error(path, exc) from exc
+
+
+def _file_view(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    root: Path | None,
+    date_format: str | None,
+) -> FileView:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, date_format or "")
     by_name = _view_from_name(path, root or path)
@@ -602,6 +616,13 @@ def _select_files(source: Source, ctx: ScanContext) -> list[FileView]:
 
 def _shared_rows(ctx: ScanContext, a: Path, b: Path) -> int:
     """Rows of ``a`` identical in every common column to a row of ``b``."""
+    try:
+        return _count_shared(ctx, a, b)
+    except duckdb.Error as exc:
+        raise read_error(a, exc) from exc
+
+
+def _count_shared(ctx: ScanContext, a: Path, b: Path) -> int:
     ra, rb = open_relation(ctx.con, a, ctx.workdir), open_relation(ctx.con, b, ctx.workdir)
     common = [c for c in ra.columns if c in set(rb.columns) and c != "__row"]
     if not common:
@@ -673,5 +694,9 @@ def diagnose(source: Source, ctx: ScanContext) -> None:
         find_bad_value(rel, f, _checks(h, day_first))
     find_bad_rows(
         scan(source, dataclasses.replace(ctx, guard=False, claims={})),
-        lambda c: {"billing_month": "Date", "ConsumedQuantity": "Quantity"}.get(c, c),
+        lambda c: {
+            "billing_month": "Date",
+            "ConsumedQuantity": "Quantity",
+            "BilledCost": "CostInBillingCurrency",
+        }.get(c, c),
     )

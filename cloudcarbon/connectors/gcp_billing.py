@@ -514,6 +514,7 @@ def diagnose(source: Source, ctx: ScanContext) -> None:
         lambda c: {
             "billing_month": "invoice.month / usage_start_time",
             "ConsumedQuantity": "usage.amount",
+            "BilledCost": "cost",
         }.get(c, c),
     )
 

@@ -170,7 +170,8 @@ def gcp_jsonl(path: Path, rows: Sequence[dict[str, str]]) -> Path:
 
 
 def run(sources: Sequence[str | Path], month: str = MONTH, **kw: Any) -> EstimateResult:
-    return estimate([str(s) for s in sources], month, factor_set=PINNED_FACTORS, **kw)
+    kw.setdefault("factor_set", PINNED_FACTORS)
+    return estimate([str(s) for s in sources], month, **kw)
 
 
 def coverage(result: EstimateResult) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:

@@ -104,7 +104,8 @@ def _edit_and_rehash(folder: Path, version: str | None = None) -> None:
     """Change one number in coefficients.csv and re-hash the descriptor, as an editor could."""
     coeff = folder / "coefficients.csv"
     lines = coeff.read_text(encoding="utf-8").splitlines()
-    lines.append(lines[-1])  # a duplicated row is enough to change the content
+    # a new coefficient row (the copy of the last one, under a new name) changes the content
+    lines.append("user_test_coefficient," + lines[-1].split(",", 1)[1])
     coeff.write_text("\n".join(lines) + "\n", encoding="utf-8")
     desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     hashes = {}

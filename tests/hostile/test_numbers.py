@@ -131,14 +131,21 @@ def test_cost_type_is_38_18_in_duckdb_and_polars(tmp_path: Path) -> None:
     assert r.coverage.schema["billed_cost"] == pl.Decimal(38, 18)
 
 
-def test_cost_too_large_for_the_total_is_one_line_exit_2(
+def test_cost_of_a_quadrillion_in_one_row_is_one_line_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # each fits DECIMAL(38,18) (20 integer digits); their sum does not
+    # 9e19 fits DECIMAL(38,18) (20 integer digits) but three of them overflow any total: the row is
+    # refused (no billing row carries 10^15 or more), so no sum can overflow
     big = "90000000000000000000"
-    f = cur(tmp_path / "cur.csv", [m5(big), m5(big, account="1"), m5(big, account="2")])
+    f = cur(tmp_path / "cur.csv", [m5("1.00"), m5(big, account="1"), m5(big, account="2")])
     code, err = cli(["estimate", "--source", str(f), "--month", "2026-10"], monkeypatch, capsys)
-    one_line_error(code, err, 2, str(f))
+    one_line_error(code, err, 2, str(f), "row 2", "lineItem/UnblendedCost", "quadrillion")
+
+
+def test_cost_just_under_the_row_bound_is_read(tmp_path: Path) -> None:
+    f = cur(tmp_path / "cur.csv", [m5("999999999999999.99"), m5("0.01", account="1")])
+    # 999,999,999,999,999.99 + 0.01 = 1,000,000,000,000,000.00 (the bound is per row, not per total)
+    assert billed(run([f])) == {"USD": D("1000000000000000.00")}
 
 
 def test_negative_usage_is_a_correction(tmp_path: Path) -> None:
