@@ -19,9 +19,8 @@ its subclasses.
 
 from __future__ import annotations
 
-import dataclasses
-
 import csv
+import dataclasses
 import gzip
 import io
 import shutil
