@@ -30,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -289,6 +290,10 @@ def _ai(raw: Any, path: str | None) -> AiOptions:
     )
 
 
+#: A memory size DuckDB accepts: a number and a unit (``600MB``, ``2 GB``, ``1.5GiB``).
+_MEMORY_LIMIT = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
 def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> Config:
     """Build a :class:`Config` from parsed TOML, validating every key."""
     _check_keys(
@@ -320,8 +325,17 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
             f"[grid] datasets: unknown {', '.join(unknown)}; known: {', '.join(DEFAULT_GRID_DATASETS)}",
         )
     threads = engine.get("threads")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
         raise ConfigError(path, "[engine] threads must be a positive integer")
+    memory_limit = engine.get("memory_limit", EngineOptions.memory_limit)
+    if not isinstance(memory_limit, str) or not _MEMORY_LIMIT.match(memory_limit):
+        raise ConfigError(
+            path,
+            f'[engine] memory_limit {memory_limit!r} is not a size; write it like "600MB", "2GB" or "1.5GiB"',
+        )
+    temp_directory = engine.get("temp_directory")
+    if temp_directory is not None and (not isinstance(temp_directory, str) or not temp_directory.strip()):
+        raise ConfigError(path, "[engine] temp_directory must be a folder path (text)")
     strict = estimate.get("strict", False)
     if not isinstance(strict, bool):
         raise ConfigError(path, "[estimate] strict must be true or false")
@@ -334,9 +348,9 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
         grid_datasets=tuple(datasets),
         strict=strict,
         engine=EngineOptions(
-            memory_limit=str(engine.get("memory_limit", EngineOptions.memory_limit)),
+            memory_limit=memory_limit,
             threads=threads,
-            temp_directory=engine.get("temp_directory"),
+            temp_directory=temp_directory,
         ),
         sources={k: dict(v) for k, v in sources.items()},
         ai=_ai(data.get("ai", {}), path),

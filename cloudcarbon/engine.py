@@ -7,6 +7,7 @@ readers, so running it on another backend means supplying another ``to_lazy``.
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ import polars as pl
 
 from cloudcarbon.config import EngineOptions
 from cloudcarbon.connectors._io import sql_ident, sql_str
+from cloudcarbon.exceptions import ConfigError
 
 __all__ = ["Engine", "open_engine"]
 
@@ -68,11 +70,28 @@ def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
     opts = options or EngineOptions()
     with tempfile.TemporaryDirectory(prefix="cloudcarbon-") as tmp:
         workdir = Path(tmp)
-        spill = Path(opts.temp_directory) if opts.temp_directory else workdir / "spill"
-        spill.mkdir(parents=True, exist_ok=True)
+        spill = Path(opts.temp_directory).expanduser() if opts.temp_directory else workdir / "spill"
+        try:
+            spill.mkdir(parents=True, exist_ok=True)
+            probe = spill / f".cloudcarbon-probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(
+                None,
+                f"[engine] temp_directory {str(spill)!r} cannot be created or written to "
+                f"({exc.strerror or exc}); choose a writable folder",
+            ) from exc
         con = duckdb.connect(":memory:")
         try:
-            con.execute(f"SET memory_limit = {sql_str(opts.memory_limit)}")
+            try:
+                con.execute(f"SET memory_limit = {sql_str(opts.memory_limit)}")
+            except duckdb.Error as exc:
+                raise ConfigError(
+                    None,
+                    f"[engine] memory_limit {opts.memory_limit!r} is not a size; "
+                    'write it like "600MB" or "2GB"',
+                ) from exc
             con.execute(f"SET temp_directory = {sql_str(str(spill))}")
             con.execute("SET preserve_insertion_order = false")
             # duckdb draws a progress bar on stdout for queries over 2 s: it would corrupt --format json/csv

@@ -3,6 +3,11 @@
 A factor set is a folder of CSV tables with a ``datapackage.json`` descriptor (see ``factors/README.md``).
 Loading checks every file against the sha256 in the descriptor, so a statement can cite the set's
 content hash and an auditor can check that the numbers behind it are the published ones.
+
+The descriptor's hashes only prove the files match the descriptor, and whoever edits a file can re-hash
+it. So the content hash of every released set is also fixed in this package (:data:`SHIPPED_SHA256`): a
+set that carries a released version name must have exactly that content, and any other set is
+*user-made* (:attr:`FactorSet.user_made`), which every output states next to the version.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ import polars as pl
 
 from cloudcarbon.exceptions import FactorSetError
 
-__all__ = ["FactorSet", "available_factor_sets", "factor_set_root", "load_factor_set"]
+__all__ = ["SHIPPED_SHA256", "FactorSet", "available_factor_sets", "factor_set_root", "load_factor_set"]
+
+#: Content hash (:func:`content_sha256`) of every released factor set, by version. A released set is
+#: never edited; a new release adds its line here (tests/hostile checks every shipped set is listed).
+SHIPPED_SHA256: dict[str, str] = {
+    "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
+}
 
 _TABLE_FILES = (
     "instances.csv",
@@ -89,6 +100,13 @@ class FactorSet:
     version: str
     sha256: str
     descriptor: dict[str, Any] = field(repr=False)
+    #: not a released set (its version is not in :data:`SHIPPED_SHA256`); outputs must say so
+    user_made: bool = False
+
+    @property
+    def label(self) -> str:
+        """The version as outputs show it: ``2026.11``, or ``acme-1 (user-made)``."""
+        return f"{self.version} (user-made)" if self.user_made else self.version
 
     def table(self, name: str) -> pl.DataFrame:
         """A table of the set by file stem (e.g. ``"instances"``), numbers typed per the descriptor."""
@@ -375,9 +393,19 @@ def load_factor_set(version: str | None = None, *, root: str | Path | None = Non
     missing = [t for t in _TABLE_FILES if t not in names and t != "grid_intensity_odbl.csv"]
     if missing:
         raise FactorSetError(f"factor set {path.name}: missing table(s) {', '.join(missing)}")
+    version_name = str(descriptor.get("version", path.name))
+    pinned = SHIPPED_SHA256.get(version_name)
+    if pinned is not None and pinned != actual_set:
+        raise FactorSetError(
+            f"factor set at {path} calls itself {version_name}, a released version, but its content hash "
+            f"is {actual_set[:12]}..., not the released {pinned[:12]}...; an edited set must carry its own "
+            'version name (set "version" in its datapackage.json, e.g. '
+            f'"{version_name}-custom.1") and is then reported as user-made'
+        )
     return FactorSet(
         path=path,
-        version=str(descriptor.get("version", path.name)),
+        version=version_name,
         sha256=actual_set,
         descriptor=descriptor,
+        user_made=pinned is None,
     )

@@ -23,7 +23,7 @@ import polars as pl
 
 from cloudcarbon.allocate import allocate
 from cloudcarbon.config import Config
-from cloudcarbon.connectors import Source, connector_for, parse_source
+from cloudcarbon.connectors import Source, connector_for, expand_source, parse_source
 from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import Engine, open_engine
 from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
@@ -106,7 +106,8 @@ def _scan_each(
     columns = [*CANONICAL_USAGE, *(tag_column(k) for k in config.tag_keys())]
     frames = []
     resolved = []
-    for s in sources:
+    claims: dict[str, Any] = {}  # files read so far: a file reached twice is read once
+    for s in [part for s0 in sources for part in expand_source(s0)]:
         src, conn = connector_for(s)
         ctx = ScanContext(
             con=engine.con,
@@ -114,6 +115,7 @@ def _scan_each(
             tag_keys=config.tag_keys(),
             month=month,
             options=config.sources.get(conn.NAME, {}),
+            claims=claims,
         )
         resolved.append((src, conn))
         frames.append(conn.scan(src, ctx).select(columns))
@@ -152,7 +154,7 @@ def _reading(resolved: list[tuple[Source, Connector]], engine: Engine) -> Iterat
     """Turn an engine error on a bad value into an error naming the file, row and column."""
     try:
         yield
-    except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+    except (duckdb.ConversionException, duckdb.InvalidInputException, duckdb.OutOfRangeException) as exc:
         ctx = ScanContext(con=engine.con, workdir=engine.workdir)
         for src, conn in resolved:
             conn.diagnose(src, ctx)  # raises ValueParseError naming file, row and column
@@ -396,7 +398,7 @@ def estimate(
         month=month,
         group_by=tuple(group_by),
         method=impl.NAME,
-        factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256),
+        factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256, user_made=factors.user_made),
         sources=tuple(str(s) for s, _ in resolved),
         lines=_lines(groups, group_by),
         totals={c: float(groups[c].sum()) for c in FIGURES},

@@ -22,10 +22,17 @@ __all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256"]
 
 @dataclass(frozen=True)
 class FactorSetInfo:
-    """The factor set a result was computed with: its version and content hash."""
+    """The factor set a result was computed with: its version, content hash and whether it is user-made
+    (not a version shipped with cloudcarbon, so every output marks it)."""
 
     version: str
     sha256: str
+    user_made: bool = False
+
+    @property
+    def label(self) -> str:
+        """The version as shown to a reader: ``"acme-1 (user-made)"`` for a set not shipped."""
+        return f"{self.version} (user-made)" if self.user_made else self.version
 
 
 @dataclass(frozen=True)

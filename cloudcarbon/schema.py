@@ -24,6 +24,7 @@ __all__ = [
     "CANONICAL_USAGE",
     "CHARGE_CLASSES",
     "COST_DTYPE",
+    "COST_SQL",
     "ESTIMATE_DETAIL",
     "ESTIMATE_KEYS",
     "ESTIMATE_ROW",
@@ -39,8 +40,11 @@ __all__ = [
     "validate_usage",
 ]
 
-#: Costs are exact decimals: the coverage reconciliation must add up to the cent.
-COST_DTYPE = nw.Decimal(28, 10)
+#: Costs are exact decimals: the coverage reconciliation must add up to the cent. 18 decimals keep every
+#: digit providers write (AWS and Azure write up to 15-16), 20 integer digits leave room for any sum.
+COST_DTYPE = nw.Decimal(38, 18)
+#: The same type in DuckDB SQL (connectors parse costs with it).
+COST_SQL = "DECIMAL(38,18)"
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,7 @@ def duckdb_type(column: Column) -> str:
     if isinstance(dt, nw.Datetime):
         return "TIMESTAMP"
     if isinstance(dt, nw.Decimal):
-        return "DECIMAL(28,10)"
+        return COST_SQL
     return "VARCHAR"
 
 

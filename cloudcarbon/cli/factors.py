@@ -26,7 +26,7 @@ def show(
 ) -> None:
     """Verify a factor set and list its tables with row counts and licences."""
     fs = load_factor_set(version)
-    typer.echo(f"factor set {fs.version}  sha256 {fs.sha256}  ({fs.path})")
+    typer.echo(f"factor set {fs.label}  sha256 {fs.sha256}  ({fs.path})")
     for res in fs.descriptor.get("resources", []):
         name = res["path"].removesuffix(".csv")
         licences = ", ".join(

@@ -7,14 +7,17 @@ module, detecting the format from the file header when the provider was not name
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import tomllib
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import cast
 
-from cloudcarbon.connectors._io import data_files, read_header
+from cloudcarbon.connectors._io import candidate_files, read_header
 from cloudcarbon.connectors.base import Connector, ScanContext, Source
-from cloudcarbon.exceptions import SourceError, UnrecognisedExport
+from cloudcarbon.exceptions import CloudCarbonWarning, SourceError, UnrecognisedExport
 
 __all__ = [
     "CONNECTORS",
@@ -24,6 +27,7 @@ __all__ = [
     "available",
     "connector_for",
     "detect",
+    "expand_source",
     "parse_source",
 ]
 
@@ -62,24 +66,132 @@ def parse_source(spec: str | Path | Source) -> Source:
     return Source(Path(text))
 
 
+def _format_of(f: Path) -> tuple[str | None, list[tuple[int, str, list[str]]]]:
+    """The connector whose required columns file ``f`` has (None), and the closest misses."""
+    if f.suffix.lower() == ".toml":
+        return ("inventory" if _is_inventory_toml(f) else None), []
+    header = read_header(f)
+    scores = []
+    for name, module in CONNECTORS.items():
+        missing = cast(Connector, module).sniff(header)
+        if not missing:
+            return name, []
+        scores.append((len(missing), name, missing))
+    scores.sort()
+    return None, scores
+
+
+def _is_inventory_toml(f: Path) -> bool:
+    try:
+        doc = tomllib.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(doc.get("server"), list)
+
+
+def _formats(path: Path) -> tuple[dict[str, list[Path]], list[Path]]:
+    """The files under ``path`` by detected format, and the files no connector recognises."""
+    files = (
+        candidate_files(path)
+        if path.is_file()
+        else [
+            *candidate_files(path),
+            *sorted(p for p in path.rglob("*.toml") if p.is_file() and _is_inventory_toml(p)),
+        ]
+    )
+    found: dict[str, list[Path]] = {}
+    unknown: list[Path] = []
+    for f in files:
+        name, _ = _format_of(f)
+        if name is None:
+            unknown.append(f)
+        else:
+            found.setdefault(name, []).append(f)
+    return found, unknown
+
+
 def detect(path: Path) -> str:
-    """The connector whose required columns the first data file under ``path`` has.
+    """The connector whose required columns the data files under ``path`` have.
 
     Raises
     ------
     UnrecognisedExport
         No connector matches; the error lists the closest formats and the columns they missed.
+    SourceError
+        A folder holds the exports of several formats (use :func:`expand_source` to read them all).
     """
-    files = data_files(path)
-    header = read_header(files[0])
-    scores = []
-    for name, module in CONNECTORS.items():
-        missing = cast(Connector, module).sniff(header)
-        if not missing:
-            return name
-        scores.append((len(missing), name, missing))
-    scores.sort()
-    raise UnrecognisedExport(files[0], closest=[(n, m) for _, n, m in scores[:3]])
+    found, unknown = _formats(path)
+    if not found:
+        first = unknown[0]
+        _, scores = _format_of(first)
+        raise UnrecognisedExport(first, closest=[(n, m) for _, n, m in scores[:3]])
+    if len(found) > 1:
+        kinds = ", ".join(f"{n} ({len(fs)} file(s), e.g. {fs[0]})" for n, fs in sorted(found.items()))
+        raise SourceError(
+            path,
+            f"holds exports of several formats: {kinds}; pass each with its own --source NAME:PATH",
+        )
+    return next(iter(found))
+
+
+def _inside(f: Path, folder: Path) -> bool:
+    return os.path.commonpath([os.path.abspath(f), os.path.abspath(folder)]) == os.path.abspath(folder)
+
+
+def expand_source(source: Source) -> list[Source]:
+    """``source`` as one source per format: a folder holding several providers' exports is split.
+
+    Each format's files must sit in a folder of their own below ``source.path`` (as ``cloudcarbon demo``
+    writes them: ``aws-cur/``, ``gcp/``...); each becomes a source of that provider with the highest
+    such folder, so report manifests next to the data are still found. Files that no connector
+    recognises are skipped with a :class:`~cloudcarbon.exceptions.CloudCarbonWarning` naming them.
+
+    Raises
+    ------
+    SourceError
+        Exports of several formats are mixed in one folder (the error names a file of each).
+    UnrecognisedExport
+        No file under the path is a known export.
+    """
+    if source.provider is not None or source.path.is_file() or not source.path.is_dir():
+        return [source]
+    found, unknown = _formats(source.path)
+    if len(found) <= 1:
+        if not found:
+            detect(source.path)  # raises UnrecognisedExport naming the first file
+        return [Source(source.path, next(iter(found)))]
+    root = source.path
+    out: list[Source] = []
+    placed: list[Path] = []
+    for name, files in sorted(found.items()):
+        others = [f for n, fs in found.items() if n != name for f in fs]
+        folder = Path(os.path.commonpath([os.path.abspath(f.parent) for f in files]))
+        if os.path.abspath(folder) == os.path.abspath(root) or any(_inside(o, folder) for o in others):
+            kinds = ", ".join(f"{n} (e.g. {fs[0]})" for n, fs in sorted(found.items()))
+            raise SourceError(
+                root,
+                f"mixes exports of several formats in one folder: {kinds}; put each provider's export "
+                "in a folder of its own, or pass each with --source NAME:PATH",
+            )
+        # climb while the folder holds no other format's files (to include manifests next to the data)
+        while (
+            folder.parent != folder
+            and os.path.abspath(folder.parent) != os.path.abspath(root)
+            and not any(_inside(o, folder.parent) for o in others)
+        ):
+            folder = folder.parent
+        out.append(Source(folder, name))
+        placed.extend(files)
+    skipped = [f for f in unknown if not any(_inside(f, s.path) for s in out)]
+    if skipped:
+        warnings.warn(
+            f"{root}: read {', '.join(f'{s.provider} from {s.path}' for s in out)}; skipped "
+            f"{len(skipped)} file(s) that are no known export: {', '.join(str(f) for f in skipped[:5])}"
+            + (" ..." if len(skipped) > 5 else ""),
+            CloudCarbonWarning,
+            stacklevel=2,
+        )
+    return out
 
 
 def connector_for(source: Source) -> tuple[Source, Connector]:

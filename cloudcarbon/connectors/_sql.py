@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 
 from cloudcarbon.connectors._io import sql_ident, sql_str
+from cloudcarbon.schema import COST_SQL
 
 __all__ = ["Header", "json_lookup", "map_lookup", "num", "text", "ts", "val", "value_checks"]
 
@@ -62,24 +63,47 @@ def num(h: Header, column: str, sql_type: str, *, try_: bool = False) -> str:
     cast = "TRY_CAST" if try_ else "CAST"
     if h.is_text(column):
         return f"{cast}({text(column)} AS {sql_type})"
+    if sql_type == COST_SQL and h.types[column].upper() in ("DOUBLE", "FLOAT", "REAL"):
+        # a binary float becomes the decimal it was written as (its shortest text), not its binary expansion
+        return f"{cast}(CAST({sql_ident(column)} AS VARCHAR) AS {sql_type})"
     return f"{cast}({sql_ident(column)} AS {sql_type})"
+
+
+#: A UTC offset after a time of day (``...T23:30:00-05:00``, ``... 23:30:00 +0530``, ``...+01``).
+_OFFSET = (
+    r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
+    r"\s?(?P<sign>[+-])(?P<h>[0-9]{2}):?(?P<m>[0-9]{2})?$"
+)
 
 
 def ts(h: Header, column: str, *, try_: bool = False, fmt: str | None = None) -> str:
     """The column as a UTC TIMESTAMP.
 
     Text accepts ``2023-11-01T00:00:00.000Z``, ``2024-09-01T00:00:00Z``, ``2024-09-01 00:00:00`` and
-    ``2024-09-01 00:00:00 UTC``; with ``fmt`` (a strptime format such as ``%m/%d/%Y``) text is parsed with
-    that format instead.
+    ``2024-09-01 00:00:00 UTC``; a time with an offset (``2026-10-31T23:30:00-05:00``, ``+0530``, ``+01``)
+    is converted to UTC (that row belongs to 2026-11-01 04:30 UTC); with ``fmt`` (a strptime format such
+    as ``%m/%d/%Y``) text is parsed with that format instead.
     """
     if h.is_text(column):
         if fmt is not None:
             fn = "try_strptime" if try_ else "strptime"
             return f"CAST({fn}({text(column)}, {sql_str(fmt)}) AS TIMESTAMP)"
         cast = "TRY_CAST" if try_ else "CAST"
+        x = text(column)
         # strip the zone suffix before replacing the date/time 'T' (else ' UTC' becomes ' U C')
-        cleaned = f"replace(regexp_replace({text(column)}, '(Z| UTC|\\+00:?00)$', ''), 'T', ' ')"
-        return f"{cast}({cleaned} AS TIMESTAMP)"
+        cleaned = f"replace(regexp_replace({x}, '(Z| UTC|\\+00:?00)$', ''), 'T', ' ')"
+        # a non-zero offset after a time of day: local time minus the offset is UTC
+        offset = f"regexp_extract({x}, {sql_str(_OFFSET)}, ['sign', 'h', 'm'])"
+        local = f"replace(regexp_replace({x}, '\\s?[+-][0-9]{{2}}:?([0-9]{{2}})?$', ''), 'T', ' ')"
+        minutes = (
+            f"(CASE WHEN {offset}.sign = '-' THEN -1 ELSE 1 END * (CAST({offset}.h AS INTEGER) * 60 + "
+            f"coalesce(TRY_CAST(NULLIF({offset}.m, '') AS INTEGER), 0)))"
+        )
+        return (
+            f"CASE WHEN regexp_matches({x}, {sql_str(_OFFSET)}) "
+            f"THEN {cast}({local} AS TIMESTAMP) - to_minutes({minutes}) "
+            f"ELSE {cast}({cleaned} AS TIMESTAMP) END"
+        )
     if "TIME ZONE" in h.types[column].upper():
         return f"timezone('UTC', {sql_ident(column)})"
     cast = "TRY_CAST" if try_ else "CAST"
@@ -116,12 +140,21 @@ def value_checks(
     """
     checks: list[tuple[str, str, str]] = []
     for c, kind in columns:
-        if c is None or not h.is_text(c):
+        if c is None:
+            continue
+        if not h.is_text(c):
+            # typed (Parquet) numbers: NaN and infinity are values of the type, but not usable amounts
+            if kind == "number":
+                checks.append(
+                    (c, f"CASE WHEN isfinite(CAST({sql_ident(c)} AS DOUBLE)) THEN 1 END", "a number")
+                )
+            elif kind == "decimal":
+                checks.append((c, num(h, c, COST_SQL, try_=True), "a decimal amount"))
             continue
         if kind == "number":
-            checks.append((c, num(h, c, "DOUBLE", try_=True), "a number"))
+            checks.append((c, f"CASE WHEN isfinite({num(h, c, 'DOUBLE', try_=True)}) THEN 1 END", "a number"))
         elif kind == "decimal":
-            checks.append((c, num(h, c, "DECIMAL(28,10)", try_=True), "a decimal amount"))
+            checks.append((c, num(h, c, COST_SQL, try_=True), "a decimal amount"))
         else:
             checks.append((c, timestamp(h, c, try_=True), timestamp_text))
     return checks

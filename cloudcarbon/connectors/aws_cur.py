@@ -13,12 +13,25 @@ Line item types become ``charge_class``: ``Usage``, ``DiscountedUsage`` and ``Sa
 are usage; ``SavingsPlanNegation`` is ``commitment_negation`` (it cancels the covered usage's on-demand
 cost and must not be counted twice); fees, tax, credits, refunds and discounts are excluded classes;
 rows billed by AWS Marketplace are ``marketplace``.
+
+Deliveries and manifests: a manifest may only name files inside its report folder (the folder passed
+to ``--source``; for a manifest passed on its own, the report folder above its ``metadata/`` folder or
+its own folder); a key listed twice is read once (with a warning). A folder with several deliveries
+(``<assemblyId>/`` folders) of one billing period and no manifest is refused: which delivery is current
+cannot be told, and reading all would count the month several times.
+
+Currency: ``lineItem/CurrencyCode`` upper-cased; a report without the column is USD (AWS bills in USD
+unless the payer chose another currency, in which case the column is present); an empty value in the
+column is ``UNKNOWN`` (reported as its own currency, never guessed).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +40,10 @@ import duckdb
 import narwhals as nw
 
 from cloudcarbon.connectors._io import (
+    claim_files,
     data_files,
+    empty_canonical,
+    find_bad_rows,
     find_bad_value,
     open_relation,
     read_header,
@@ -37,8 +53,8 @@ from cloudcarbon.connectors._io import (
 )
 from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts, val, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
-from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound
-from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
+from cloudcarbon.exceptions import CloudCarbonWarning, SchemaError, SourceError, SourceNotFound
+from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
 
 __all__ = ["NAME", "diagnose", "resolve_files", "scan", "sniff"]
 
@@ -139,16 +155,69 @@ def _manifest_keys(manifest: dict[str, object]) -> list[str]:
     return []
 
 
-def _locate(key: str, root: Path, manifest_path: Path) -> Path | None:
-    """Find the local copy of an S3 key: the longest suffix of the key that exists under root."""
+def _report_folder(root: Path, manifest_path: Path, source_path: Path) -> Path:
+    """The folder a manifest's files must be in: the source folder, or the report folder of a manifest
+    passed on its own (above its ``metadata/`` folder for CUR 2.0, else its own folder)."""
+    if source_path.is_dir():
+        return source_path
+    for parent in manifest_path.parents:
+        if parent.name == "metadata":
+            return parent.parent
+    return root
+
+
+def _locate(key: str, root: Path, manifest_path: Path, allowed: Path | None = None) -> Path | None:
+    """Find the local copy of an S3 key: the longest suffix of the key that exists under root.
+
+    Raises :class:`SourceError` when the key climbs out of its folder (``..``) or its local copy is
+    outside ``allowed`` (the report folder).
+    """
     key = re.sub(r"^s3://[^/]+/", "", key)
-    parts = [p for p in key.split("/") if p]
-    for base in (root, manifest_path.parent):
+    parts = [p for p in key.replace("\\", "/").split("/") if p]
+    if ".." in parts or key.startswith("/"):
+        raise SourceError(
+            manifest_path,
+            f"lists {key!r}, which points outside the report folder; a manifest may only name files "
+            "inside its own report folder",
+        )
+    bases: list[Path] = [root, manifest_path.parent, *([allowed] if allowed is not None else [])]
+    for base in bases:
         for i in range(len(parts)):
-            cand = base.joinpath(*parts[i:])
+            cand: Path = base.joinpath(*parts[i:])
             if cand.is_file():
+                if allowed is not None and not _within(cand, allowed):
+                    raise SourceError(
+                        manifest_path,
+                        f"lists {key!r}, found at {cand}, outside the report folder {allowed}; a manifest "
+                        "may only name files inside its own report folder",
+                    )
                 return cand
     return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    a, b = os.path.abspath(path), os.path.abspath(folder)
+    return os.path.commonpath([a, b]) == b
+
+
+_ASSEMBLY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def _assemblies_without_manifest(files: list[Path]) -> None:
+    """Refuse a folder holding several deliveries (``<assemblyId>/`` folders) of one period."""
+    by_period: dict[Path, set[str]] = {}
+    for f in files:
+        if _ASSEMBLY.match(f.parent.name):
+            by_period.setdefault(f.parent.parent, set()).add(f.parent.name)
+    for period, assemblies in sorted(by_period.items()):
+        if len(assemblies) > 1:
+            names = ", ".join(sorted(assemblies))
+            raise SourceError(
+                period,
+                f"holds {len(assemblies)} deliveries of the same report ({names}) and no Manifest.json to "
+                "tell which is current; reading all would count the month several times. Download the "
+                "period's Manifest.json next to them, or keep only the latest delivery",
+            )
 
 
 def resolve_files(path: Path, month: str | None = None) -> list[Path]:
@@ -162,7 +231,9 @@ def resolve_files(path: Path, month: str | None = None) -> list[Path]:
         return [path]
     manifests = [path] if path.is_file() else sorted(path.rglob("*Manifest.json"))
     if not manifests:
-        return data_files(path)
+        found = data_files(path)
+        _assemblies_without_manifest(found)
+        return found
     root = path if path.is_dir() else path.parent
     chosen: dict[str, tuple[int, float, Path, dict[str, object]]] = {}
     for m in manifests:
@@ -188,10 +259,18 @@ def resolve_files(path: Path, month: str | None = None) -> list[Path]:
         keys = _manifest_keys(doc)
         if not keys:
             raise SourceError(m, "manifest lists no data files (reportKeys/dataFiles)")
+        allowed = _report_folder(root, m, path)
         for key in keys:
-            local = _locate(key, root, m)
+            local = _locate(key, root, m, allowed)
             if local is None:
                 raise SourceNotFound(m, f"lists {key}, which is not in {root}; download the whole delivery")
+            if local in files:
+                warnings.warn(
+                    f"{m}: lists {key} more than once; read once",
+                    CloudCarbonWarning,
+                    stacklevel=2,
+                )
+                continue
             files.append(local)
     if not files and month is not None:
         # the month asked for has no manifest here: let the estimate report the months that exist
@@ -270,12 +349,12 @@ def _effective_cost(h: Header, lit: str) -> str:
 
     def dec(field: str) -> str:
         c = _find(h, field)
-        return num(h, c, "DECIMAL(28,10)") if c is not None else "NULL::DECIMAL(28,10)"
+        return num(h, c, COST_SQL) if c is not None else f"NULL::{COST_SQL}"
 
     return (
         f"CASE WHEN {lit} = 'DiscountedUsage' THEN coalesce({dec('ri_effective_cost')}, {dec('cost')}, 0) "
         f"WHEN {lit} = 'SavingsPlanCoveredUsage' THEN coalesce({dec('sp_effective_cost')}, {dec('cost')}, 0) "
-        f"WHEN {lit} IN ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') THEN CAST(0 AS DECIMAL(28,10)) "
+        f"WHEN {lit} IN ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') THEN CAST(0 AS {COST_SQL}) "
         f"WHEN {lit} = 'RIFee' THEN coalesce({dec('ri_unused_upfront')} + {dec('ri_unused_recurring')}, "
         f"{dec('cost')}, 0) "
         f"WHEN {lit} = 'SavingsPlanRecurringFee' THEN coalesce({dec('sp_total_commitment')} - "
@@ -297,7 +376,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
     end_col = _find(h, "usage_end")
     end = ts(h, end_col) if end_col else start
     bp_col = _find(h, "bp_start")
-    period_ts = ts(h, bp_col) if bp_col else start
+    period_ts = f"coalesce({ts(h, bp_col)}, {start})" if bp_col else start
     if month is None:
         period = f"date_trunc('month', {period_ts})"
         billing_month = f"strftime({period}, '%Y-%m')"
@@ -305,7 +384,8 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
     else:
         # the month is known: the scan keeps only its rows (a range test, no per-row formatting)
         first = f"TIMESTAMP '{month}-01 00:00:00'"
-        billing_month = sql_str(month)
+        # a row without any date stays, with no month, for the shared guard to name it
+        billing_month = f"CASE WHEN {period_ts} IS NOT NULL THEN {sql_str(month)} END"
         period_hours = f"CAST(date_diff('hour', {first}, {first} + INTERVAL 1 MONTH) AS DOUBLE)"
     lit = col("line_item_type")
     # a report without a line item type column (some trimmed exports) holds usage only
@@ -354,13 +434,13 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
         ),
         "ConsumedQuantity": f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
         "ConsumedUnit": col("unit"),
-        "BilledCost": f"coalesce({num(h, _find(h, 'cost'), 'DECIMAL(28,10)')}, 0)",  # type: ignore[arg-type]
+        "BilledCost": f"coalesce({num(h, _find(h, 'cost'), COST_SQL)}, 0)",  # type: ignore[arg-type]
         # amortised (CUR docs): RI-covered usage -> reservation/EffectiveCost, SP-covered usage ->
         # savingsPlan/SavingsPlanEffectiveCost, the SP negation and upfront fee -> 0, RI and SP recurring
         # fees -> their unused part (the used part is in the covered usage), else unblended
         "EffectiveCost": _effective_cost(h, lit_or_usage),
         # CUR is billed in USD unless the payer chose otherwise, in which case the column is present
-        "BillingCurrency": f"coalesce({col('currency')}, 'USD')",
+        "BillingCurrency": col("currency") if _find(h, "currency") else "'USD'",
         "vcpu_hint": hint_vcpu,
         "memory_gb_hint": hint_memory,
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},  # not stated by CUR
@@ -378,7 +458,10 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
     sql = f"{hints_cte}SELECT " + ",\n  ".join(select) + f" FROM {source}"
     if month is not None:
         first = f"TIMESTAMP '{month}-01 00:00:00'"
-        sql += f" WHERE {period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH"
+        sql += (
+            f" WHERE ({period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH)"
+            f" OR {period_ts} IS NULL"
+        )
     return sql
 
 
@@ -390,12 +473,20 @@ def _checks(h: Header) -> list[tuple[str, str, str]]:
         ("usage_end", "ts"),
         ("bp_start", "ts"),
     )
-    return value_checks(h, [(_find(h, f), k) for f, k in kinds])
+    checks = value_checks(h, [(_find(h, f), k) for f, k in kinds])
+    for name in ("product", "resource_tags"):
+        c = h.raw(name)
+        if c is not None and h.is_text(c):
+            t = text(c)
+            checks.append(
+                (c, f"CASE WHEN json_valid({t}) AND json_type({t}) = 'OBJECT' THEN 1 END", "a JSON object")
+            )
+    return checks
 
 
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
     out = []
-    for f in resolve_files(source.path, ctx.month):
+    for f in claim_files(ctx.claims, resolve_files(source.path, ctx.month), str(source)):
         header = read_header(f)
         missing = sniff(header)
         if missing:
@@ -415,16 +506,21 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         part = rel.query("__cur", _select_sql(h, f, ctx.tag_keys, ctx.month))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
-    return union_all(parts)
+    return union_all(parts, guarded=ctx.guard)
 
 
 def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:
-    cols = [f"NULL::{duckdb_type(c)} AS {sql_ident(n)}" for n, c in CANONICAL_USAGE.items()]
-    cols += [f"NULL::VARCHAR AS {sql_ident(tag_column(k))}" for k in ctx.tag_keys]
-    return nw.from_native(ctx.con.sql("SELECT " + ", ".join(cols) + " WHERE false"))
+    return empty_canonical(ctx.con, ctx.tag_keys)
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
     """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
     for f, rel, h in _relations(source, ctx):
         find_bad_value(rel, f, _checks(h))
+    find_bad_rows(scan(source, dataclasses.replace(ctx, guard=False, claims={})), _describe)
+
+
+def _describe(column: str) -> str:
+    if column == "billing_month":
+        return f"{_FIELDS['bp_start'][0]} / {_FIELDS['usage_start'][0]}"
+    return {"ConsumedQuantity": _FIELDS["amount"][0], "BilledCost": _FIELDS["cost"][0]}.get(column, column)

@@ -25,6 +25,14 @@ Mapping (see also ``factors/2026.11/azure_usage_types.csv``):
 * ``RegionId`` = ``ResourceLocation`` lower case without spaces; meter-region display names that do not
   normalise to the region code (``US East``, ``EU West``, ``JA East``...) are mapped with Cloud Carbon
   Footprint's Azure region aliases (packages/azure/src/lib/AzureRegions.ts).
+* Day-first dates (``31/10/2026``, written by some re-saved or hand-made files) are detected without
+  ambiguity (a first number above 12 can only be a day) and read as DD/MM/YYYY with a warning; a file
+  mixing both orders is refused naming a row of each; ``[sources.azure] date_format = "DD/MM/YYYY"``
+  states the order of a file whose dates fit both.
+* ``BillingCurrency`` is upper-cased; a file without a currency column, or a row with it empty, is in
+  currency ``UNKNOWN`` (its own line in the coverage, never added to another currency).
+* Two exports of the same month that repeat rows (two month-to-date exports) are refused, naming both
+  files; the parts of one export run (different rows) are read together.
 * ``Tags`` is the ``Tags`` text wrapped in ``{}`` (Azure CSVs omit the braces) when that is valid JSON,
   else the raw text (never an error); ``tag:<key>`` columns read the JSON.
 * ``project_hint``: NULL (the subscription, SubAccountId, is the project), or with
@@ -54,6 +62,7 @@ Actual and amortized cost
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 import weakref
 from collections.abc import Sequence
@@ -65,9 +74,13 @@ import duckdb
 import narwhals as nw
 
 from cloudcarbon.connectors._io import (
+    claim_files,
     data_files,
+    empty_canonical,
+    find_bad_rows,
     find_bad_value,
     open_relation,
+    read_error,
     read_header,
     sql_ident,
     sql_str,
@@ -76,7 +89,7 @@ from cloudcarbon.connectors._io import (
 from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import CloudCarbonWarning, ConfigError, SchemaError, SourceError
-from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
+from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
 
 __all__ = ["NAME", "diagnose", "file_view", "scan", "sniff"]
 
@@ -171,16 +184,17 @@ def _col(h: Header, field: str) -> str:
     return text(c) if c is not None else "NULL::VARCHAR"
 
 
-def _date(h: Header, column: str, *, try_: bool = False) -> str:
-    """A day as TIMESTAMP: M/D/YYYY (US order) or ISO; typed Parquet values are cast."""
+def _date(h: Header, column: str, *, try_: bool = False, day_first: bool = False) -> str:
+    """A day as TIMESTAMP: M/D/YYYY (US order; D/M/YYYY with ``day_first``) or ISO; typed values cast."""
     if not h.is_text(column):
         return ts(h, column, try_=try_)
     x = text(column)
     cast, fn = ("TRY_CAST", "try_strptime") if try_ else ("CAST", "strptime")
+    fmt = "%d/%m/%Y" if day_first else "%m/%d/%Y"
     return (
         f"CASE WHEN {x} IS NULL THEN NULL::TIMESTAMP "
         f"WHEN regexp_matches({x}, '^[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
-        f"THEN CAST({fn}(split_part({x}, ' ', 1), '%m/%d/%Y') AS TIMESTAMP) "
+        f"THEN CAST({fn}(split_part({x}, ' ', 1), '{fmt}') AS TIMESTAMP) "
         f"WHEN regexp_matches({x}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
         f"THEN CAST({cast}(substr({x}, 1, 10) AS DATE) AS TIMESTAMP) "
         f"ELSE {cast}({x} AS TIMESTAMP) END"
@@ -295,21 +309,21 @@ def _project(h: Header, mode: str) -> str:
     return f"lower({_col(h, 'resource_group')})"
 
 
-def _period(h: Header) -> str:
-    day = _date(h, _find(h, "date"))  # type: ignore[arg-type]
+def _period(h: Header, day_first: bool = False) -> str:
+    day = _date(h, _find(h, "date"), day_first=day_first)  # type: ignore[arg-type]
     bp = _find(h, "bp_start")
-    return f"date_trunc('month', {f'coalesce({_date(h, bp)}, {day})' if bp else day})"
+    return f"date_trunc('month', {f'coalesce({_date(h, bp, day_first=day_first)}, {day})' if bp else day})"
 
 
-def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str) -> str:
+def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str, day_first: bool = False) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, _FORMAT, missing)
-    day = _date(h, _find(h, "date"))  # type: ignore[arg-type]
-    period = _period(h)
+    day = _date(h, _find(h, "date"), day_first=day_first)  # type: ignore[arg-type]
+    period = _period(h, day_first)
     mult, base_unit = _pack_parts(h)
     qty = num(h, _find(h, "quantity"), "DOUBLE")  # type: ignore[arg-type]
-    cost = num(h, _find(h, "cost"), "DECIMAL(28,10)")  # type: ignore[arg-type]
+    cost = num(h, _find(h, "cost"), COST_SQL)  # type: ignore[arg-type]
     usage_type = (
         f"concat_ws('|', coalesce({_col(h, 'meter_category')}, ''), "
         f"coalesce({_col(h, 'meter_subcategory')}, ''), coalesce({_col(h, 'meter_name')}, ''))"
@@ -353,13 +367,18 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str) ->
     return "SELECT " + ",\n  ".join(select)
 
 
-def _checks(h: Header) -> list[tuple[str, str, str]]:
+def _checks(h: Header, day_first: bool = False) -> list[tuple[str, str, str]]:
     kinds = (("quantity", "number"), ("cost", "decimal"), ("date", "ts"), ("bp_start", "ts"))
+    order = "DD/MM/YYYY" if day_first else "MM/DD/YYYY"
+    other = "MM/DD/YYYY" if day_first else "DD/MM/YYYY"
     return value_checks(
         h,
         [(_find(h, f), k) for f, k in kinds],
-        timestamp=_date,
-        timestamp_text="a date (MM/DD/YYYY or YYYY-MM-DD)",
+        timestamp=lambda hh, c, try_=False: _date(hh, c, try_=try_, day_first=day_first),
+        timestamp_text=(
+            f"a date ({order} or YYYY-MM-DD); if the file writes dates as {other}, set "
+            f'[sources.azure] date_format = "{other}"'
+        ),
     )
 
 
@@ -375,9 +394,13 @@ class FileView:
     view: str  # "actual", "amortized" or "either" (no commitment rows: both views are the same)
     months: frozenset[str]
     reason: str
+    #: dates are D/M/YYYY (set by ``[sources.azure] date_format``, or detected: a first number above 12)
+    day_first: bool = False
 
 
-_VIEW_CACHE: dict[tuple[str, int, int], FileView] = {}
+_VIEW_CACHE: dict[tuple[str, int, int, str], FileView] = {}
+# per engine connection: the [sources.azure] settings of its scans (diagnosis re-reads with them)
+_OPTIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, Any] = weakref.WeakKeyDictionary()
 # per engine connection: (month, view) -> file that supplied it
 _SEEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, str], Path]] = (
     weakref.WeakKeyDictionary()
@@ -397,12 +420,77 @@ def _view_from_name(path: Path, root: Path) -> str | None:
     return None
 
 
+def _day_first(rel: duckdb.DuckDBPyRelation, h: Header, path: Path, forced: str | None) -> bool:
+    """Whether the file's slash dates are day-first: as configured, else detected without ambiguity.
+
+    A first number above 12 can only be a day; a second number above 12 only a day in US order. A file
+    with both is refused, naming a row of each; a file where every date fits both orders is read in US
+    order (Azure's own format).
+    """
+    if forced is not None:
+        return forced == "DD/MM/YYYY"
+    cols = [c for c in (_find(h, "date"), _find(h, "bp_start")) if c is not None and h.is_text(c)]
+    if not cols:
+        return False
+    first, second = [], []
+    for c in cols:
+        x = text(c)
+        slash = f"regexp_matches({x}, '^[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}')"
+        a = f"TRY_CAST(split_part({x}, '/', 1) AS INTEGER)"
+        b = f"TRY_CAST(split_part({x}, '/', 2) AS INTEGER)"
+        q = rel.query(
+            "__azd",
+            f"SELECT min(__row) FILTER (WHERE {slash} AND {a} > 12), "
+            f"min(__row) FILTER (WHERE {slash} AND {b} > 12) FROM __azd",
+        )
+        assert q is not None
+        r1, r2 = q.fetchall()[0]
+        if r1 is not None:
+            first.append((c, int(r1)))
+        if r2 is not None:
+            second.append((c, int(r2)))
+    if first and second:
+        (c1, r1), (c2, r2) = first[0], second[0]
+        raise SourceError(
+            path,
+            f"column {c1!r} row {r1} writes the day first, but column {c2!r} row {r2} writes the month "
+            "first; re-export with one date format (Azure writes MM/DD/YYYY) or set [sources.azure] "
+            'date_format = "MM/DD/YYYY" or "DD/MM/YYYY" and fix the other rows',
+        )
+    if first:
+        c, r = first[0]
+        warnings.warn(
+            f"{path}: column {c!r} writes dates day first (row {r}); read as DD/MM/YYYY "
+            '(set [sources.azure] date_format = "DD/MM/YYYY" to say so)',
+            CloudCarbonWarning,
+            stacklevel=4,
+        )
+    return bool(first)
+
+
 def file_view(
-    con: duckdb.DuckDBPyConnection, path: Path, workdir: Path, root: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    root: Path | None = None,
+    date_format: str | None = None,
 ) -> FileView:
     """The cost view of one export file (from its path, else its content) and its billing months."""
+    try:
+        return _file_view(con, path, workdir, root, date_format)
+    except duckdb.Error as exc:  # a ragged row or unbalanced quote: name the row
+        raise read_error(path, exc) from exc
+
+
+def _file_view(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    workdir: Path,
+    root: Path | None,
+    date_format: str | None,
+) -> FileView:
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, date_format or "")
     by_name = _view_from_name(path, root or path)
     cached = _VIEW_CACHE.get(key)
     if cached is not None and (by_name is None or cached.view == by_name):
@@ -412,13 +500,14 @@ def file_view(
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, _FORMAT, missing)
-    day = _date(h, _find(h, "date"), try_=True)  # type: ignore[arg-type]
+    day_first = _day_first(rel, h, path, date_format)
+    day = _date(h, _find(h, "date"), try_=True, day_first=day_first)  # type: ignore[arg-type]
     bp = _find(h, "bp_start")
-    first_day = f"coalesce({_date(h, bp, try_=True)}, {day})" if bp else day
+    first_day = f"coalesce({_date(h, bp, try_=True, day_first=day_first)}, {day})" if bp else day
     month = f"strftime(date_trunc('month', {first_day}), '%Y-%m')"
     ct = f"lower(coalesce({_col(h, 'charge_type')}, 'usage'))"
     pm = f"lower(coalesce({_col(h, 'pricing_model')}, ''))"
-    cost = num(h, _find(h, "cost"), "DECIMAL(28,10)", try_=True)  # type: ignore[arg-type]
+    cost = num(h, _find(h, "cost"), COST_SQL, try_=True)  # type: ignore[arg-type]
     commit_usage = f"{ct} = 'usage' AND {pm} IN {_COMMITMENT_MODELS}"
     summary = rel.query(
         "__az",
@@ -441,7 +530,7 @@ def file_view(
         view, reason = "actual", "commitment purchases, or reservation/savings-plan usage at zero cost"
     else:
         view, reason = "either", "no commitment rows: actual and amortized views are identical"
-    result = FileView(path, view, months, reason)
+    result = FileView(path, view, months, reason, day_first)
     _VIEW_CACHE[key] = result
     return result
 
@@ -453,6 +542,18 @@ def _cost_option(ctx: ScanContext) -> str:
     return chosen
 
 
+def _date_option(ctx: ScanContext) -> str | None:
+    value = ctx.options.get("date_format")
+    if value is None:
+        return None
+    fmt = str(value).upper()
+    if fmt not in ("MM/DD/YYYY", "DD/MM/YYYY"):
+        raise ConfigError(
+            None, f'[sources.azure] date_format must be "MM/DD/YYYY" or "DD/MM/YYYY", not {value!r}'
+        )
+    return fmt
+
+
 def _project_option(ctx: ScanContext) -> str:
     mode = str(ctx.options.get("project", "subscription")).lower()
     if mode not in ("subscription", "resource_group"):
@@ -462,15 +563,16 @@ def _project_option(ctx: ScanContext) -> str:
     return mode
 
 
-def _select_files(source: Source, ctx: ScanContext) -> list[Path]:
+def _select_files(source: Source, ctx: ScanContext) -> list[FileView]:
     """The files of ``source`` to read: one cost view per month, checked against other sources."""
-    files = data_files(source.path)
+    files = claim_files(ctx.claims, data_files(source.path), str(source))
     for f in files:
         missing = sniff(read_header(f))
         if missing:
             raise SchemaError(f, _FORMAT, missing)
     chosen = _cost_option(ctx)
-    views = [file_view(ctx.con, f, ctx.workdir, source.path) for f in files]
+    date_format = _date_option(ctx)
+    views = [file_view(ctx.con, f, ctx.workdir, source.path, date_format) for f in files]
     keep: list[FileView] = []
     skipped: list[FileView] = []
     for v in views:
@@ -511,35 +613,93 @@ def _select_files(source: Source, ctx: ScanContext) -> list[Path]:
         if v.view != "either":
             for m in v.months:
                 seen.setdefault((m, v.view), v.path)
-    return [v.path for v in keep]
+    _refuse_overlap(ctx, keep)
+    return keep
+
+
+def _shared_rows(ctx: ScanContext, a: Path, b: Path) -> int:
+    """Rows of ``a`` identical in every common column to a row of ``b``."""
+    try:
+        return _count_shared(ctx, a, b)
+    except duckdb.Error as exc:
+        raise read_error(a, exc) from exc
+
+
+def _count_shared(ctx: ScanContext, a: Path, b: Path) -> int:
+    ra, rb = open_relation(ctx.con, a, ctx.workdir), open_relation(ctx.con, b, ctx.workdir)
+    common = [c for c in ra.columns if c in set(rb.columns) and c != "__row"]
+    if not common:
+        return 0
+    key = f"hash({', '.join(sql_ident(c) for c in common)})"
+    ha = ra.project(f"{key} AS __h")
+    hb = rb.project(f"{key} AS __h")
+    return int(ha.intersect(hb).aggregate("count(*)").fetchall()[0][0])
+
+
+def _refuse_overlap(ctx: ScanContext, views: list[FileView]) -> None:
+    """Refuse two exports of one month that repeat rows (e.g. two month-to-date exports of a month).
+
+    Files of one export run split into parts hold different rows; two month-to-date exports of the same
+    month repeat the earlier days. Compared: every pair of files read in this run (this source and the
+    sources before it) whose months overlap.
+    """
+    earlier: list[FileView] = ctx.claims.setdefault("azure_files", [])
+    pool = [*earlier]
+    for v in views:
+        for w in pool:
+            common = v.months & w.months
+            if not common or w.path == v.path:
+                continue
+            n = _shared_rows(ctx, v.path, w.path)
+            if n:
+                raise SourceError(
+                    v.path,
+                    f"repeats {n} row(s) of {w.path} (month {', '.join(sorted(common))}); two exports of "
+                    "the same month overlap (a month-to-date export and a later one?), and reading both "
+                    "would count those rows twice. Keep only the latest export of each month",
+                )
+        pool.append(v)
+    earlier.extend(views)
 
 
 # ----------------------------------------------------------------------------------------------
 # connector interface
 
 
-def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
+def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header, bool]]:
     out = []
-    for f in _select_files(source, ctx):
-        rel = open_relation(ctx.con, f, ctx.workdir)
-        out.append((f, rel, Header(rel.columns, [str(t) for t in rel.types])))
+    for v in _select_files(source, ctx):
+        rel = open_relation(ctx.con, v.path, ctx.workdir)
+        out.append((v.path, rel, Header(rel.columns, [str(t) for t in rel.types]), v.day_first))
     return out
 
 
 def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of an Azure cost details file or folder (lazy)."""
     project = _project_option(ctx)
+    if ctx.options:
+        _OPTIONS[ctx.con] = ctx.options
     parts: list[duckdb.DuckDBPyRelation] = []
-    for f, rel, h in _relations(source, ctx):
-        part = rel.query("__azure", _select_sql(h, f, ctx.tag_keys, project) + " FROM __azure")
+    for f, rel, h, day_first in _relations(source, ctx):
+        part = rel.query("__azure", _select_sql(h, f, ctx.tag_keys, project, day_first) + " FROM __azure")
         assert part is not None
         parts.append(part)
-    if not parts:  # pragma: no cover - data_files raises for an empty folder
-        raise SourceError(source.path, "no Azure cost details files to read")
-    return union_all(parts)
+    if not parts:  # every file was read already by an earlier source of this run
+        return empty_canonical(ctx.con, ctx.tag_keys)
+    return union_all(parts, guarded=ctx.guard)
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
     """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
-    for f, rel, h in _relations(source, ctx):
-        find_bad_value(rel, f, _checks(h))
+    if not ctx.options and ctx.con in _OPTIONS:  # the settings the scan used (date order, view)
+        ctx = dataclasses.replace(ctx, options=_OPTIONS[ctx.con])
+    for f, rel, h, day_first in _relations(source, ctx):
+        find_bad_value(rel, f, _checks(h, day_first))
+    find_bad_rows(
+        scan(source, dataclasses.replace(ctx, guard=False, claims={})),
+        lambda c: {
+            "billing_month": "Date",
+            "ConsumedQuantity": "Quantity",
+            "BilledCost": "CostInBillingCurrency",
+        }.get(c, c),
+    )

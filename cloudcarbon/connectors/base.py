@@ -50,6 +50,12 @@ class ScanContext:
     month: str | None = None
     #: per-connector settings from ``[sources.<NAME>]`` in cloudcarbon.toml
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: the run's register of files already read (shared by every source of one run, see
+    #: :func:`cloudcarbon.connectors._io.claim_files`): a file reached twice is read once
+    claims: dict[str, Any] = field(default_factory=dict)
+    #: apply the shared row rules of :func:`cloudcarbon.connectors._io.union_all` (diagnosis turns
+    #: them off to name the offending row)
+    guard: bool = True
 
 
 class Connector(Protocol):

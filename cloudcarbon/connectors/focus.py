@@ -90,7 +90,9 @@ import duckdb
 import narwhals as nw
 
 from cloudcarbon.connectors._io import (
+    claim_files,
     data_files,
+    empty_canonical,
     find_bad_value,
     open_relation,
     read_header,
@@ -103,7 +105,7 @@ from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.connectors.gcp_billing import _COMPONENT_SKU as GCP_COMPONENT_SKU
 from cloudcarbon.connectors.gcp_billing import _SERIES_WORD as GCP_SERIES_WORD
 from cloudcarbon.exceptions import SchemaError
-from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
+from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, duckdb_type, tag_column
 
 __all__ = ["AWS_PRODUCT_CODES", "NAME", "PROVIDERS_WITH_RULES", "PROVIDER_NAMES", "diagnose", "scan", "sniff"]
 
@@ -342,9 +344,9 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], *, project_by_rg
     bp_col = _find(h, "bp_start")
     period = f"date_trunc('month', {ts(h, bp_col) if bp_col else start})"
     category = col("category")
-    cost = num(h, _find(h, "cost"), "DECIMAL(28,10)")  # type: ignore[arg-type]
+    cost = num(h, _find(h, "cost"), COST_SQL)  # type: ignore[arg-type]
     eff_col = _find(h, "effective_cost")
-    effective = num(h, eff_col, "DECIMAL(28,10)") if eff_col else "NULL::DECIMAL(28,10)"
+    effective = num(h, eff_col, COST_SQL) if eff_col else f"NULL::{COST_SQL}"
     qty_col = _find(h, "quantity")
     quantity = f"coalesce({num(h, qty_col, 'DOUBLE')}, 0.0)" if qty_col else "0.0"
     is_correction = f"coalesce(lower({col('charge_class')}) = 'correction', false)"
@@ -499,7 +501,7 @@ def _null_literals(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
 
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
     out = []
-    for f in data_files(source.path):
+    for f in claim_files(ctx.claims, data_files(source.path), str(source)):
         missing = sniff(read_header(f))
         if missing:
             raise SchemaError(f, "a FOCUS cost and usage dataset", missing)
@@ -516,6 +518,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         part = rel.query("__focus", _select_sql(h, f, ctx.tag_keys, project_by_rg=by_rg))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
+    if not parts:  # every file was read already by an earlier source of this run
+        return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts)
 
 

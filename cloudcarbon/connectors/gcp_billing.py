@@ -43,6 +43,7 @@ Mapping (one canonical row per export row, plus one per credit):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -55,9 +56,14 @@ from duckdb.sqltypes import DuckDBPyType
 
 from cloudcarbon.connectors._io import (
     JSON_SUFFIXES,
+    claim_files,
+    empty_canonical,
+    find_bad_json_line,
+    find_bad_rows,
     find_bad_value,
     open_relation,
     read_header,
+    readable_path,
     sql_ident,
     sql_str,
     union_all,
@@ -65,7 +71,7 @@ from cloudcarbon.connectors._io import (
 from cloudcarbon.connectors._sql import Header, num, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound, ValueParseError
-from cloudcarbon.schema import CANONICAL_USAGE, HINT_COLUMNS, duckdb_type, tag_column
+from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
 
 __all__ = ["NAME", "diagnose", "scan", "sniff"]
 
@@ -187,8 +193,8 @@ def _list_child(t: DuckDBPyType) -> DuckDBPyType | None:
     return child if isinstance(child, DuckDBPyType) else None
 
 
-def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
-    lit = sql_str(str(path))
+def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> duckdb.DuckDBPyRelation:
+    lit = sql_str(str(readable_path(path, workdir)))
     cols = []
     for f, p in _FIELDS.items():
         jp = sql_str("$." + ".".join(json.dumps(k) for k in p))
@@ -199,6 +205,7 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRe
             f"SELECT {', '.join(cols)}, ordinality AS __row FROM read_ndjson_objects({lit}) WITH ORDINALITY"
         )
     except duckdb.Error as exc:
+        find_bad_json_line(path)  # names the line
         raise SourceError(path, f"cannot be read as JSON ({str(exc).splitlines()[0]})") from exc
 
 
@@ -223,12 +230,12 @@ def _stage_parquet(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
 
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
     out = []
-    for f in _files(source.path):
+    for f in claim_files(ctx.claims, _files(source.path), str(source)):
         missing = sniff(read_header(f))
         if missing:
             raise SchemaError(f, _WHAT, missing)
         if _is_json(f):
-            rel = _stage_json(ctx.con, f)
+            rel = _stage_json(ctx.con, f, ctx.workdir)
         else:
             rel = open_relation(ctx.con, f, ctx.workdir)
             if f.name.lower().endswith(".parquet"):
@@ -293,7 +300,7 @@ def _lookup(kv: str | None, key: str) -> str:
 
 
 def _decimal(expr: str) -> str:
-    return f"CAST({expr} AS DECIMAL(28,10))"
+    return f"CAST({expr} AS {COST_SQL})"
 
 
 def _tag_expr(h: Header, key: str) -> str:
@@ -320,7 +327,7 @@ def _select_sql(h: Header, path: Path, types: dict[str, DuckDBPyType], tag_keys:
     period = f"CAST(strptime({month} || '-01', '%Y-%m-%d') AS TIMESTAMP)"
     sku = _col(h, "sku")
     cost_type = f"lower(coalesce({_col(h, 'cost_type')}, 'regular'))"
-    cost = num(h, h.first(_names("cost")), "DECIMAL(28,10)")  # type: ignore[arg-type]
+    cost = num(h, h.first(_names("cost")), COST_SQL)  # type: ignore[arg-type]
     sys_labels = _kv_list(h, "system_labels")
     spec = f"lower({_lookup(sys_labels, _SPEC)})"
     zone = _col(h, "zone")
@@ -374,7 +381,8 @@ END"""
         # GCP bills commitments monthly as fee rows of their own and credits as rows of their own (below):
         # the usage row's amortised cost is its cost before credits
         "EffectiveCost": f"coalesce({cost}, 0)",
-        "BillingCurrency": f"coalesce({_col(h, 'currency')}, 'USD')",
+        # no currency column: USD (the export's default); present but empty: UNKNOWN (see _io)
+        "BillingCurrency": _col(h, "currency") if h.first(_names("currency")) else "'USD'",
         "vcpu_hint": f"TRY_CAST({_lookup(sys_labels, _CORES)} AS DOUBLE)",
         "memory_gb_hint": f"TRY_CAST({_lookup(sys_labels, _MEMORY)} AS DOUBLE) / 1024.0",
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},
@@ -425,7 +433,9 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         part = rel.query("__gcp", _select_sql(h, f, types, ctx.tag_keys))
         assert part is not None  # a SELECT always yields a relation
         parts.append(part)
-    return union_all(parts)
+    if not parts:  # every file was read already by an earlier source of this run
+        return empty_canonical(ctx.con, ctx.tag_keys)
+    return union_all(parts, guarded=ctx.guard)
 
 
 def _checks(h: Header, types: dict[str, DuckDBPyType]) -> list[tuple[str, str, str]]:
@@ -481,7 +491,7 @@ def _bad_credit_amount(rel: duckdb.DuckDBPyRelation, path: Path, h: Header) -> N
         .project(f"__row, {t} AS v, {amounts} AS a")
         .filter(
             "len(list_filter(a, lambda x: x.amount IS NOT NULL "
-            "AND TRY_CAST(x.amount AS DECIMAL(28,10)) IS NULL)) > 0"
+            f"AND TRY_CAST(x.amount AS {COST_SQL}) IS NULL)) > 0"
         )
         .order("__row")
         .limit(1)
@@ -496,10 +506,21 @@ def _bad_credit_amount(rel: duckdb.DuckDBPyRelation, path: Path, h: Header) -> N
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
     """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
+    for f in _files(source.path):
+        if _is_json(f):
+            find_bad_json_line(f)
     for f, rel, h in _relations(source, ctx):
         types = dict(zip(rel.columns, rel.types, strict=True))
         find_bad_value(rel, f, _checks(h, types))
         _bad_credit_amount(rel, f, h)
+    find_bad_rows(
+        scan(source, dataclasses.replace(ctx, guard=False, claims={})),
+        lambda c: {
+            "billing_month": "invoice.month / usage_start_time",
+            "ConsumedQuantity": "usage.amount",
+            "BilledCost": "cost",
+        }.get(c, c),
+    )
 
 
 def series_of_sku(description: str) -> str | None:

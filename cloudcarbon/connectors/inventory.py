@@ -57,7 +57,7 @@ import narwhals as nw
 import polars as pl
 import pyarrow as pa
 
-from cloudcarbon.connectors._io import data_files, sql_ident
+from cloudcarbon.connectors._io import claim_files, data_files, sql_ident
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SourceError, SourceNotFound
 from cloudcarbon.factors import FactorSet, load_factor_set
@@ -169,6 +169,15 @@ def _read_entries(path: Path) -> tuple[list[tuple[int, str, dict[str, Any]]], st
         raise SourceError(path, f"cannot be read as CSV ({exc})") from exc
     out = []
     for i, row in enumerate(rows, 1):
+        if None in row or any(v is None for v in row.values()):
+            width = len([k for k in row if k is not None])
+            extra = row.get(None)
+            found = (
+                width + len(extra) if isinstance(extra, list) else sum(v is not None for v in row.values())
+            )
+            raise SourceError(
+                path, f"row {i} has {found} fields where the header has {width}; fix that row and run again"
+            )
         fields = {
             str(k).strip().lower(): v.strip()
             for k, v in row.items()
@@ -406,7 +415,7 @@ def _rows(source: Source, ctx: ScanContext) -> list[dict[str, Any]]:
     version = ctx.options.get("factors")
     names = _names(str(version) if version is not None else None)
     out: list[dict[str, Any]] = []
-    for f in _files(source.path):
+    for f in claim_files(ctx.claims, _files(source.path), str(source)):
         entries, file_currency = _read_entries(f)
         seen: dict[str, str] = {}
         for idx, label, fields in entries:
@@ -428,7 +437,7 @@ _ARROW = {"Float64": pa.float64(), "Int64": pa.int64(), "Datetime": pa.timestamp
 def _arrow_type(name: str) -> pa.DataType:
     dt = CANONICAL_USAGE[name].dtype
     if isinstance(dt, nw.Decimal):
-        return pa.decimal128(28, 10)
+        return pa.decimal128(38, 18)
     return _ARROW[type(dt).__name__]
 
 

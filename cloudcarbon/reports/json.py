@@ -50,7 +50,11 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
     return {
         "month": result.month,
         "tool": {"name": "cloudcarbon", "version": __version__},
-        "factor_set": {"version": result.factor_set.version, "sha256": result.factor_set.sha256},
+        "factor_set": {
+            "version": result.factor_set.version,
+            "sha256": result.factor_set.sha256,
+            "user_made": result.factor_set.user_made,
+        },
         "method": result.method,
         "sources": list(result.sources),
         "inputs": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in result.inputs],

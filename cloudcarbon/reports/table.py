@@ -46,7 +46,7 @@ def render_table(result: EstimateResult) -> Any:
     table = Table(
         title=Text(
             f"cloudcarbon estimate {result.month}  (method {result.method}, factor set "
-            f"{safe_text(fs.version)}, sha256 {fs.sha256[:12]})"
+            f"{safe_text(fs.label)}, sha256 {fs.sha256[:12]})"
         ),
         title_justify="left",
         show_footer=True,

@@ -20,6 +20,7 @@ its subclasses.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import io
 import shutil
@@ -242,7 +243,8 @@ class ConnectorContract:
         self, source: Path, source_with_extras: Path, ctx: ScanContext
     ) -> None:
         plain = self.collect(source, ctx).drop("source_file")
-        extra = self.collect(source_with_extras, ctx).drop("source_file")
+        # a second run over another copy (one run would refuse the two as overlapping exports)
+        extra = self.collect(source_with_extras, dataclasses.replace(ctx, claims={})).drop("source_file")
         assert extra.columns == plain.columns
         assert extra.equals(plain), (plain, extra)
 
