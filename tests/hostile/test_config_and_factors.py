@@ -49,7 +49,9 @@ def test_memory_limits_that_parse(
     )
     from cloudcarbon.cli import main
 
-    main()  # no SystemExit: success
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 0  # success
     assert "1.00" in capsys.readouterr().out
 
 
