@@ -32,6 +32,11 @@ def neutralise(df: pl.DataFrame) -> pl.DataFrame:
 def to_csv(result: EstimateResult) -> str:
     """The lines as CSV (costs as exact decimals)."""
     df = neutralise(result.lines)
+    cov = result.coverage
+    if "mostly_fallback" in cov.columns:
+        # per line, its currency's share of the usage cost on the cost-ratio fallback, and whether most is
+        shares = cov.select("currency", "fallback_share", "mostly_fallback")
+        df = df.join(shares, on="currency", how="left", nulls_equal=True)
     return df.with_columns(
         [pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, pl.Decimal)]
     ).write_csv()

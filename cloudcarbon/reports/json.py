@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from cloudcarbon._version import __version__
-from cloudcarbon.reports.base import TextRenderer, cost, number, records
+from cloudcarbon.reports.base import TextRenderer, cost, mostly_fallback, number, records
 from cloudcarbon.results import EstimateResult
 
 __all__ = ["JsonRenderer", "to_json", "to_json_dict"]
@@ -27,6 +27,7 @@ def _coverage(result: EstimateResult, by_currency: list[dict[str, Any]]) -> dict
             "excluded_cost": first.get("excluded_cost", Decimal(0)),
             "currency": first.get("currency"),
             "rows": first.get("rows", 0),
+            **{k: first[k] for k in ("fallback_share", "mostly_fallback") if k in first},
         }
     # costs in different currencies are never added: read coverage_by_currency
     return {
@@ -69,6 +70,8 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
             {f["subject"] for f in flags if f["flag"] == "unknown_instance_type"}
         ),
         "unknown_regions": sorted({f["subject"] for f in flags if f["flag"] == "unknown_region"}),
+        # currencies whose cost rests mostly on the cost-ratio fallback (FALLBACK_SHARE_THRESHOLD)
+        "mostly_fallback": mostly_fallback(result),
         "ai": {name: records(df) for name, df in result.ai.items()},
         "band_sources": [
             "utilisation: CPU and accelerator utilisation swept over the band (see assumptions)",
