@@ -102,7 +102,9 @@ def _azure_month(tmp_path: Path, currency: str = "USD") -> Path:
     return write_csv(tmp_path / "azure-focus.csv", FOCUS_10, rows)
 
 
-def test_azure_month_with_nothing_modelled_takes_the_reference_ratio(tmp_path: Path, factors: FactorSet) -> None:
+def test_azure_month_with_nothing_modelled_takes_the_reference_ratio(
+    tmp_path: Path, factors: FactorSet
+) -> None:
     path = _azure_month(tmp_path)
     result = estimate([Source(path, "focus")], MONTH, factor_set=factors, detail=True)
     assert result.detail is not None
