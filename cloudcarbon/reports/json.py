@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +11,6 @@ from cloudcarbon.reports.base import TextRenderer, cost, mostly_fallback, number
 from cloudcarbon.results import EstimateResult
 
 __all__ = ["JsonRenderer", "to_json", "to_json_dict"]
-
-_DEC = "\x00dec:"
 
 
 def _coverage(result: EstimateResult, by_currency: list[dict[str, Any]]) -> dict[str, Any]:
@@ -87,16 +84,40 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
 
 def to_json(result: EstimateResult, *, indent: int | None = 2) -> str:
     """JSON text. Costs are written as exact decimal numbers (no float rounding)."""
+    return dumps(to_json_dict(result), indent=indent)
 
-    def default(o: object) -> object:
-        if isinstance(o, Decimal):
-            return f"{_DEC}{cost(o):f}"
-        if isinstance(o, (tuple, set, frozenset)):
-            return list(o)
-        return str(o)
 
-    text = json.dumps(to_json_dict(result), indent=indent, default=default, ensure_ascii=False)
-    return re.sub(r'"\\u0000dec:(-?[0-9.E+-]+)"', r"\1", text)
+def dumps(obj: object, *, indent: int | None = 2) -> str:
+    """``json.dumps`` with :class:`~decimal.Decimal` written as an exact number.
+
+    The encoder writes each decimal itself; no value is ever marked inside a string and substituted
+    afterwards, so no user text (a tag holding a NUL, say) can turn into a number.
+    """
+    return _encode(obj, indent, 0)
+
+
+def _encode(o: object, indent: int | None, level: int) -> str:
+    if isinstance(o, Decimal):
+        return f"{cost(o):f}"
+    if o is None or isinstance(o, (bool, int, float, str)):
+        return json.dumps(o, ensure_ascii=False)
+    if isinstance(o, dict):
+        items = [(json.dumps(str(k), ensure_ascii=False), v) for k, v in o.items()]
+        if not items:
+            return "{}"
+        return _block("{", "}", [f"{k}: {_encode(v, indent, level + 1)}" for k, v in items], indent, level)
+    if isinstance(o, (list, tuple, set, frozenset)):
+        if not o:
+            return "[]"
+        return _block("[", "]", [_encode(v, indent, level + 1) for v in o], indent, level)
+    return json.dumps(str(o), ensure_ascii=False)
+
+
+def _block(open_: str, close: str, parts: list[str], indent: int | None, level: int) -> str:
+    if indent is None:
+        return open_ + ", ".join(parts) + close
+    inner = "\n" + " " * (indent * (level + 1))
+    return open_ + inner + ("," + inner).join(parts) + "\n" + " " * (indent * level) + close
 
 
 class JsonRenderer(TextRenderer):
