@@ -460,7 +460,7 @@ def estimate(
         sources=tuple(str(s) for s, _ in resolved),
         lines=_lines(groups, group_by),
         totals={c: float(groups[c].sum()) for c in FIGURES},
-        coverage=_coverage(groups).join(shares, on="currency", how="left"),
+        coverage=_coverage(groups).join(shares, on="currency", how="left", nulls_equal=True),
         excluded=(
             groups.filter(pl.col("fate") == "excluded")
             .group_by("reason", "BillingCurrency")
