@@ -28,6 +28,7 @@ from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import Engine, open_engine
 from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
 from cloudcarbon.factors import FactorSet, load_factor_set
+from cloudcarbon.fallback_ratio import fallback_shares
 from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
@@ -180,7 +181,6 @@ _UNREAD = (
     "source_file",
     "BillingAccountId",
     "operation",
-    "product_family",
     "line_item_type",
 )
 
@@ -204,8 +204,11 @@ def _reduce(
     keys = [c for c in schema.names() if c not in _REDUCED and c not in unread]
     # negative and non-negative costs are never added together: a method's fallback basis may clip each
     # billing row's cost at 0, and the clip of a sum is not the sum of the clips
-    reduced = usage.with_columns((nw.col("BilledCost") < 0).fill_null(False).alias("_negative"))
-    reduced = reduced.group_by([*keys, "_negative"]).agg(
+    reduced = usage.with_columns(
+        (nw.col("BilledCost") < 0).fill_null(False).alias("_negative"),
+        (nw.col("EffectiveCost") < 0).fill_null(False).alias("_negative_effective"),
+    )
+    reduced = reduced.group_by([*keys, "_negative", "_negative_effective"]).agg(
         nw.col("ConsumedQuantity").sum(),
         nw.col("BilledCost").sum(),
         nw.col("EffectiveCost").sum(),
@@ -264,7 +267,59 @@ def _dominant(bands: list[str]) -> pl.Expr:
     return result
 
 
-def _flags(groups: pl.DataFrame) -> pl.DataFrame:
+def _bounded(ratios: FallbackRatios) -> dict[str, dict[str, Any]]:
+    """The per-key ratio records of a method whose ratios carry a ``ratio_basis`` (the default method)."""
+    return {k: dict(v) for k, v in ratios.detail.items() if isinstance(v, dict) and "ratio_basis" in v}
+
+
+def _fallback_shares(groups: pl.DataFrame) -> pl.DataFrame:
+    """Per currency, the share of the effective usage cost resting on the fallback (``fallback_shares``)."""
+    # summed as exact decimals first, so the share does not depend on row order
+    eff = pl.col("effective_cost")
+    costs = groups.group_by("BillingCurrency").agg(
+        eff.filter(pl.col("fate") == "estimated").sum().cast(pl.Float64).alias("estimated_cost"),
+        eff.filter(pl.col("fate") == "fallback").sum().cast(pl.Float64).alias("fallback_cost"),
+    )
+    return fallback_shares(costs).rename({"BillingCurrency": "currency"})
+
+
+def _fallback_flags(groups: pl.DataFrame, ratios: FallbackRatios, shares: pl.DataFrame) -> pl.DataFrame:
+    """``mostly_fallback`` per currency whose fallback share passes FALLBACK_SHARE_THRESHOLD, and
+    ``fallback_ratio_none`` per fallback key that had nothing to base a ratio on (its rows got 0 kWh)."""
+    fb = groups.filter(pl.col("fate") == "fallback")
+    none_keys = [k for k, d in _bounded(ratios).items() if d["ratio_basis"] == "none"]
+    mostly = shares.filter(pl.col("mostly_fallback"))
+    share_text = (pl.col("fallback_share") * 100).round(1).cast(pl.String)
+    parts = [
+        fb.join(mostly.rename({"currency": "BillingCurrency"}), on="BillingCurrency", how="inner")
+        .group_by("BillingCurrency")
+        .agg(pl.col("rows").sum(), pl.col("cost").sum(), pl.col("fallback_share").first())
+        .select(
+            pl.lit("mostly_fallback").alias("flag"),
+            pl.concat_str([share_text, pl.lit("% of the effective usage cost")]).alias("subject"),
+            pl.lit("fallback").alias("fate"),
+            pl.col("BillingCurrency").alias("currency"),
+            "rows",
+            "cost",
+        ),
+        fb.filter(pl.col("fallback_key").is_in(none_keys))
+        .group_by("fallback_key", "BillingCurrency")
+        .agg(pl.col("rows").sum(), pl.col("cost").sum())
+        .select(
+            pl.lit("fallback_ratio_none").alias("flag"),
+            pl.col("fallback_key").alias("subject"),
+            pl.lit("fallback").alias("fate"),
+            pl.col("BillingCurrency").alias("currency"),
+            "rows",
+            "cost",
+        ),
+    ]
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _flags(
+    groups: pl.DataFrame, ratios: FallbackRatios | None = None, shares: pl.DataFrame | None = None
+) -> pl.DataFrame:
     flagged = groups.filter(
         pl.col("reason").is_in(["unknown_instance_type", "unit_mismatch", "unmodelled_usage_type"])
         | pl.col("grid_status").is_in(["provider_average", "year_substituted"])
@@ -286,13 +341,16 @@ def _flags(groups: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit("unknown_region"))
         .otherwise(pl.lit("grid_year_substituted"))
     )
-    return (
+    out = (
         flagged.with_columns(flag.alias("flag"), what.alias("subject"))
         .group_by("flag", "subject", "fate", "BillingCurrency")
         .agg(pl.col("rows").sum(), pl.col("cost").sum(), pl.col("grid_year").max())
         .rename({"BillingCurrency": "currency"})
-        .sort("flag", "subject", "fate", "currency", nulls_last=True)
     )
+    if ratios is not None and shares is not None:
+        extra = _fallback_flags(groups, ratios, shares)
+        out = pl.concat([out, extra.with_columns(pl.lit(None, out.schema["grid_year"]).alias("grid_year"))])
+    return out.sort("flag", "subject", "fate", "currency", nulls_last=True)
 
 
 def estimate(
@@ -368,6 +426,7 @@ def estimate(
         agg = rows.group_by(_fine_keys(group_by, impl.EXTRA_KEYS)).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
+            nw.col("EffectiveCost").fill_null(nw.col("BilledCost")).sum().alias("effective_cost"),
             *[nw.col(c).sum() for c in (*ESTIMATE_SUMS, *impl.EXTRA_SUMS)],
             nw.col("grid_year").max(),
             # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
@@ -391,7 +450,8 @@ def estimate(
                     engine.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
             if detail:
                 detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
-    flags = _flags(groups)
+    shares = _fallback_shares(groups)
+    flags = _flags(groups, ratios, shares)
     if cfg.strict:
         _refuse_fallbacks(flags)
     return EstimateResult(
@@ -402,7 +462,7 @@ def estimate(
         sources=tuple(str(s) for s, _ in resolved),
         lines=_lines(groups, group_by),
         totals={c: float(groups[c].sum()) for c in FIGURES},
-        coverage=_coverage(groups),
+        coverage=_coverage(groups).join(shares, on="currency", how="left", nulls_equal=True),
         excluded=(
             groups.filter(pl.col("fate") == "excluded")
             .group_by("reason", "BillingCurrency")
@@ -493,6 +553,10 @@ def _assumptions(impl: Method, factors: FactorSet, config: Config, ratios: Fallb
     """What the method declares it used, and the fallback ratios this run computed."""
     out = {"method": impl.NAME, **impl.assumptions(factors, config)}
     out["fallback_kwh_per_basis"] = dict(ratios.ratios)
+    if _bounded(ratios):
+        # per key: the ratio used, its basis (observed / clamped / reference / unbounded / none), the
+        # observed ratio and the reference band it was bounded by
+        out["fallback_ratios"] = _bounded(ratios)
     return out
 
 
@@ -620,6 +684,14 @@ def _refuse_fallbacks(flags: pl.DataFrame) -> None:
 
     A substituted grid year is allowed (the latest published year is the best available figure).
     """
+    mostly = flags.filter(pl.col("flag") == "mostly_fallback")
+    if mostly.height:
+        items = "; ".join(f"{r['currency']}: {r['subject']}" for r in mostly.iter_rows(named=True))
+        raise FactorNotFound(
+            f"strict mode: most of the cost rests on the cost-ratio fallback ({items}); the figures would "
+            "depend more on the reference ratio than on the model; add the missing factors or turn off "
+            "[estimate] strict"
+        )
     hard = flags.filter(pl.col("flag") != "grid_year_substituted")
     if hard.height:
         items = "; ".join(

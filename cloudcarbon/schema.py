@@ -338,6 +338,7 @@ ESTIMATE_DETAIL = (
     "quantity",
     "unit_norm",
     "BilledCost",
+    "EffectiveCost",
     "BillingCurrency",
     "instance_key",
     "cpu_factor_status",

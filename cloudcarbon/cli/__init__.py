@@ -67,11 +67,26 @@ def _usage_error(exc: Exception) -> int:
     return code
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line on stderr, with control characters (from a user's value) shown escaped."""
+    typer.echo(f"warning: {_one_line(str(message))}", err=True)
+
+
 def main() -> None:
     """Console entry point: errors become one line on stderr and the documented exit code, never a traceback.
 
     ``--debug`` anywhere on the command line re-raises cloudcarbon's own errors with their traceback.
     """
+    import warnings
+
+    warnings.showwarning = _show_warning
     debug = "--debug" in sys.argv
     if debug:
         sys.argv.remove("--debug")
@@ -81,10 +96,13 @@ def main() -> None:
         if debug:
             raise
         from rich.console import Console
-        from rich.markup import escape
 
-        # messages quote config sections like [utilisation]: never let rich read them as markup
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(exc))}")
+        from cloudcarbon._escape import safe_terminal
+
+        # messages quote config sections like [utilisation] and user values (paths, manifest keys, tags):
+        # never let rich read them as markup, nor a control character reach the terminal
+        message = safe_terminal(str(exc))
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {message}")
         sys.exit(exc.exit_code)
     except _CLICK_ERROR as exc:
         sys.exit(_usage_error(exc))

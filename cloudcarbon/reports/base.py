@@ -11,7 +11,7 @@ import polars as pl
 
 from cloudcarbon.results import EstimateResult
 
-__all__ = ["Renderer", "TextRenderer", "cost", "number", "records", "safe_text"]
+__all__ = ["Renderer", "TextRenderer", "cost", "mostly_fallback", "number", "records", "safe_text"]
 
 
 class Renderer(Protocol):
@@ -84,3 +84,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def safe_text(value: object) -> str:
     """User data for a terminal: control characters (ANSI escapes, NUL, ...) shown as ``\\xNN``."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def mostly_fallback(result: EstimateResult) -> list[dict[str, Any]]:
+    """Currencies whose usage cost rests mostly on the cost-ratio fallback (``currency``,
+    ``fallback_share``)."""
+    cov = result.coverage
+    if "mostly_fallback" not in cov.columns:
+        return []
+    return [
+        {"currency": r["currency"], "fallback_share": float(r["fallback_share"])}
+        for r in cov.filter(pl.col("mostly_fallback").fill_null(False)).iter_rows(named=True)
+    ]

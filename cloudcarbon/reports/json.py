@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
 from cloudcarbon._version import __version__
-from cloudcarbon.reports.base import TextRenderer, cost, number, records
+from cloudcarbon.reports.base import TextRenderer, cost, mostly_fallback, number, records
 from cloudcarbon.results import EstimateResult
 
 __all__ = ["JsonRenderer", "to_json", "to_json_dict"]
-
-_DEC = "\x00dec:"
 
 
 def _coverage(result: EstimateResult, by_currency: list[dict[str, Any]]) -> dict[str, Any]:
@@ -27,6 +24,7 @@ def _coverage(result: EstimateResult, by_currency: list[dict[str, Any]]) -> dict
             "excluded_cost": first.get("excluded_cost", Decimal(0)),
             "currency": first.get("currency"),
             "rows": first.get("rows", 0),
+            **{k: first[k] for k in ("fallback_share", "mostly_fallback") if k in first},
         }
     # costs in different currencies are never added: read coverage_by_currency
     return {
@@ -73,6 +71,8 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
             {f["subject"] for f in flags if f["flag"] == "unknown_instance_type"}
         ),
         "unknown_regions": sorted({f["subject"] for f in flags if f["flag"] == "unknown_region"}),
+        # currencies whose cost rests mostly on the cost-ratio fallback (FALLBACK_SHARE_THRESHOLD)
+        "mostly_fallback": mostly_fallback(result),
         "ai": {name: records(df) for name, df in result.ai.items()},
         "band_sources": [
             "utilisation: CPU and accelerator utilisation swept over the band (see assumptions)",
@@ -88,16 +88,40 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
 
 def to_json(result: EstimateResult, *, indent: int | None = 2) -> str:
     """JSON text. Costs are written as exact decimal numbers (no float rounding)."""
+    return dumps(to_json_dict(result), indent=indent)
 
-    def default(o: object) -> object:
-        if isinstance(o, Decimal):
-            return f"{_DEC}{cost(o):f}"
-        if isinstance(o, (tuple, set, frozenset)):
-            return list(o)
-        return str(o)
 
-    text = json.dumps(to_json_dict(result), indent=indent, default=default, ensure_ascii=False)
-    return re.sub(r'"\\u0000dec:(-?[0-9.E+-]+)"', r"\1", text)
+def dumps(obj: object, *, indent: int | None = 2) -> str:
+    """``json.dumps`` with :class:`~decimal.Decimal` written as an exact number.
+
+    The encoder writes each decimal itself; no value is ever marked inside a string and substituted
+    afterwards, so no user text (a tag holding a NUL, say) can turn into a number.
+    """
+    return _encode(obj, indent, 0)
+
+
+def _encode(o: object, indent: int | None, level: int) -> str:
+    if isinstance(o, Decimal):
+        return f"{cost(o):f}"
+    if o is None or isinstance(o, (bool, int, float, str)):
+        return json.dumps(o, ensure_ascii=False)
+    if isinstance(o, dict):
+        items = [(json.dumps(str(k), ensure_ascii=False), v) for k, v in o.items()]
+        if not items:
+            return "{}"
+        return _block("{", "}", [f"{k}: {_encode(v, indent, level + 1)}" for k, v in items], indent, level)
+    if isinstance(o, (list, tuple, set, frozenset)):
+        if not o:
+            return "[]"
+        return _block("[", "]", [_encode(v, indent, level + 1) for v in o], indent, level)
+    return json.dumps(str(o), ensure_ascii=False)
+
+
+def _block(open_: str, close: str, parts: list[str], indent: int | None, level: int) -> str:
+    if indent is None:
+        return open_ + ", ".join(parts) + close
+    inner = "\n" + " " * (indent * (level + 1))
+    return open_ + inner + ("," + inner).join(parts) + "\n" + " " * (indent * level) + close
 
 
 class JsonRenderer(TextRenderer):

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
-from cloudcarbon.reports.base import cost, safe_text
+from cloudcarbon.reports.base import cost, mostly_fallback, safe_text
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import FIGURES
 
@@ -87,6 +87,15 @@ def render_table(result: EstimateResult) -> Any:
                 f"Coverage {safe_text(r['currency'])}: billed {_money(r['billed_cost'])} = estimated "
                 f"{_money(r['estimated_cost'])} + fallback {_money(r['fallback_cost'])} + excluded "
                 f"{_money(r['excluded_cost'])}  ({r['rows']:,} billing rows)"
+            )
+        )
+    for m in mostly_fallback(result):
+        parts.append(
+            Text(
+                f"Warning: {m['fallback_share']:.1%} of the {safe_text(m['currency'])} usage cost rests "
+                "on the cost-ratio fallback; these figures depend more on the reference ratio than on "
+                "the model.",
+                style="bold yellow",
             )
         )
     if result.excluded.height:

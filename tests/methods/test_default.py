@@ -26,7 +26,8 @@ class TestDefaultMethod(MethodContract):
             "cpu_utilisation_source": "config",
             "cpu_utilisation_band": [0.1, 0.9],
             "fallback_band": [0.5, 2.0],
-            "fallback_basis": "billed cost of the row, clipped at 0",
+            # the documented rule since issue 7: the ratio multiplies effective (amortised) cost
+            "fallback_basis": "effective (amortised) cost of the row, clipped at 0",
         }
 
 

@@ -27,7 +27,14 @@ from cloudcarbon.methods.default.common import ModelInputs
 from cloudcarbon.methods.default.emissions import emissions
 from cloudcarbon.methods.default.energy import energy
 from cloudcarbon.methods.default.factors import join_factors, resolve_factors
-from cloudcarbon.methods.default.fallback import BASIS, fallback_basis, fallback_key, fallback_ratios
+from cloudcarbon.methods.default.fallback import (
+    BASIS,
+    CLASS_COLUMN,
+    fallback_basis,
+    fallback_class,
+    fallback_key,
+    fallback_ratios,
+)
 from cloudcarbon.methods.default.fate import decide_fate
 from cloudcarbon.methods.rows import complete
 
@@ -52,13 +59,15 @@ class DefaultMethod:
     """cloudcarbon's method (METHOD.md)."""
 
     NAME = "cloudcarbon"
-    EXTRA_KEYS: tuple[str, ...] = ()
+    #: the service class keys the fallback ratio (compute / storage / other)
+    EXTRA_KEYS: tuple[str, ...] = (CLASS_COLUMN,)
     EXTRA_SUMS: tuple[str, ...] = ()
 
     def rows(
         self, classified: nw.LazyFrame[Any], factors: FactorSet, config: Config, *, year: int, to_lazy: ToLazy
     ) -> nw.LazyFrame[Any]:
         rows = estimate_rows(classified, factors, config, year=year, to_lazy=to_lazy)
+        rows = rows.with_columns(fallback_class().alias(CLASS_COLUMN))
         return complete(rows, fallback_basis=fallback_basis(), fallback_key=fallback_key())
 
     def fallback_ratios(self, groups: pl.DataFrame, factors: FactorSet) -> FallbackRatios:
