@@ -6,8 +6,8 @@ import gzip
 import os
 import subprocess
 import sys
-import tomllib
 import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
