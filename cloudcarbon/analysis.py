@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import polars as pl
@@ -423,6 +423,9 @@ def _months_between(ledger: Ledger, start: str, end: str) -> list[str]:
 
 
 _TREND_FIGURES = ("co2e_kg", "embodied_co2e_kg", "energy_kwh")
+#: Trend figures are shown to the milligram / milliwatt-hour: sums are exact, then rounded half-even.
+_TREND_PLACES = Decimal("0.000001")
+_TREND_DEC = pl.Decimal(38, 6)
 
 
 def _sums(lines: Iterable[LineRecord], by: str | None) -> dict[str | None, dict[str, Decimal]]:
@@ -450,9 +453,10 @@ def trend_table(
     rows: list[dict[str, Any]] = []
     for m in months:
         for group, figs in _sums(ledger.current(m).lines, by).items():
-            rows.append({"month": m, **({by: group} if by else {}), **figs})
+            rounded = {f: v.quantize(_TREND_PLACES, ROUND_HALF_EVEN) for f, v in figs.items()}
+            rows.append({"month": m, **({by: group} if by else {}), **rounded})
     schema: dict[str, Any] = {"month": pl.String, **({by: pl.String} if by else {})}
-    schema.update({f: _DEC for f in _TREND_FIGURES})
+    schema.update({f: _TREND_DEC for f in _TREND_FIGURES})
     monthly = pl.DataFrame(rows, schema=schema, orient="row")
     ref = parse_against(against)
     base_lines: tuple[LineRecord, ...] | None = None
@@ -471,8 +475,11 @@ def trend_table(
     baseline = None
     if base_lines is not None:
         sums = _sums(base_lines, by)
-        brows = [{**({by: g} if by else {}), "co2e_kg": f["co2e_kg"]} for g, f in sums.items()]
-        bschema: dict[str, Any] = {**({by: pl.String} if by else {}), "co2e_kg": _DEC}
+        brows = [
+            {**({by: g} if by else {}), "co2e_kg": f["co2e_kg"].quantize(_TREND_PLACES, ROUND_HALF_EVEN)}
+            for g, f in sums.items()
+        ]
+        bschema: dict[str, Any] = {**({by: pl.String} if by else {}), "co2e_kg": _TREND_DEC}
         baseline = pl.DataFrame(brows, schema=bschema, orient="row")
         if not by and baseline.height == 0:
             baseline = pl.DataFrame([{"co2e_kg": _ZERO}], schema=bschema, orient="row")
