@@ -169,7 +169,7 @@ def test_compare_states_which_baseline_version_is_used(
     assert "version 2" in doc["title"] and "2026.2" in doc["title"]
     assert any("other versions kept: v1 (2026.1" in n for n in doc["notes"])
     code, out, _ = cli(capsys, monkeypatch, "compare", "-m", "2026-02", "-f", "json")
-    assert code == 0 and "version 1" in json.loads(out)["title"]  # February is under factor set 2026.1: version 1
+    assert code == 0 and "version 1" in json.loads(out)["title"]  # February: factor set 2026.1
 
 
 # ------------------------------------------------------------------ trend
