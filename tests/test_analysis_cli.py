@@ -306,3 +306,34 @@ def test_rebase_records_a_new_version_and_keeps_the_old(
             (1, "2026.1"),
             (2, "2026.2"),
         ]
+
+
+def test_trend_html_renders_in_headless_chromium(
+    ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.statements import chromium
+
+    cli(capsys, monkeypatch, "baseline", "set", "--month", "2026-01")
+    page = tmp_path / "trend.html"
+    args = (
+        "trend",
+        "--from",
+        "2026-01",
+        "--to",
+        "2026-02",
+        "--by",
+        "project",
+        "-f",
+        "html",
+        "--out",
+        str(page),
+    )
+    assert cli(capsys, monkeypatch, *args)[0] == 0
+    dom = chromium.run(page, tmp_path / "profile", "--dump-dom")
+    assert not dom.console, dom.console
+    assert dom.stdout.count("<svg") == 1 and dom.stdout.count('<path class="series"') == 3  # one per project
+    assert "<script>" not in dom.stdout and "&lt;script&gt;" in dom.stdout
+    shot = chromium.artifacts(tmp_path) / "trend.png"
+    run = chromium.run(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1000,800")
+    assert not run.console, run.console
+    assert shot.stat().st_size > 10_000
