@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -248,18 +249,17 @@ def test_trend_errors(
 # ------------------------------------------------------------------ rebase
 
 
-def _ledger_with_inputs(tmp_path: Path) -> tuple[Path, Path]:
+def _ledger_with_inputs(tmp_path: Path, sources: list[str] | None = None) -> tuple[Path, Path]:
     bill = tmp_path / "bill.csv"
     bill.write_text("usage\n100\n", encoding="utf-8")
     path = tmp_path / "l.sqlite"
+    jan = run(
+        "2026-01", [line("web", vcpu_hours=100, energy_kwh=10, co2e_kg=4)], inputs=(InputFile.of(bill),)
+    )
+    if sources is not None:  # the --source arguments, as the recording keeps them
+        jan = dataclasses.replace(jan, assumptions={"sources": json.dumps(sources)})
     with Ledger(path) as led:
-        led.record(
-            run(
-                "2026-01",
-                [line("web", vcpu_hours=100, energy_kwh=10, co2e_kg=4)],
-                inputs=(InputFile.of(bill),),
-            )
-        )
+        led.record(jan)
         led.set_baseline_from_ledger("default", ["2026-01"])
     return path, bill
 
@@ -281,7 +281,7 @@ def test_rebase_fails_clearly_when_inputs_are_missing_or_changed(
 def test_rebase_records_a_new_version_and_keeps_the_old(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, bill = _ledger_with_inputs(tmp_path)
+    path, _bill = _ledger_with_inputs(tmp_path, sources=[f"aws:{tmp_path}"])
     calls: list[tuple[Any, ...]] = []
 
     def fake_estimate(sources: list[str], month: str, **kw: Any) -> str:
@@ -300,7 +300,8 @@ def test_rebase_records_a_new_version_and_keeps_the_old(
     )
     assert (code, err) == (0, ""), err
     assert "version 2" in out and "factor set 2026.2" in out and "5.000 kg" in out
-    assert calls == [([str(bill)], "2026-01", "2026.2", "cloudcarbon")]
+    # re-run on the recorded --source arguments, once the recorded input files are found unchanged
+    assert calls == [([f"aws:{tmp_path}"], "2026-01", "2026.2", "cloudcarbon")]
     with Ledger(path) as led:
         assert [(b.version, b.factor_set_version) for b in led.baselines("default")] == [
             (1, "2026.1"),

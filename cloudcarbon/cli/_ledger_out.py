@@ -7,6 +7,7 @@ and control characters on the terminal, formula prefixes in CSV, markup in markd
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
@@ -17,7 +18,7 @@ import polars as pl
 import typer
 
 from cloudcarbon._escape import safe_csv_cell, safe_markdown, safe_terminal
-from cloudcarbon.ledger import Ledger, ledger_path
+from cloudcarbon.ledger import ENV_VAR, Ledger, ledger_path
 
 __all__ = ["LedgerOpt", "TableFormat", "open_ledger", "render_rows"]
 
@@ -39,8 +40,18 @@ class TableFormat(StrEnum):
 
 
 def open_ledger(explicit: Path | None, *, create: bool = False) -> Ledger:
-    """The ledger at ``--ledger`` / ``CLOUDCARBON_LEDGER`` / the default; missing -> LedgerNotFound."""
-    return Ledger(ledger_path(explicit, None), create=create)
+    """The ledger at ``--ledger`` > ``CLOUDCARBON_LEDGER`` > the ledger path of ``./cloudcarbon.toml``
+    (when the configuration has one) > the per-user default; a missing file is LedgerNotFound."""
+    from cloudcarbon.config import load_config
+
+    configured: str | None = None
+    config_dir: Path | None = None
+    if explicit is None and not os.environ.get(ENV_VAR, "").strip():
+        cfg = load_config(None)
+        configured = getattr(cfg, "ledger_path", None)
+        cfg_path = getattr(cfg, "path", None)
+        config_dir = Path(cfg_path).parent if cfg_path else None
+    return Ledger(ledger_path(explicit, configured, config_dir=config_dir), create=create)
 
 
 def _num(v: Any) -> bool:

@@ -141,19 +141,25 @@ def _reestimator(factors: str | None, method: str | None) -> Any:
         from cloudcarbon import estimate
         from cloudcarbon.config import config_from_mapping
 
+        read_config = getattr(recording, "config_from_record", None) or (
+            lambda text: config_from_mapping(json.loads(text or "{}"))
+        )
         try:
-            config = config_from_mapping(json.loads(run.config_text or "{}"))
+            config = read_config(run.config_text)
         except Exception as exc:  # the recorded text predates this cloudcarbon's configuration
             raise LedgerError(
                 f"cannot rebase: the configuration recorded with {run.month} cannot be read ({exc})"
             ) from exc
-        result = estimate(
-            [f.path for f in run.inputs],
-            run.month,
-            config=config,
-            factor_set=factors,
-            method=method or run.method,
-        )
+        # the --source arguments as recorded (report folders included), else the input files themselves
+        sources: list[str] = [f.path for f in run.inputs]
+        if "sources" in run.assumptions:
+            try:
+                recorded = json.loads(run.assumptions["sources"])
+            except ValueError:
+                recorded = None
+            if isinstance(recorded, list) and recorded and all(isinstance(x, str) for x in recorded):
+                sources = recorded
+        result = estimate(sources, run.month, config=config, factor_set=factors, method=method or run.method)
         new = convert(result)
         if not isinstance(new, RunRecord):
             raise LedgerError("cannot rebase: cloudcarbon.recording.run_record did not return a RunRecord")
