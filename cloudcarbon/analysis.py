@@ -39,7 +39,10 @@ was computed under another factor set or method than the month:
 * otherwise the comparison is refused with a message saying how to rebase.
 
 The :class:`~cloudcarbon.statements.Comparison` states in ``basis`` which was used. Restatements of
-the month since it was closed are the ``restatement`` part, from the deltas the ledger recorded.
+the month since it was closed are the ``restatement`` part, from the deltas the ledger recorded
+(``current`` minus the summed deltas is the month as first reported). When a restatement changed the
+month's factor set or method, only the restatements since the first version under the current factor
+set and method are taken back, so the operational parts never compare figures computed two ways.
 """
 
 from __future__ import annotations
@@ -180,15 +183,48 @@ def parse_against(against: str | None) -> Reference | None:
     raise ValueError(f"--against {against!r}: give 'baseline', 'baseline:NAME' or a month YYYY-MM")
 
 
-def _first_reported(ledger: Ledger, month: str, current: RunRecord) -> list[LineRecord] | None:
-    """The month's lines as first closed (version 1), rebuilt from ``current`` minus the recorded deltas;
-    ``None`` when the month was never restated."""
+def _basis_of(r: RunRecord) -> tuple[str, str, str]:
+    return (r.method, r.factor_set_version, r.factor_set_hash)
+
+
+def _first_reported(
+    ledger: Ledger, month: str, current: RunRecord
+) -> tuple[list[LineRecord], int, str] | None:
+    """The month's lines as first reported under its current factor set and method, rebuilt from
+    ``current`` minus the recorded deltas of the later restatements; with that version and a sentence
+    for the comparison's basis. ``None`` when there is nothing to take back (never restated, or the
+    current version is the first under its factor set and method).
+
+    Versions under another factor set or method are not taken back to: the operational parts would
+    then compare figures computed two ways. The restatement part is only the corrections made under
+    the current factor set and method (new bill deliveries, config changes, ...)."""
     restatements = ledger.restatements(month)
     if not restatements:
         return None
+    chain = [(1, ledger.version(month, 1)), *((r.version, r.run) for r in restatements)]
+    since = next(v for v, run in chain if _basis_of(run) == _basis_of(current))
+    later = [r for r in restatements if r.version > since]
+    n = len(restatements)
+    restated = f"month {month} restated {n} time{'s' if n != 1 else ''} since it was closed"
+    if not later:
+        if since == 1:
+            return None
+        note = (
+            f"{restated}; version {since}, compared as restated, is the first under factor set "
+            f"{current.factor_set_version} / method {current.method}"
+        )
+        return [], since, note
+    if since == 1:
+        note = f"{restated}: the restatement part is its recorded deltas against version 1"
+    else:
+        note = (
+            f"{restated}: the restatement part is its recorded deltas since version {since}, the first "
+            f"under factor set {current.factor_set_version} / method {current.method} (earlier versions "
+            "were computed another way and are not compared)"
+        )
     sums: dict[str, dict[str, Decimal]] = {}
     keys: dict[str, LineKey] = {}
-    for r in restatements:
+    for r in later:
         for d in r.line_deltas:
             if d.key is None:
                 continue
@@ -206,8 +242,8 @@ def _first_reported(ledger: Ledger, month: str, current: RunRecord) -> list[Line
         out.append(LineRecord(ln.key, {n: ln.figures.get(n, _ZERO) - deltas.get(n, _ZERO) for n in names}))
     for k, deltas in sums.items():
         if k not in seen:  # a line the restatements removed
-            out.append(LineRecord(keys[k], {n: -v for n, v in deltas.items()}))
-    return out
+            out.append(LineRecord(keys[k], {f: -v for f, v in deltas.items()}))
+    return out, since, note
 
 
 def _restatement_deltas(current: pl.DataFrame, original: pl.DataFrame) -> pl.DataFrame:
@@ -331,18 +367,13 @@ def bridge_table(
                 f"method part, from {ref.month}'s estimate recorded under it"
             )
     restatements = None
-    original = _first_reported(ledger, month, current)
-    if original is not None:
-        v1 = ledger.version(month, 1)
-        orig_df = lines_activity_table(
-            original, factor_set=cur_df["factor_set"][0] if cur_df.height else "", method=current.method
-        )
-        restatements = _restatement_deltas(cur_df, orig_df)
-        n = len(ledger.restatements(month))
-        basis += (
-            f"; month {month} restated {n} time{'s' if n != 1 else ''} since it was closed: the restatement "
-            f"part is its recorded deltas against version 1 (factor set {v1.factor_set_version})"
-        )
+    first = _first_reported(ledger, month, current)
+    if first is not None:
+        original, _, note = first
+        if original:
+            orig_df = lines_activity_table(original, method=current.method)
+            restatements = _restatement_deltas(cur_df, orig_df)
+        basis += f"; {note}"
     rows = bridge(
         base_df,
         cur_df,

@@ -360,3 +360,22 @@ def test_trend_month_by_month_with_the_baseline(ledger: Ledger) -> None:
     assert {s.name: s.baseline_kg for s in per.series} == {"ml": D(2), "web": D(6)}
     with pytest.raises(LedgerError, match="no month recorded"):
         trend_table(ledger, "2027-01", "2027-02")
+
+
+def test_restatement_under_a_new_factor_set_is_not_mixed_into_the_operational_parts(ledger: Ledger) -> None:
+    # Baseline (FS2): 100 vCPU-h, 10 kWh, 5 kg. The month: v1 (FS1) 200 / 20 / 8 kg; v2 (FS2, new factor
+    # set) 200 / 20 / 10 kg; v3 (FS2, new bill delivery) 250 / 25 / 12.5 kg.
+    # Like for like the month starts from v2, the first version under FS2: activity 5 -> 10 (+5, same
+    # kWh per vCPU-h and kg per kWh), then the restatement since v2: 10 -> 12.5 (+2.5). Change +7.5.
+    ledger.record(run("2026-01", [line("web", vcpu_hours=100, energy_kwh=10, co2e_kg=5)], fs=FS2))
+    ledger.set_baseline_from_ledger("default", ["2026-01"])
+    ledger.record(run("2026-02", [line("web", vcpu_hours=200, energy_kwh=20, co2e_kg=8)]))
+    ledger.close("2026-02")
+    ledger.record(run("2026-02", [line("web", vcpu_hours=200, energy_kwh=20, co2e_kg=10)], fs=FS2))
+    c = baseline_comparison(ledger, "2026-02")
+    assert c is not None and nonzero(c) == {"activity": D(10) - D(5)}  # v2 compared as restated
+    assert "version 2, compared as restated" in c.basis
+    ledger.record(run("2026-02", [line("web", vcpu_hours=250, energy_kwh=25, co2e_kg="12.5")], fs=FS2))
+    c = baseline_comparison(ledger, "2026-02")
+    assert c is not None and nonzero(c) == {"activity": D(5), "restatement": D("2.5")}
+    assert "restated 2 times" in c.basis and "since version 2" in c.basis
