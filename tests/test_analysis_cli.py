@@ -117,6 +117,9 @@ def test_compare_against_the_default_baseline_in_every_format(
     for r in rows.values():
         assert D(r["base_co2e_kg"]) + sum(D(r[f"{p}_kg"]) for p in parts) == D(r["current_co2e_kg"])
     assert any("like for like" in n for n in doc["notes"])
+    # the whole organisation: 5 kg -> 10 kg, activity 4 - 1 + 2 = +5
+    total = doc["total"]
+    assert (D(total["base_co2e_kg"]), D(total["activity_kg"]), D(total["change_kg"])) == (D(5), D(5), D(5))
 
     code, out, _ = cli(capsys, monkeypatch, "compare", "--month", "2026-02", "-f", "csv")
     cells = list(csv.reader(io.StringIO(out)))
@@ -124,6 +127,7 @@ def test_compare_against_the_default_baseline_in_every_format(
 
     code, out, _ = cli(capsys, monkeypatch, "compare", "--month", "2026-02", "-f", "md")
     assert r"\[red\]boom\<script\>" in out and "<script>" not in out
+    assert "| Total | 5.000000 | 0.000000 | 5.000000 |" in out
 
     code, out, _ = cli(capsys, monkeypatch, "compare", "--month", "2026-02", "--against", "baseline:default")
     assert code == 0 and MARKUP in out  # shown literally by rich, not read as markup

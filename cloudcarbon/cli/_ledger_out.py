@@ -66,18 +66,31 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def render_rows(df: pl.DataFrame, fmt: TableFormat, *, title: str, notes: Sequence[str] = ()) -> str:
-    """``df`` as text in ``fmt``; ``title`` and ``notes`` (user-facing sentences) go with it."""
+def render_rows(
+    df: pl.DataFrame,
+    fmt: TableFormat,
+    *,
+    title: str,
+    notes: Sequence[str] = (),
+    total: dict[str, Any] | None = None,
+) -> str:
+    """``df`` as text in ``fmt``; ``title`` and ``notes`` (user-facing sentences) go with it. ``total``
+    (a row of the same columns) is a last row of the table and markdown, ``total`` in JSON, and left
+    out of CSV (which stays one record per line)."""
     rows = df.to_dicts()
     cols = df.columns
     if fmt is TableFormat.json:
-        payload = {
+        payload: dict[str, Any] = {
             "title": title,
             "notes": list(notes),
             "columns": cols,
             "rows": [{c: (_text(r[c]) if isinstance(r[c], Decimal) else r[c]) for c in cols} for r in rows],
         }
+        if total is not None:
+            payload["total"] = {c: (_text(v) if isinstance(v, Decimal) else v) for c, v in total.items()}
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if total is not None and fmt is not TableFormat.csv:
+        rows = [*rows, total]
     if fmt is TableFormat.csv:
         import csv
         import io

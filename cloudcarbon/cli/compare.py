@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -44,4 +45,6 @@ def compare_command(
             raise typer.Exit(8)
     rows, label, basis = out
     title = f"CO2e {month} against {label} (kg; base + parts = current)"
-    typer.echo(render_rows(rows, fmt, title=title, notes=[f"Basis: {basis}."]), nl=False)
+    figures = [c for c in rows.columns if c.endswith("_kg")]
+    total = {by: "Total", **{c: sum(rows[c].to_list(), Decimal(0)) for c in figures}}
+    typer.echo(render_rows(rows, fmt, title=title, notes=[f"Basis: {basis}."], total=total), nl=False)
