@@ -7,7 +7,7 @@ import sys
 import typer
 
 from cloudcarbon._version import __version__
-from cloudcarbon.cli import demo, estimate, explain, factors, pull
+from cloudcarbon.cli import baseline, compare, demo, estimate, explain, factors, pull, trend
 from cloudcarbon.cli._options import OnceCommand
 from cloudcarbon.exceptions import CloudCarbonError
 
@@ -30,6 +30,9 @@ app.command(name="demo", cls=OnceCommand)(demo.demo_command)
 app.command(name="pull", cls=OnceCommand)(pull.pull_command)
 app.command(name="explain-diff", cls=OnceCommand)(explain.explain_command)
 app.add_typer(factors.app, name="factors")
+app.add_typer(baseline.app, name="baseline")
+app.command(name="compare", cls=OnceCommand)(compare.compare_command)
+app.command(name="trend", cls=OnceCommand)(trend.trend_command)
 
 
 def _version(value: bool) -> None:
