@@ -47,6 +47,7 @@ __all__ = [
     "exact",
     "recorded_config",
     "run_record",
+    "stabilise",
 ]
 
 #: Line key name -> column of ``result.groups``.
@@ -80,6 +81,10 @@ LINE_FIGURES = (
 )
 #: Totals recorded besides ``cost_<CURRENCY>``: sums of these line figures.
 TOTAL_FIGURES = tuple(f for f in LINE_FIGURES if f not in ("cost",))
+#: Figures computed exactly (never snapped by :func:`stabilise`).
+EXACT_FIGURES = ("cost", "rows")
+#: Relative tolerance within which :func:`stabilise` keeps the previous record's figure.
+SNAP_REL_TOL = Decimal("1e-9")
 #: Configuration keys left out of the recorded configuration: they cannot change a figure.
 UNRECORDED_CONFIG = ("path", "engine", "ledger_path", "organisation")
 
@@ -222,6 +227,60 @@ def run_record(
         flags=_flags(result),
         assumptions=assumptions,
     )
+
+
+def stabilise(new: RunRecord, previous: RunRecord | None) -> RunRecord:
+    """``new`` with each float-derived line figure replaced by ``previous``'s when they agree to a relative
+    :data:`SNAP_REL_TOL` (same line key and figure); totals recomputed from the lines.
+
+    The engine adds floats in parallel, in an order that varies from run to run, so estimating the same
+    bill twice gives figures that differ in their last binary digits. Recorded as they are, those would
+    make every re-estimate of a closed month a restatement with an ``unexplained`` cause. Keeping the
+    previous figure where the difference is only that noise makes an unchanged estimate record as
+    unchanged, while any real change (far above 1e-9) is recorded in full. Costs and row counts are
+    exact and never replaced.
+    """
+    if previous is None:
+        return new
+    old = {canonical_json([[g, v] for g, v in ln.key]): ln.figures for ln in previous.lines}
+    lines = []
+    for ln in new.lines:
+        before = old.get(canonical_json([[g, v] for g, v in ln.key]), {})
+        figures = dict(ln.figures)
+        for name, v in ln.figures.items():
+            b = before.get(name)
+            if b is None or name in EXACT_FIGURES or b == v:
+                continue
+            with localcontext(_EXACT):
+                if abs(v - b) <= SNAP_REL_TOL * max(abs(b), abs(v)):
+                    figures[name] = b
+        lines.append(LineRecord(ln.key, figures))
+    snapped = tuple(lines)
+    assumptions = dict(new.assumptions)
+    for name, text in new.assumptions.items():
+        was = previous.assumptions.get(name)
+        if was is not None and was != text and _agree(_loads(was), _loads(text)):
+            assumptions[name] = was
+    return dataclasses.replace(new, lines=snapped, totals=_totals(snapped), assumptions=assumptions)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return text
+
+
+def _agree(a: Any, b: Any) -> bool:
+    """Equal, numbers to a relative :data:`SNAP_REL_TOL` (the float noise of parallel sums)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_agree(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_agree(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        with localcontext(_EXACT):
+            return abs(a - b) <= SNAP_REL_TOL * max(abs(a), abs(b))
+    return bool(a == b)
 
 
 def _build(tp: Any, value: Any) -> Any:
