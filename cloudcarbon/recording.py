@@ -17,6 +17,9 @@ that cannot change a figure (:data:`UNRECORDED_CONFIG`: the configuration file's
 memory and threads, the ledger path and the organisation name). The ``--source`` arguments and the
 line keys are kept among the assumptions (``sources``, ``group_by``), so the estimate can be re-run
 from the record (:func:`config_from_record`).
+
+:func:`record_result` is what ``cloudcarbon estimate`` does: build the record, keep the float noise of
+the engine's parallel sums out of it (:func:`stabilise`) and record it.
 """
 
 from __future__ import annotations
@@ -35,7 +38,17 @@ import polars as pl
 
 from cloudcarbon._version import __version__
 from cloudcarbon.config import Config
-from cloudcarbon.ledger import CoverageRecord, FlagRecord, InputFile, LineRecord, RunRecord, config_digest
+from cloudcarbon.ledger import (
+    CoverageRecord,
+    FlagRecord,
+    InputFile,
+    Ledger,
+    LedgerNotFound,
+    LineRecord,
+    Recorded,
+    RunRecord,
+    config_digest,
+)
 from cloudcarbon.ledger.records import canonical_json
 from cloudcarbon.results import EstimateResult
 
@@ -45,6 +58,7 @@ __all__ = [
     "UNRECORDED_CONFIG",
     "config_from_record",
     "exact",
+    "record_result",
     "recorded_config",
     "run_record",
     "stabilise",
@@ -281,6 +295,17 @@ def _agree(a: Any, b: Any) -> bool:
         with localcontext(_EXACT):
             return abs(a - b) <= SNAP_REL_TOL * max(abs(a), abs(b))
     return bool(a == b)
+
+
+def record_result(ledger: Ledger, result: EstimateResult, *, recorded_at: str | None = None) -> Recorded:
+    """Record an estimate in ``ledger``: :func:`run_record`, :func:`stabilise` against the month's current
+    record, then :meth:`Ledger.record <cloudcarbon.ledger.Ledger.record>`. What ``cloudcarbon estimate``
+    does."""
+    try:
+        previous: RunRecord | None = ledger.current(result.month)
+    except LedgerNotFound:
+        previous = None
+    return ledger.record(stabilise(run_record(result, recorded_at=recorded_at), previous))
 
 
 def _build(tp: Any, value: Any) -> Any:

@@ -105,15 +105,11 @@ def estimate_command(
 
 def _record(result: EstimateResult, path: Path, *, quiet: bool) -> None:
     """Record the estimate; say on stderr what was recorded (unless ``quiet``)."""
-    from cloudcarbon.ledger import Ledger, LedgerNotFound
-    from cloudcarbon.recording import run_record, stabilise
+    from cloudcarbon.ledger import Ledger
+    from cloudcarbon.recording import record_result
 
     with Ledger(path) as lg:
-        try:
-            previous = lg.current(result.month)
-        except LedgerNotFound:
-            previous = None
-        done = lg.record(stabilise(run_record(result), previous))
+        done = record_result(lg, result)
     if quiet:
         return
     if done.kind == "estimate":
