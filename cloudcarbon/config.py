@@ -139,6 +139,10 @@ class Config:
     ai: AiOptions = field(default_factory=AiOptions)
     sources: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     path: str | None = None
+    #: ``[ledger] path``: the ledger file (relative to the configuration file's folder).
+    ledger_path: str | None = None
+    #: ``[organisation] name`` (or ``[statement] organisation``): the name on statements.
+    organisation: str | None = None
 
     def tag_keys(self) -> tuple[str, ...]:
         """Tag keys the rules read, in first-use order."""
@@ -297,8 +301,12 @@ _MEMORY_LIMIT = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|
 def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> Config:
     """Build a :class:`Config` from parsed TOML, validating every key."""
     _check_keys(
-        data, {"projects", "utilisation", "grid", "engine", "estimate", "sources", "ai"}, "the file", path
-    )
+        data,
+        {"projects", "utilisation", "grid", "engine", "estimate", "sources", "ai", "ledger", "organisation",
+         "statement"},
+        "the file",
+        path,
+    )  # fmt: skip
     sources = data.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
         raise ConfigError(path, "[sources] must hold one table per connector, e.g. [sources.azure]")
@@ -355,7 +363,24 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
         sources={k: dict(v) for k, v in sources.items()},
         ai=_ai(data.get("ai", {}), path),
         path=path,
+        **_ledger_and_organisation(data, path),
     )
+
+
+def _ledger_and_organisation(data: Mapping[str, Any], path: str | None) -> dict[str, str | None]:
+    """``[ledger] path`` and the organisation (``[organisation] name`` or ``[statement] organisation``)."""
+    ledger, org, stmt = data.get("ledger", {}), data.get("organisation", {}), data.get("statement", {})
+    for name, table in (("ledger", ledger), ("organisation", org), ("statement", stmt)):
+        if not isinstance(table, dict):
+            raise ConfigError(path, f"[{name}] must be a table")
+    _check_keys(ledger, {"path"}, "[ledger]", path)
+    _check_keys(org, {"name"}, "[organisation]", path)
+    _check_keys(stmt, {"organisation"}, "[statement]", path)
+    return {
+        "ledger_path": _str(ledger.get("path"), "[ledger] path", path),
+        "organisation": _str(org.get("name"), "[organisation] name", path)
+        or _str(stmt.get("organisation"), "[statement] organisation", path),
+    }
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -36,6 +36,7 @@ from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
 from cloudcarbon.schema import (
     BAND_SOURCES,
     CANONICAL_USAGE,
+    COST_DTYPE,
     ESTIMATE_DETAIL,
     ESTIMATE_KEYS,
     ESTIMATE_SUMS,
@@ -414,7 +415,14 @@ def estimate(
         frames, resolved = _scan_each(srcs, engine, cfg, month)
         frames = [f.filter(nw.col("billing_month") == month) for f in frames]
         if per_row:
-            frames = [f.with_columns(nw.lit(1, nw.Int64()).alias("source_rows")) for f in frames]
+            # one cost type for every source (a connector's decimal may be wider), so the frames concat
+            frames = [
+                f.with_columns(
+                    nw.lit(1, nw.Int64()).alias("source_rows"),
+                    *(nw.col(c).cast(COST_DTYPE) for c in ("BilledCost", "EffectiveCost")),
+                )
+                for f in frames
+            ]
         else:
             # each source is reduced on its own: a connector's never-filled columns are no keys
             frames = [

@@ -67,7 +67,8 @@ class Smoke:
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, "COLUMNS": "120"},
+            # estimates record in a ledger: one in the smoke folder, never the user's own
+            env={**os.environ, "COLUMNS": "120", "CLOUDCARBON_LEDGER": str(self.cwd / "ledger.sqlite")},
         )
         label = "cloudcarbon " + " ".join(args)
         ok = res.returncode == code and "Traceback" not in res.stdout + res.stderr

@@ -106,3 +106,9 @@ def cur_file(tmp_path: Path) -> Callable[..., Path]:
         return write_cur(tmp_path / name, rows, columns)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cloudcarbon estimate` records in a ledger: never the user's own, a fresh file per test."""
+    monkeypatch.setenv("CLOUDCARBON_LEDGER", str(tmp_path_factory.mktemp("ledger") / "ledger.sqlite"))

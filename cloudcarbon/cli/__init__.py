@@ -7,7 +7,18 @@ import sys
 import typer
 
 from cloudcarbon._version import __version__
-from cloudcarbon.cli import baseline, compare, demo, estimate, explain, factors, pull, trend
+from cloudcarbon.cli import (
+    baseline,
+    compare,
+    demo,
+    estimate,
+    explain,
+    factors,
+    ledger,
+    pull,
+    statement,
+    trend,
+)
 from cloudcarbon.cli._options import OnceCommand
 from cloudcarbon.exceptions import CloudCarbonError
 
@@ -29,6 +40,10 @@ app.command(name="estimate", cls=OnceCommand)(estimate.estimate_command)
 app.command(name="demo", cls=OnceCommand)(demo.demo_command)
 app.command(name="pull", cls=OnceCommand)(pull.pull_command)
 app.command(name="explain-diff", cls=OnceCommand)(explain.explain_command)
+app.command(name="close", cls=OnceCommand)(ledger.close_command)
+app.command(name="verify", cls=OnceCommand)(ledger.verify_command)
+app.command(name="history", cls=OnceCommand)(ledger.history_command)
+app.command(name="statement", cls=OnceCommand)(statement.statement_command)
 app.add_typer(factors.app, name="factors")
 app.add_typer(baseline.app, name="baseline")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)

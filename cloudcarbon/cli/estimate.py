@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cloudcarbon.cli._ledger import LedgerOpt, resolve_ledger
 from cloudcarbon.cli._options import (
     ConfigOpt,
     FactorsOpt,
@@ -76,8 +77,15 @@ def estimate_command(
             callback=_method,
         ),
     ] = "cloudcarbon",
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not record the estimate in the ledger.")
+    ] = False,
+    ledger: LedgerOpt = None,
 ) -> None:
-    """Estimate a month's energy and CO2e per project from billing exports."""
+    """Estimate a month's energy and CO2e per project from billing exports, and record it in the ledger.
+
+    An open month keeps every estimate; a closed month estimated again records a restatement.
+    """
     cfg = load_config(config)
     result = estimate(
         source,
@@ -88,4 +96,28 @@ def estimate_command(
         method=method,
         detail_to=detail,
     )
+    if not no_record:
+        _record(
+            result, resolve_ledger(ledger, cfg), quiet=fmt is not Format.table and not sys.stdout.isatty()
+        )
     emit(result, fmt)
+
+
+def _record(result: EstimateResult, path: Path, *, quiet: bool) -> None:
+    """Record the estimate; say on stderr what was recorded (unless ``quiet``)."""
+    from cloudcarbon.ledger import Ledger
+    from cloudcarbon.recording import record_result
+
+    with Ledger(path) as lg:
+        done = record_result(lg, result)
+    if quiet:
+        return
+    if done.kind == "estimate":
+        what = f"estimate of open month {result.month} (entry #{done.seq})"
+    elif done.kind == "restatement":
+        assert done.restatement is not None
+        causes = ", ".join(c.cause for c in done.restatement.causes)
+        what = f"restatement of closed month {result.month}: version {done.version} ({causes})"
+    else:
+        what = f"nothing: closed month {result.month} is unchanged at version {done.version}"
+    typer.echo(f"recorded {what} in ledger {path}", err=True)

@@ -1,0 +1,96 @@
+"""``cloudcarbon statement``: a month's carbon statement, read from the ledger alone."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cloudcarbon.cli._ledger import LedgerOpt, open_ledger
+from cloudcarbon.cli._options import ConfigOpt, MonthOpt
+from cloudcarbon.config import load_config
+
+__all__ = ["NO_ORGANISATION", "StatementFormat", "statement_command"]
+
+#: Organisation shown when the configuration names none.
+NO_ORGANISATION = "(not set: [organisation] name in cloudcarbon.toml)"
+
+
+class StatementFormat(StrEnum):
+    table = "table"
+    md = "md"
+    html = "html"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def statement_command(
+    month: MonthOpt,
+    fmt: Annotated[
+        StatementFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = StatementFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file (required for xlsx).")
+    ] = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="Also write the assurance pack to this folder: input hashes, factor rows, config, "
+            "statement.json and a per-row lineage.csv.",
+        ),
+    ] = None,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print or write a month's carbon statement from the ledger (no input files needed)."""
+    from cloudcarbon.statements.build import build_statement
+
+    if fmt is StatementFormat.xlsx and out is None:
+        raise typer.BadParameter("xlsx is a binary file: give --out FILE.xlsx", param_hint="--format")
+    cfg = load_config(config)
+    with open_ledger(ledger, cfg) as lg:
+        st = build_statement(lg, month, organisation=cfg.organisation or NO_ORGANISATION)
+        if evidence is not None:
+            from cloudcarbon.statements.evidence import write_evidence
+
+            ev = write_evidence(lg, month, st, evidence)
+            typer.echo(f"evidence pack for {month} in {evidence}/ ({', '.join(ev.files)})", err=True)
+            for problem in ev.problems:
+                typer.echo(f"warning: {problem}", err=True)
+    _write(st, fmt, out)
+
+
+def _write(st: object, fmt: StatementFormat, out: Path | None) -> None:
+    from cloudcarbon.statements import render_html, render_markdown, render_xlsx
+    from cloudcarbon.statements.data import render_csv, render_json, render_table
+    from cloudcarbon.statements.model import Statement
+
+    assert isinstance(st, Statement)
+    if fmt is StatementFormat.xlsx:
+        assert out is not None
+        render_xlsx(st, out)
+        return
+    if fmt is StatementFormat.table:
+        from rich.console import Console
+
+        if out is None:
+            Console(highlight=False, soft_wrap=True).print(render_table(st))
+            return
+        with out.open("w", encoding="utf-8") as fh:
+            Console(file=fh, highlight=False, width=160).print(render_table(st))
+        return
+    text = {
+        StatementFormat.md: render_markdown,
+        StatementFormat.html: render_html,
+        StatementFormat.csv: render_csv,
+        StatementFormat.json: render_json,
+    }[fmt](st)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8", newline="")
