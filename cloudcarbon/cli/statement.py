@@ -5,13 +5,19 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cloudcarbon._escape import safe_terminal
 from cloudcarbon.cli._ledger import LedgerOpt, open_ledger
 from cloudcarbon.cli._options import ConfigOpt, MonthOpt
 from cloudcarbon.config import load_config
+from cloudcarbon.exceptions import CloudCarbonError
+from cloudcarbon.ledger import Ledger
+
+if TYPE_CHECKING:
+    from cloudcarbon.statements.model import Comparison, Trend
 
 __all__ = ["NO_ORGANISATION", "StatementFormat", "statement_command"]
 
@@ -44,17 +50,30 @@ def statement_command(
             "statement.json and a per-row lineage.csv.",
         ),
     ] = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Compare with baseline[:NAME] or a month YYYY-MM (default: the default baseline, if set).",
+        ),
+    ] = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Print or write a month's carbon statement from the ledger (no input files needed)."""
+    """Print or write a month's carbon statement from the ledger (no input files needed).
+
+    Example: cloudcarbon statement --month 2026-10 --format html --out statement-2026-10.html
+    """
     from cloudcarbon.statements.build import build_statement
 
     if fmt is StatementFormat.xlsx and out is None:
         raise typer.BadParameter("xlsx is a binary file: give --out FILE.xlsx", param_hint="--format")
     cfg = load_config(config)
     with open_ledger(ledger, cfg) as lg:
-        st = build_statement(lg, month, organisation=cfg.organisation or NO_ORGANISATION)
+        comparison, trend = _comparison_and_trend(lg, month, against)
+        st = build_statement(
+            lg, month, organisation=cfg.organisation or NO_ORGANISATION, comparison=comparison, trend=trend
+        )
         if evidence is not None:
             from cloudcarbon.statements.evidence import write_evidence
 
@@ -63,6 +82,30 @@ def statement_command(
             for problem in ev.problems:
                 typer.echo(f"warning: {problem}", err=True)
     _write(st, fmt, out)
+
+
+#: How many months before the statement's month its trend section shows (when recorded).
+TREND_MONTHS = 12
+
+
+def _comparison_and_trend(
+    lg: Ledger, month: str, against: str | None
+) -> tuple[Comparison | None, Trend | None]:
+    """The baseline bridge and the trend up to ``month``. Without ``--against``, a default baseline
+    recorded under another factor set or method is left out with a warning rather than failing the
+    statement; with ``--against`` every problem is an error."""
+    from cloudcarbon.analysis import baseline_comparison, trend_section
+
+    try:
+        comparison = baseline_comparison(lg, month, against)
+    except CloudCarbonError as exc:
+        if against is not None:
+            raise
+        typer.echo(f"warning: no baseline comparison in the statement: {safe_terminal(str(exc))}", err=True)
+        comparison = None
+    earlier = [m for m in lg.months() if m <= month][-TREND_MONTHS:]
+    trend = trend_section(lg, earlier[0], month, against=against) if len(earlier) > 1 else None
+    return comparison, trend
 
 
 def _write(st: object, fmt: StatementFormat, out: Path | None) -> None:
