@@ -79,7 +79,7 @@ def test_statement_from_the_ledger_alone(recorded: tuple[Path, Path, Path]) -> N
     t = doc["totals"]
     assert t["market_co2e_kg"] is None
     assert t["market_reason"] == f"no market-based factors in factor set {PINNED_FACTORS}"
-    assert t["billed"] == [{"currency": "USD", "amount": "4.9560000000"}]
+    assert [(b["currency"], Decimal(b["amount"])) for b in t["billed"]] == [("USD", Decimal("4.956"))]
     (cov,) = doc["coverage"]
     assert [Decimal(cov[k]) for k in ("billed", "estimated", "fallback", "excluded")] == [
         Decimal("4.956"), Decimal("3.456"), Decimal("1.08"), Decimal("0.42")]  # fmt: skip
