@@ -106,7 +106,7 @@ def test_unknown_format_is_an_error() -> None:
 
 def test_json_reads_only_the_result() -> None:
     doc = json.loads(render(_result([_line("web", "USD", "12.50", 1.0)]), "json"), parse_float=Decimal)
-    assert doc["factor_set"] == {"version": "test-set", "sha256": "ab" * 32}
+    assert doc["factor_set"] == {"version": "test-set", "sha256": "ab" * 32, "user_made": False}
     assert doc["inputs"] == [{"path": "cur.csv", "size": 10, "sha256": "cd" * 32}]
     # the assumptions are the run's, not a factor set's defaults
     assert doc["assumptions"]["cpu_utilisation"] == Decimal("0.3")
@@ -173,7 +173,8 @@ def test_detail_csv_neutralises_formulas(tmp_path: Path, factors: FactorSet) -> 
     estimate([f], "2026-10", config=cfg, factor_set=factors, detail_to=out)
     d = pl.read_csv(out, infer_schema=False)
     assert d["project"].to_list() == ["'=SUM(A1)", "ml[gpu]"]
-    assert d["BilledCost"].to_list() == ["2.3040000000", "-4.0000000000"]  # numbers are not text
+    # numbers are not text: no leading quote on -4, and the exact decimal value kept
+    assert [Decimal(v) for v in d["BilledCost"].to_list()] == [Decimal("2.304"), Decimal("-4")]
     # Parquet keeps the value as written
     pq = tmp_path / "d.parquet"
     estimate([f], "2026-10", config=cfg, factor_set=factors, detail_to=pq)
