@@ -236,6 +236,7 @@ def test_usage_errors_are_one_line_exit_2(
         assert argv[-1] in err
 
 
+@pytest.mark.filterwarnings("default::cloudcarbon.exceptions.CloudCarbonWarning")
 def test_repeatable_options_and_values_that_look_like_options(
     cur_file: Callable[..., Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -256,8 +257,10 @@ def test_repeatable_options_and_values_that_look_like_options(
         "-f",
         "csv",
     ]
-    code, out, _ = _main(argv, capsys, monkeypatch)
+    # the same file twice is read once, with a warning (the hostile-input rule on double counting)
+    code, out, err = _main(argv, capsys, monkeypatch)
     assert code == 0 and out.startswith("service,project,")
+    assert "read once, not twice" in err
     # "-m" as the value of --source is a path, not a second month: the error is about that file
     code, out, err = _main(["estimate", "-m", "2026-10", "-s", "-m"], capsys, monkeypatch)
     assert code == 2 and "given more than once" not in err and "-m" in err
