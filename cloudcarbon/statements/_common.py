@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from cloudcarbon.statements.model import STAGE_LABELS, Stage, Statement
@@ -42,3 +43,23 @@ def trend_table(st: Statement) -> tuple[list[str], list[tuple[str, list[Decimal 
         by_month = {p.month: p.co2e_kg for p in s.points}
         out.append((s.name, [by_month.get(m) for m in months]))
     return months, out
+
+
+#: Columns of the restatement-history table, the same in every format.
+RESTATEMENT_HEADER = ["Version", "Recorded", "Causes", "Change kg", "Note"]
+#: Which of :data:`RESTATEMENT_HEADER`'s columns hold text (the others are right-aligned figures).
+RESTATEMENT_TEXT = (0, 1, 2, 4)
+
+
+def restatement_rows(st: Statement, esc: Callable[[str], str]) -> list[list[str]]:
+    """The restatement-history rows of ``st``, user text escaped by the format's ``esc``."""
+    return [
+        [
+            str(r.version),
+            esc(r.recorded_at),
+            esc(", ".join(r.causes)),
+            f"{r.delta_co2e_kg:+,.3f}",
+            esc(r.note),
+        ]
+        for r in st.restatements
+    ]

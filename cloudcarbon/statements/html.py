@@ -10,7 +10,17 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from cloudcarbon._escape import safe_html as esc
-from cloudcarbon.statements._common import kg, money, pct, stage_columns, stage_value, trend_table
+from cloudcarbon.statements._common import (
+    RESTATEMENT_HEADER,
+    RESTATEMENT_TEXT,
+    kg,
+    money,
+    pct,
+    restatement_rows,
+    stage_columns,
+    stage_value,
+    trend_table,
+)
 from cloudcarbon.statements.model import BRIDGE_STEPS, STAGE_LABELS, Statement
 from cloudcarbon.statements.svg import bar_chart, line_chart, waterfall_chart
 
@@ -185,17 +195,7 @@ def render_html(st: Statement) -> str:
     # restatements
     parts.append('<section id="restatements"><h2>Restatement history</h2>')
     if st.restatements:
-        rrow = [
-            [
-                str(r.version),
-                esc(r.recorded_at),
-                esc(", ".join(r.causes)),
-                f"{r.delta_co2e_kg:+,.3f}",
-                esc(r.note),
-            ]
-            for r in st.restatements
-        ]
-        parts.append(_table(["Version", "Recorded", "Causes", "Change kg", "Note"], rrow, text=(0, 1, 2, 4)))
+        parts.append(_table(RESTATEMENT_HEADER, restatement_rows(st, esc), text=RESTATEMENT_TEXT))
     else:
         parts.append("<p>No restatement.</p>")
     parts.append("</section>")

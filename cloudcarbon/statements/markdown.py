@@ -6,7 +6,17 @@ import re
 from collections.abc import Collection, Sequence
 
 from cloudcarbon._escape import safe_markdown as esc
-from cloudcarbon.statements._common import kg, money, pct, stage_columns, stage_value, trend_table
+from cloudcarbon.statements._common import (
+    RESTATEMENT_HEADER,
+    RESTATEMENT_TEXT,
+    kg,
+    money,
+    pct,
+    restatement_rows,
+    stage_columns,
+    stage_value,
+    trend_table,
+)
 from cloudcarbon.statements.model import BRIDGE_STEPS, STAGE_LABELS, Statement
 
 __all__ = ["render_markdown"]
@@ -112,17 +122,7 @@ def render_markdown(st: Statement) -> str:
 
     out += ["## Restatement history", ""]
     if st.restatements:
-        rrow = [
-            [
-                str(r.version),
-                esc(r.recorded_at),
-                esc(", ".join(r.causes)),
-                f"{r.delta_co2e_kg:+,.3f}",
-                esc(r.note),
-            ]
-            for r in st.restatements
-        ]
-        out += _table(["Version", "Recorded", "Causes", "Change kg", "Note"], rrow, text=(0, 1, 2, 4))
+        out += _table(RESTATEMENT_HEADER, restatement_rows(st, esc), text=RESTATEMENT_TEXT)
     else:
         out += ["No restatement.", ""]
 
