@@ -8,8 +8,11 @@ parsing expression (``try_=True``).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
+
+import duckdb
 
 from cloudcarbon.connectors._io import sql_ident, sql_str
 from cloudcarbon.schema import COST_SQL
@@ -158,3 +161,22 @@ def value_checks(
         else:
             checks.append((c, timestamp(h, c, try_=True), timestamp_text))
     return checks
+
+
+_views = itertools.count()
+
+
+def view_name(stem: str) -> str:
+    """A name for one relation in a query on it (``rel.query(name, sql)``), unique in the process.
+
+    DuckDB resolves the name when the query runs, not when it is built (1.4 does; 2.0 binds at once): two
+    lazy parts queried under one name would both read whichever relation was named last.
+    """
+    return f"__{stem}_{next(_views)}"
+
+
+def query_on(rel: duckdb.DuckDBPyRelation, view: str, sql: str) -> duckdb.DuckDBPyRelation:
+    """``sql``, which reads ``rel`` under the name ``view`` (from :func:`view_name`), as a lazy relation."""
+    out = rel.query(view, sql)
+    assert out is not None  # a SELECT always yields a relation
+    return out

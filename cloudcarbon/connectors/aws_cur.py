@@ -51,7 +51,17 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, map_lookup, num, text, ts, val, value_checks
+from cloudcarbon.connectors._sql import (
+    Header,
+    map_lookup,
+    num,
+    query_on,
+    text,
+    ts,
+    val,
+    value_checks,
+    view_name,
+)
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import CloudCarbonWarning, SchemaError, SourceError, SourceNotFound
 from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
@@ -294,7 +304,7 @@ def _memory_gb(text_expr: str) -> str:
     return f"TRY_CAST(split_part(replace({text_expr}, ',', ''), ' ', 1) AS DOUBLE)"
 
 
-def _hints(h: Header) -> tuple[str, str, str]:
+def _hints(h: Header, view: str) -> tuple[str, str, str]:
     """vCPU and memory hints: (a CTE or "", the vCPU expression, the memory expression).
 
     Legacy reports have ``product/vcpu`` and ``product/memory`` columns, read per row. CUR 2.0 keeps them
@@ -308,7 +318,7 @@ def _hints(h: Header) -> tuple[str, str, str]:
     lookup_mem = map_lookup(h, product, _PRODUCT_MAP_KEYS["memory"])
     cte = (
         f"WITH __hint_src AS (SELECT {sql_ident(inst)} AS __hint_it, any_value({sql_ident(product)}) AS "
-        f"{sql_ident(product)} FROM __cur WHERE {sql_ident(inst)} IS NOT NULL GROUP BY 1), "
+        f"{sql_ident(product)} FROM {view} WHERE {sql_ident(inst)} IS NOT NULL GROUP BY 1), "
         f"__hints AS (SELECT __hint_it, TRY_CAST({lookup_vcpu} AS DOUBLE) AS __hint_vcpu, "
         f"{_memory_gb(lookup_mem)} AS __hint_mem FROM __hint_src) "
     )
@@ -363,7 +373,7 @@ def _effective_cost(h: Header, lit: str) -> str:
     )
 
 
-def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | None = None) -> str:
+def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | None, view: str) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, "an AWS Cost and Usage Report", missing)
@@ -409,7 +419,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
             f"CASE WHEN {region} IS NOT NULL THEN {region} ELSE NULLIF(regexp_extract({val(h, az)}, "
             "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), '') END"
         )
-    hints_cte, hint_vcpu, hint_memory = _hints(h)
+    hints_cte, hint_vcpu, hint_memory = _hints(h, view)
     account = col("account")
     payer_col = _find(h, "payer")
     exprs = {
@@ -451,10 +461,10 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
     assert list(exprs) == list(CANONICAL_USAGE)
     select = [f"{e} AS {sql_ident(name)}" for name, e in exprs.items()]
     select += [f"{_tag_expr(h, k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
-    source = "__cur"
+    source = view
     if hints_cte:
         inst = sql_ident(_find(h, "instance_type"))  # type: ignore[arg-type]
-        source = f"__cur LEFT JOIN __hints ON __cur.{inst} = __hints.__hint_it"
+        source = f"{view} LEFT JOIN __hints ON {view}.{inst} = __hints.__hint_it"
     sql = f"{hints_cte}SELECT " + ",\n  ".join(select) + f" FROM {source}"
     if month is not None:
         first = f"TIMESTAMP '{month}-01 00:00:00'"
@@ -503,9 +513,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         return _empty(ctx)
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in rels:
-        part = rel.query("__cur", _select_sql(h, f, ctx.tag_keys, ctx.month))
-        assert part is not None  # a SELECT always yields a relation
-        parts.append(part)
+        view = view_name("cur")
+        parts.append(query_on(rel, view, _select_sql(h, f, ctx.tag_keys, ctx.month, view)))
     return union_all(parts, guarded=ctx.guard)
 
 

@@ -86,7 +86,7 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts, value_checks
+from cloudcarbon.connectors._sql import Header, json_lookup, num, query_on, text, ts, value_checks, view_name
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import CloudCarbonWarning, ConfigError, SchemaError, SourceError
 from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
@@ -681,9 +681,10 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         _OPTIONS[ctx.con] = ctx.options
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h, day_first in _relations(source, ctx):
-        part = rel.query("__azure", _select_sql(h, f, ctx.tag_keys, project, day_first) + " FROM __azure")
-        assert part is not None
-        parts.append(part)
+        view = view_name("azure")
+        parts.append(
+            query_on(rel, view, _select_sql(h, f, ctx.tag_keys, project, day_first) + f" FROM {view}")
+        )
     if not parts:  # every file was read already by an earlier source of this run
         return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts, guarded=ctx.guard)

@@ -100,7 +100,7 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, json_lookup, num, text, ts, value_checks
+from cloudcarbon.connectors._sql import Header, json_lookup, num, query_on, text, ts, value_checks, view_name
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.connectors.gcp_billing import _COMPONENT_SKU as GCP_COMPONENT_SKU
 from cloudcarbon.connectors.gcp_billing import _SERIES_WORD as GCP_SERIES_WORD
@@ -322,7 +322,9 @@ def _azure_vm_size(meter: str) -> str:
     )
 
 
-def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], *, project_by_rg: bool = False) -> str:
+def _select_sql(
+    h: Header, path: Path, tag_keys: Sequence[str], view: str, *, project_by_rg: bool = False
+) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, "a FOCUS cost and usage dataset", missing)
@@ -479,7 +481,7 @@ END"""
     assert list(exprs) == list(CANONICAL_USAGE)
     select = [f"CAST({e} AS {duckdb_type(CANONICAL_USAGE[n])}) AS {sql_ident(n)}" for n, e in exprs.items()]
     select += [f"{tag_expr(k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
-    inner = f"SELECT *, {provider} AS {p} FROM __focus"
+    inner = f"SELECT *, {provider} AS {p} FROM {view}"
     return "SELECT " + ",\n  ".join(select) + f"\nFROM ({inner})"
 
 
@@ -494,9 +496,8 @@ def _null_literals(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
         f"CASE WHEN upper(trim({sql_ident(c)})) = 'NULL' THEN NULL ELSE {sql_ident(c)} END AS {sql_ident(c)}"
         for c in text_cols
     )
-    out = rel.query("__raw", f"SELECT * REPLACE ({repl}) FROM __raw")
-    assert out is not None
-    return out
+    view = view_name("raw")
+    return query_on(rel, view, f"SELECT * REPLACE ({repl}) FROM {view}")
 
 
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
@@ -515,9 +516,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in _relations(source, ctx):
         by_rg = str(ctx.options.get("project", "account")).lower() == "resource_group"
-        part = rel.query("__focus", _select_sql(h, f, ctx.tag_keys, project_by_rg=by_rg))
-        assert part is not None  # a SELECT always yields a relation
-        parts.append(part)
+        view = view_name("focus")
+        parts.append(query_on(rel, view, _select_sql(h, f, ctx.tag_keys, view, project_by_rg=by_rg)))
     if not parts:  # every file was read already by an earlier source of this run
         return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts)

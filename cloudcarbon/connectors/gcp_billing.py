@@ -68,7 +68,7 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, num, text, ts, value_checks
+from cloudcarbon.connectors._sql import Header, num, query_on, text, ts, value_checks, view_name
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound, ValueParseError
 from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
@@ -316,7 +316,9 @@ def _month_text(h: Header) -> str:
     return f"regexp_replace({m}, '^([0-9]{{4}})-?([0-9]{{2}})$', '\\1-\\2')"
 
 
-def _select_sql(h: Header, path: Path, types: dict[str, DuckDBPyType], tag_keys: Sequence[str]) -> str:
+def _select_sql(
+    h: Header, path: Path, types: dict[str, DuckDBPyType], tag_keys: Sequence[str], view: str
+) -> str:
     missing = [".".join(_FIELDS[f]) for f in _REQUIRED if h.first(_names(f)) is None]
     if missing:
         raise SchemaError(path, _WHAT, missing)
@@ -395,7 +397,7 @@ END"""
     assert list(exprs) == list(CANONICAL_USAGE)
     tag_cols = [f"{_tag_expr(h, k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
     base = "SELECT " + ",\n  ".join([*(f"{e} AS {sql_ident(n)}" for n, e in exprs.items()), *tag_cols])
-    sql = base + " FROM __gcp"
+    sql = base + f" FROM {view}"
     credits = _credit_list(h, types)
     if credits is None:
         return sql
@@ -416,7 +418,7 @@ END"""
     credit_sql = (
         "SELECT "
         + ",\n  ".join([*(f"{e} AS {sql_ident(n)}" for n, e in credit_exprs.items()), *tag_cols])
-        + f" FROM (SELECT *, unnest({credits}) AS __credit FROM __gcp)"
+        + f" FROM (SELECT *, unnest({credits}) AS __credit FROM {view})"
     )
     return f"{sql}\nUNION ALL\n{credit_sql}"
 
@@ -430,9 +432,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in _relations(source, ctx):
         types = dict(zip(rel.columns, rel.types, strict=True))
-        part = rel.query("__gcp", _select_sql(h, f, types, ctx.tag_keys))
-        assert part is not None  # a SELECT always yields a relation
-        parts.append(part)
+        view = view_name("gcp")
+        parts.append(query_on(rel, view, _select_sql(h, f, types, ctx.tag_keys, view)))
     if not parts:  # every file was read already by an earlier source of this run
         return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts, guarded=ctx.guard)

@@ -58,6 +58,7 @@ import polars as pl
 import pyarrow as pa
 
 from cloudcarbon.connectors._io import claim_files, data_files, sql_ident
+from cloudcarbon.connectors._sql import query_on, view_name
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SourceError, SourceNotFound
 from cloudcarbon.factors import FactorSet, load_factor_set
@@ -452,9 +453,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     rel = ctx.con.from_arrow(table)
     # name the columns explicitly so the relation has exactly the canonical order
     cols = ", ".join(sql_ident(c) for c in table.column_names)
-    out = rel.query("__inv", f"SELECT {cols} FROM __inv")
-    assert out is not None
-    return nw.from_native(out)
+    view = view_name("inv")
+    return nw.from_native(query_on(rel, view, f"SELECT {cols} FROM {view}"))
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
