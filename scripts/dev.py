@@ -7,7 +7,8 @@
     python3 scripts/dev.py smoke         # build the wheel, install it with base dependencies only, run it
     python3 scripts/dev.py test-lowest   # the test suite in .venv-lowest, base dependencies at their floors
 
-Extra arguments go to the command run (``demo --month 2026-09``, ``test -q -x``). The virtual
+Extra arguments go to the command run (``demo --month 2026-09``, ``test -q -x``). The tests run on one
+pytest-xdist worker per core unless ``-n`` is given (``test -n 0`` runs them in one process). The virtual
 environments live at the repository root and are reused when present; they are refreshed when
 pyproject.toml changes.
 """
@@ -72,10 +73,16 @@ def _system_deps() -> None:
     _run("sh", ROOT / "scripts" / "ci_deps.sh")
 
 
+def _workers(rest: list[str]) -> list[str]:
+    """``-n auto`` (pytest-xdist: one worker per core) unless the caller chose ``-n``/``-p no:xdist``."""
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in rest)
+    return [] if chosen else ["-n", "auto"]
+
+
 def _pytest(bin_dir: Path, rest: list[str]) -> None:
     _system_deps()
     try:
-        _run(bin_dir / "python", "-m", "pytest", *rest)
+        _run(bin_dir / "python", "-m", "pytest", *_workers(rest), *rest)
     except subprocess.CalledProcessError as exc:
         if exc.returncode == NO_TESTS_COLLECTED:
             print("error: pytest collected no tests; check the test paths and -k / -m filters", flush=True)
