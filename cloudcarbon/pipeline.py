@@ -151,22 +151,25 @@ def _modelled(
     engine: Engine,
     method: Method,
     resolved: list[tuple[Source, Connector]],
+    *,
+    per_row: bool,
 ) -> nw.LazyFrame[Any]:
     """The method's per-row estimate of the classified, allocated usage rows.
 
-    The allocated rows, the classified rows and the method's rows are each computed once into a
-    temporary table (spilling under the memory limit). Each step then starts from a table scan instead
-    of the whole plan before it: engines bind and optimise every join and projection against its full
-    input plan, so a plan grown step by step costs time that grows with its depth (DuckDB 1.4 spent 17 s
-    planning a one-row ``--detail`` estimate before this). In the reduced (default) path these tables
-    hold one row per distinct attribute set, so the copies are small.
+    The classified rows and the method's rows are each computed once into a temporary table (spilling
+    under the memory limit), and so are the allocated rows when they come straight from the exports
+    (``per_row``; otherwise they are already the reduced table). Each step then starts from a table scan
+    instead of the whole plan before it: engines bind and optimise every join and projection against its
+    full input plan, so a plan grown step by step costs time that grows with its depth (DuckDB 1.4 spent
+    17 s planning a one-row ``--detail`` estimate before this).
     """
 
     def table(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         with _reading(resolved, engine):
             return engine.materialize(lf)
 
-    classified = table(classify(table(allocate(usage, config)), factors, engine.to_lazy))
+    allocated = allocate(usage, config)
+    classified = table(classify(table(allocated) if per_row else allocated, factors, engine.to_lazy))
     return table(method.rows(classified, factors, config, year=year, to_lazy=engine.to_lazy))
 
 
@@ -449,7 +452,7 @@ def estimate(
                 for f, r in zip(frames, resolved, strict=True)
             ]
         usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
-        rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved)
+        rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
         agg = rows.group_by(_fine_keys(group_by, impl.EXTRA_KEYS)).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
