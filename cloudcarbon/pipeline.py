@@ -11,6 +11,7 @@ per-row query, with the same fallback expression, straight to its file.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
 from decimal import Decimal
@@ -433,8 +434,10 @@ def estimate(
     srcs = [parse_source(s) for s in sources]
     impl = get_method(method)
     per_row = detail or detail_path is not None
-    with open_engine(cfg.engine) as engine:
+    # the input files are hashed (for the ledger) on a thread of their own while the engine reads them
+    with open_engine(cfg.engine) as engine, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
         frames, resolved = _scan_each(srcs, engine, cfg, month)
+        inputs = hashing.submit(_inputs, resolved, month)
         frames = [f.filter(nw.col("billing_month") == month) for f in frames]
         if per_row:
             # one cost type for every source (a connector's decimal may be wider), so the frames concat
@@ -503,7 +506,7 @@ def estimate(
         flags=flags,
         groups=groups,
         assumptions=_assumptions(impl, factors, cfg, ratios),
-        inputs=_inputs(resolved, month),
+        inputs=inputs.result(),
         config=_config_dict(cfg),
         usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
         ai=ai_metrics(groups, cfg, month),
