@@ -166,17 +166,14 @@ def value_checks(
 _views = itertools.count()
 
 
-def view_name(stem: str) -> str:
-    """A name for one relation in a query on it (``rel.query(name, sql)``), unique in the process.
+def query_on(rel: duckdb.DuckDBPyRelation, stem: str, sql: Callable[[str], str]) -> duckdb.DuckDBPyRelation:
+    """``sql(view)``, a query reading ``rel`` under the name ``view``, as a relation.
 
-    DuckDB resolves the name when the query runs, not when it is built (1.4 does; 2.0 binds at once): two
-    lazy parts queried under one name would both read whichever relation was named last.
+    ``view`` is ``__<stem>_<n>``, unique in the process: DuckDB resolves the name when the query runs, not
+    when it is built (1.4 does; 2.0 binds at once), so two lazy parts queried under one name would both
+    read whichever relation was named last.
     """
-    return f"__{stem}_{next(_views)}"
-
-
-def query_on(rel: duckdb.DuckDBPyRelation, view: str, sql: str) -> duckdb.DuckDBPyRelation:
-    """``sql``, which reads ``rel`` under the name ``view`` (from :func:`view_name`), as a lazy relation."""
-    out = rel.query(view, sql)
+    view = f"__{stem}_{next(_views)}"
+    out = rel.query(view, sql(view))
     assert out is not None  # a SELECT always yields a relation
     return out

@@ -33,6 +33,7 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,6 @@ from cloudcarbon.connectors._sql import (
     ts,
     val,
     value_checks,
-    view_name,
 )
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import CloudCarbonWarning, SchemaError, SourceError, SourceNotFound
@@ -513,8 +513,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         return _empty(ctx)
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in rels:
-        view = view_name("cur")
-        parts.append(query_on(rel, view, _select_sql(h, f, ctx.tag_keys, ctx.month, view)))
+        parts.append(query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month)))
     return union_all(parts, guarded=ctx.guard)
 
 

@@ -67,6 +67,7 @@ import warnings
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, json_lookup, num, query_on, text, ts, value_checks, view_name
+from cloudcarbon.connectors._sql import Header, json_lookup, num, query_on, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import CloudCarbonWarning, ConfigError, SchemaError, SourceError
 from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
@@ -315,7 +316,9 @@ def _period(h: Header, day_first: bool = False) -> str:
     return f"date_trunc('month', {f'coalesce({_date(h, bp, day_first=day_first)}, {day})' if bp else day})"
 
 
-def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str, day_first: bool = False) -> str:
+def _select_sql(
+    h: Header, path: Path, tag_keys: Sequence[str], project: str, day_first: bool, view: str
+) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
         raise SchemaError(path, _FORMAT, missing)
@@ -364,7 +367,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], project: str, da
     assert list(exprs) == list(CANONICAL_USAGE)
     select = [f"{e} AS {sql_ident(name)}" for name, e in exprs.items()]
     select += [f"{_tag_expr(h, k)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
-    return "SELECT " + ",\n  ".join(select)
+    return "SELECT " + ",\n  ".join(select) + f" FROM {view}"
 
 
 def _checks(h: Header, day_first: bool = False) -> list[tuple[str, str, str]]:
@@ -681,10 +684,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         _OPTIONS[ctx.con] = ctx.options
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h, day_first in _relations(source, ctx):
-        view = view_name("azure")
-        parts.append(
-            query_on(rel, view, _select_sql(h, f, ctx.tag_keys, project, day_first) + f" FROM {view}")
-        )
+        parts.append(query_on(rel, "azure", partial(_select_sql, h, f, ctx.tag_keys, project, day_first)))
     if not parts:  # every file was read already by an earlier source of this run
         return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts, guarded=ctx.guard)

@@ -83,6 +83,7 @@ columns look the key up, also as ``user:<key>``), ``BilledCost`` as an exact dec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, json_lookup, num, query_on, text, ts, value_checks, view_name
+from cloudcarbon.connectors._sql import Header, json_lookup, num, query_on, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.connectors.gcp_billing import _COMPONENT_SKU as GCP_COMPONENT_SKU
 from cloudcarbon.connectors.gcp_billing import _SERIES_WORD as GCP_SERIES_WORD
@@ -496,8 +497,7 @@ def _null_literals(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
         f"CASE WHEN upper(trim({sql_ident(c)})) = 'NULL' THEN NULL ELSE {sql_ident(c)} END AS {sql_ident(c)}"
         for c in text_cols
     )
-    view = view_name("raw")
-    return query_on(rel, view, f"SELECT * REPLACE ({repl}) FROM {view}")
+    return query_on(rel, "raw", lambda v: f"SELECT * REPLACE ({repl}) FROM {v}")
 
 
 def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.DuckDBPyRelation, Header]]:
@@ -516,8 +516,8 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in _relations(source, ctx):
         by_rg = str(ctx.options.get("project", "account")).lower() == "resource_group"
-        view = view_name("focus")
-        parts.append(query_on(rel, view, _select_sql(h, f, ctx.tag_keys, view, project_by_rg=by_rg)))
+        sql = partial(_select_sql, h, f, ctx.tag_keys, project_by_rg=by_rg)
+        parts.append(query_on(rel, "focus", sql))
     if not parts:  # every file was read already by an earlier source of this run
         return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts)

@@ -47,6 +47,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ from cloudcarbon.connectors._io import (
     sql_str,
     union_all,
 )
-from cloudcarbon.connectors._sql import Header, num, query_on, text, ts, value_checks, view_name
+from cloudcarbon.connectors._sql import Header, num, query_on, text, ts, value_checks
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SchemaError, SourceError, SourceNotFound, ValueParseError
 from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_type, tag_column
@@ -432,8 +433,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in _relations(source, ctx):
         types = dict(zip(rel.columns, rel.types, strict=True))
-        view = view_name("gcp")
-        parts.append(query_on(rel, view, _select_sql(h, f, types, ctx.tag_keys, view)))
+        parts.append(query_on(rel, "gcp", partial(_select_sql, h, f, types, ctx.tag_keys)))
     if not parts:  # every file was read already by an earlier source of this run
         return empty_canonical(ctx.con, ctx.tag_keys)
     return union_all(parts, guarded=ctx.guard)
