@@ -166,8 +166,7 @@ def _modelled(
     """
 
     def table(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-        with _reading(resolved, engine):
-            return engine.materialize(lf)
+        return _table(lf, resolved, engine)
 
     allocated = allocate(usage, config)
     classified = table(classify(table(allocated) if per_row else allocated, factors, engine.to_lazy))
@@ -188,6 +187,14 @@ def _reading(resolved: list[tuple[Source, Connector]], engine: Engine) -> Iterat
             ", ".join(str(s) for s, _ in resolved),
             f"a value could not be read ({first}); check the export is complete and unmodified",
         ) from exc
+
+
+def _table(
+    lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine
+) -> nw.LazyFrame[Any]:
+    """``lf`` computed once into a temporary table of ``engine``; a bad value names its file, row, column."""
+    with _reading(resolved, engine):
+        return engine.materialize(lf)
 
 
 def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
@@ -240,8 +247,7 @@ def _reduce(
         nw.col("ChargePeriodEnd").max(),
         nw.len().alias("source_rows"),
     )
-    with _reading(resolved, engine):
-        table = engine.materialize(reduced)
+    table = _table(reduced, resolved, engine)
     # back in canonical column order, with the dropped columns as typed NULLs
     return table.select(
         [nw.col(c) if c not in unread else nw.lit(None, schema[c]).alias(c) for c in schema.names()]
