@@ -1,0 +1,639 @@
+"""``cloudcarbon.toml`` as pydantic models: validation, ``CLOUDCARBON_*`` environment, JSON Schema.
+
+:func:`cloudcarbon.config.load_config` reads the file with :mod:`tomllib`, validates the whole document
+against :class:`ConfigFile` (every table and key, unknown keys refused), overlays the
+``CLOUDCARBON_*`` environment variables (:data:`ENV_VARIABLES`, read with pydantic-settings; the
+environment overrides the file) and builds the frozen :class:`~cloudcarbon.config.Config` the rest of
+cloudcarbon reads. A validation error becomes one :class:`~cloudcarbon.exceptions.ConfigError` line
+naming the file, the key path (``[projects] rules[2].tagg``, list positions counted from 1 as in the
+file) and what to do; an unknown key is named with the nearest valid one.
+
+:func:`config_json_schema` is the JSON Schema (Draft 2020-12) of the file, generated from the models;
+the package ships it as ``cloudcarbon/config.schema.json`` for editors (taplo: ``#:schema`` directive or
+a ``"$schema"`` key) and ``cloudcarbon config schema`` prints it.
+
+Adding a section: write a ``class XSection(_Table)`` below, add a field for it to :class:`ConfigFile`,
+and read it in :func:`build_config`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cloudcarbon.config import (
+    DEFAULT_GRID_DATASETS,
+    AiOptions,
+    Config,
+    EngineOptions,
+    ProjectRule,
+    StageRule,
+    UtilisationOverride,
+)
+from cloudcarbon.exceptions import ConfigError
+
+__all__ = [
+    "ENV_PREFIX",
+    "ENV_VARIABLES",
+    "SCHEMA_ID",
+    "ConfigFile",
+    "build_config",
+    "config_json_schema",
+    "environment_overrides",
+    "schema_text",
+    "validate_document",
+]
+
+#: The ``$id`` of the published schema (an identifier, not a download address).
+SCHEMA_ID = "urn:cloudcarbon:config-schema:1"
+#: Prefix of the environment variables that override the file.
+ENV_PREFIX = "CLOUDCARBON_"
+
+# ---------------------------------------------------------------------------------------------------------
+# value types: each carries its own check, its message and its JSON Schema
+
+
+def _int_as_text(value: Any) -> Any:
+    """An account id or tag value written as a TOML integer is the same text (``123456789012``)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+#: A non-empty string (a tag key or value, an account, a project name); a TOML integer reads as its text.
+Text = Annotated[
+    str,
+    BeforeValidator(_int_as_text),
+    Field(min_length=1),
+    WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer"}]}),
+]
+
+
+def _unit_interval(value: float) -> float:
+    if not 0 <= value <= 1:  # also refuses nan
+        raise PydanticCustomError("unit_interval", "must be a number between 0 and 1, got {value}", {"value": value})
+    return value
+
+
+#: An average utilisation: a fraction between 0 and 1.
+Utilisation = Annotated[
+    float, AfterValidator(_unit_interval), Field(json_schema_extra={"minimum": 0, "maximum": 1})
+]
+
+#: A memory size DuckDB accepts: a number and a unit (``600MB``, ``2 GB``, ``1.5GiB``), any letter case.
+MEMORY_LIMIT_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*([KkMmGgTt]?[Bb]|[KkMmGgTt][Ii][Bb])\s*$"
+
+
+def _memory_limit(value: str) -> str:
+    if not re.match(MEMORY_LIMIT_PATTERN, value):
+        raise PydanticCustomError(
+            "memory_limit",
+            '{shown} is not a size; write it like "600MB", "2GB" or "1.5GiB"',
+            {"shown": repr(value)},
+        )
+    return value
+
+
+MemoryLimit = Annotated[
+    str, AfterValidator(_memory_limit), Field(json_schema_extra={"pattern": MEMORY_LIMIT_PATTERN})
+]
+
+
+def _folder(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("folder", "must be a folder path (text)")
+    return value
+
+
+Folder = Annotated[str, AfterValidator(_folder), Field(json_schema_extra={"pattern": r"\S"})]
+Threads = Annotated[int, Field(ge=1)]
+Stage = Literal["data_processing", "training", "inference", "other"]
+Dataset = Literal["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon"]
+Unmatched = Literal["unallocated", "account"]
+
+
+def _one_or_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _needs(message: str) -> PydanticCustomError:
+    return PydanticCustomError("config_rule", message)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the tables of cloudcarbon.toml
+
+
+class _Table(BaseModel):
+    """A TOML table: unknown keys are errors, values are taken as written (no ``"2"`` for ``2``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ProjectRuleModel(_Table):
+    """One allocation rule; the first that matches a row names its project."""
+
+    model_config = ConfigDict(
+        title="Project rule",
+        json_schema_extra={
+            "oneOf": [{"required": ["tag"]}, {"required": ["account"]}],
+            "dependentRequired": {"account": ["project"], "value": ["project"]},
+        },
+    )
+
+    tag: Text | None = Field(None, description="Tag key; alone, the tag's value is the project name.")
+    value: Text | None = Field(None, description="With tag: rows whose tag has this value go to project.")
+    account: Text | None = Field(None, description="Rows of this account (subscription, project) go to project.")
+    project: Text | None = Field(None, description="The project name the rule assigns.")
+    prefix: str = Field("", description="Prefix for project names taken from a tag's value.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> ProjectRuleModel:
+        if (self.tag is None) == (self.account is None):
+            raise _needs("needs exactly one of 'tag' or 'account'")
+        if self.account is not None and self.project is None:
+            raise _needs("maps an account, so it needs 'project'")
+        if self.value is not None and self.project is None:
+            raise _needs("matches a tag value, so it needs 'project'")
+        return self
+
+
+class ProjectsSection(_Table):
+    """``[projects]``: how billing rows are allocated to projects."""
+
+    model_config = ConfigDict(title="[projects]")
+
+    rules: list[ProjectRuleModel] = Field(
+        default_factory=list, description="Tried in order; with no rules the project is the linked account."
+    )
+    unmatched: Unmatched = Field(
+        "unallocated", description='Rows no rule matches: "(unallocated)", or "account" (their account).'
+    )
+
+
+class UtilisationOverrideModel(_Table):
+    """Utilisation for the rows one selector matches (the first matching override wins)."""
+
+    model_config = ConfigDict(
+        title="Utilisation override",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["project"]},
+                {"required": ["instance_family"]},
+                {"required": ["tag"]},
+                {"required": ["stage"]},
+            ],
+            "anyOf": [{"required": ["cpu"]}, {"required": ["accelerator"]}],
+            "dependentRequired": {"tag": ["value"]},
+        },
+    )
+
+    project: Text | None = Field(None, description="Selects the rows of this project.")
+    instance_family: Text | None = Field(None, description='Selects an instance family, e.g. "p4d".')
+    tag: Text | None = Field(None, description="Selects rows whose tag (with value) matches.")
+    value: Text | None = Field(None, description="The tag value a tag selector matches.")
+    stage: Stage | None = Field(None, description="Selects the rows of an AI lifecycle stage.")
+    cpu: Utilisation | None = Field(None, description="Average CPU utilisation, 0 to 1.")
+    accelerator: Utilisation | None = Field(None, description="Average accelerator utilisation, 0 to 1.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> UtilisationOverrideModel:
+        selectors = (self.project, self.instance_family, self.tag, self.stage)
+        if sum(s is not None for s in selectors) != 1:
+            raise _needs("needs exactly one of project, instance_family, tag, stage")
+        if self.tag is not None and self.value is None:
+            raise _needs("selects by tag, so it needs 'value'")
+        if self.cpu is None and self.accelerator is None:
+            raise _needs("sets neither 'cpu' nor 'accelerator'")
+        return self
+
+
+class UtilisationSection(_Table):
+    """``[utilisation]``: average utilisation of CPUs and accelerators."""
+
+    model_config = ConfigDict(title="[utilisation]")
+
+    cpu: Utilisation | None = Field(None, description="Default CPU utilisation (factor-set default if absent).")
+    accelerator: Utilisation | None = Field(
+        None, description="Default accelerator utilisation (factor-set default if absent)."
+    )
+    overrides: list[UtilisationOverrideModel] = Field(
+        default_factory=list, description="First match wins: by stage, project, instance family or tag value."
+    )
+
+
+class GridSection(_Table):
+    """``[grid]``: which grid-intensity datasets may be used, in priority order."""
+
+    model_config = ConfigDict(title="[grid]")
+
+    datasets: list[Dataset] = Field(
+        default_factory=lambda: list(DEFAULT_GRID_DATASETS), min_length=1, description="In priority order."
+    )
+
+
+class EngineSection(_Table):
+    """``[engine]``: DuckDB settings; spilling to disk is a choice made here."""
+
+    model_config = ConfigDict(title="[engine]")
+
+    memory_limit: MemoryLimit = Field(
+        EngineOptions.memory_limit, description="DuckDB spills to disk beyond this, e.g. 600MB, 2GB."
+    )
+    threads: Threads | None = Field(None, description="DuckDB threads (default: one per core).")
+    temp_directory: Folder | None = Field(None, description="Spill folder (default: a temporary folder).")
+
+
+class EstimateSection(_Table):
+    """``[estimate]``: how strict the estimate is."""
+
+    model_config = ConfigDict(title="[estimate]")
+
+    strict: bool = Field(
+        False, description="true: a row needing a fallback or substituted factor is an error (exit code 5)."
+    )
+
+
+class StageRuleModel(_Table):
+    """The AI lifecycle stage of the rows one selector matches (the first matching rule wins)."""
+
+    model_config = ConfigDict(
+        title="Stage rule",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["tag"]},
+                {"required": ["project"]},
+                {"required": ["instance_family"]},
+                {"required": ["service"]},
+            ]
+        },
+    )
+
+    stage: Stage | None = Field(None, description="The stage; a bare tag rule takes it from the tag's value.")
+    tag: Text | None = Field(None, description="Tag key (with value: rows whose tag has that value).")
+    value: Text | None = Field(None, description="The tag value a tag rule matches.")
+    project: Text | None = Field(None, description="Selects the rows of this project.")
+    instance_family: Text | None = Field(None, description="Selects an instance family.")
+    service: Text | None = Field(None, description="Selects a service.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> StageRuleModel:
+        if sum(x is not None for x in (self.tag, self.project, self.instance_family, self.service)) != 1:
+            raise _needs("needs exactly one of tag, project, instance_family, service")
+        if self.stage is None and not (self.tag is not None and self.value is None):
+            raise _needs("needs 'stage' (only a bare tag rule takes the stage from the tag)")
+        return self
+
+
+class AiSection(_Table):
+    """``[ai]``: the AI lens (lifecycle stages, training runs, per-request figures)."""
+
+    model_config = ConfigDict(title="[ai]")
+
+    stages: list[StageRuleModel] = Field(default_factory=list, description="Stage rules, first match wins.")
+    run_tag: Annotated[
+        list[Annotated[str, Field(min_length=1)]],
+        BeforeValidator(_one_or_list),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "minLength": 1},
+                    {"type": "array", "items": {"type": "string", "minLength": 1}},
+                ]
+            }
+        ),
+    ] = Field(default_factory=list, description="Tag key(s) naming a training run; the first present wins.")
+    requests: Text | None = Field(
+        None, description="CSV project,month,requests (relative to this file) for per-request figures."
+    )
+    functional_unit: Annotated[str, Field(min_length=1)] = Field(
+        AiOptions.functional_unit, description='What one request is, e.g. "inference request".'
+    )
+
+
+class LedgerSection(_Table):
+    """``[ledger]``: where the ledger lives."""
+
+    model_config = ConfigDict(title="[ledger]")
+
+    path: Text | None = Field(
+        None, description="Ledger file, relative to this file; CLOUDCARBON_LEDGER and --ledger take precedence."
+    )
+
+
+class OrganisationSection(_Table):
+    """``[organisation]``: who the statements are for."""
+
+    model_config = ConfigDict(title="[organisation]")
+
+    name: Text | None = Field(None, description="The organisation named on statements.")
+
+
+class StatementSection(_Table):
+    """``[statement]``: statement settings (``organisation`` is read when ``[organisation]`` has no name)."""
+
+    model_config = ConfigDict(title="[statement]")
+
+    organisation: Text | None = Field(None, description="The organisation named on statements.")
+
+
+class ConfigFile(_Table):
+    """cloudcarbon configuration (cloudcarbon.toml): allocation rules, utilisation, grid datasets, the
+    DuckDB engine, the AI lens, the ledger and the organisation. Every key is optional; unknown keys are
+    errors."""
+
+    model_config = ConfigDict(title="cloudcarbon.toml", populate_by_name=True)
+
+    schema_: str | None = Field(
+        None, alias="$schema", description="The JSON Schema of this file, for editors; ignored by cloudcarbon."
+    )
+    projects: ProjectsSection = Field(default_factory=ProjectsSection)
+    utilisation: UtilisationSection = Field(default_factory=UtilisationSection)
+    grid: GridSection = Field(default_factory=GridSection)
+    engine: EngineSection = Field(default_factory=EngineSection)
+    estimate: EstimateSection = Field(default_factory=EstimateSection)
+    sources: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Options per connector, e.g. [sources.azure] project = \"resource_group\", "
+        'cost = "amortized", date_format = "DD/MM/YYYY"; [sources.focus] project; [sources.inventory] '
+        "factors. Each connector checks its own options.",
+    )
+    ai: AiSection = Field(default_factory=AiSection)
+    ledger: LedgerSection = Field(default_factory=LedgerSection)
+    organisation: OrganisationSection = Field(default_factory=OrganisationSection)
+    statement: StatementSection = Field(default_factory=StatementSection)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# environment variables
+
+
+class _Environment(BaseSettings):
+    """The ``CLOUDCARBON_<SECTION>__<KEY>`` variables, read flat so ``CLOUDCARBON_LEDGER`` is left alone."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
+
+    projects__unmatched: Unmatched | None = None
+    utilisation__cpu: Utilisation | None = None
+    utilisation__accelerator: Utilisation | None = None
+    engine__memory_limit: MemoryLimit | None = None
+    engine__threads: Threads | None = None
+    engine__temp_directory: Folder | None = None
+    estimate__strict: bool | None = None
+    organisation__name: Annotated[str, Field(min_length=1)] | None = None
+
+
+#: Environment variable -> the ``[section] key`` it overrides.
+ENV_VARIABLES: dict[str, str] = {
+    f"{ENV_PREFIX}{name.upper()}": "[{}] {}".format(*name.split("__")) for name in _Environment.model_fields
+}
+
+
+def environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """The ``CLOUDCARBON_*`` settings in ``environ`` (default: the process environment), as TOML tables.
+
+    Raises
+    ------
+    ConfigError
+        A variable's value is invalid, or a ``CLOUDCARBON_<SECTION>__<KEY>`` name is unknown (a typo is
+        named with the nearest known variable).
+    """
+    env = os.environ if environ is None else environ
+    known = set(ENV_VARIABLES)
+    for name in sorted(env):
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and "__" in upper and upper not in known and env[name] != "":
+            raise ConfigError(
+                None, f"unknown environment variable {name}{_nearest(upper, known)}; unset it or correct its name"
+            )
+    try:
+        settings = _Environment(_env_file=None) if environ is None else _from_mapping(env)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        var = f"{ENV_PREFIX}{str(err['loc'][0]).upper()}" if err["loc"] else ENV_PREFIX + "*"
+        raise ConfigError(
+            None, f"environment variable {var} {_describe(err)}; correct or unset it{_more(exc)}"
+        ) from None
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        section, key = name.split("__")
+        out.setdefault(section, {})[key] = value
+    return out
+
+
+def _from_mapping(env: Mapping[str, str]) -> _Environment:
+    wanted = {
+        name[len(ENV_PREFIX) :].lower(): value
+        for name, value in env.items()
+        if name.upper() in ENV_VARIABLES and value != ""
+    }
+    return _Environment.model_validate(wanted)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# validation and errors
+
+
+def validate_document(data: Mapping[str, Any], *, path: str | Path | None = None) -> ConfigFile:
+    """Validate a parsed ``cloudcarbon.toml`` document.
+
+    Raises
+    ------
+    ConfigError
+        One line: the file, the key path and what is wrong (an unknown key with the nearest valid one).
+    """
+    try:
+        return ConfigFile.model_validate(dict(data))
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        raise ConfigError(path, _file_message(err) + _more(exc)) from None
+
+
+def _more(exc: ValidationError) -> str:
+    n = exc.error_count() - 1
+    return f" (and {n} more problem{'s' if n > 1 else ''})" if n > 0 else ""
+
+
+def _file_message(err: ErrorDetails) -> str:
+    loc = err["loc"]
+    if err["type"] == "extra_forbidden":
+        key, parent = str(loc[-1]), loc[:-1]
+        allowed = _keys_at(parent)
+        where = f"in {_where(parent)}" if parent else "at the top level"
+        return f"unknown key {key!r} {where}{_nearest(key, allowed, list_all=True)}"
+    if not loc:
+        return _describe(err)
+    return f"{_where(loc)} {_describe(err)}"
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``('projects', 'rules', 1, 'tag')`` -> ``[projects] rules[2].tag`` (positions counted from 1)."""
+    head, rest = str(loc[0]), list(loc[1:])
+    if head == "sources" and rest:
+        head = f"sources.{rest.pop(0)}"
+    text = ""
+    for part in rest:
+        if isinstance(part, int):
+            text += f"[{part + 1}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return f"[{head}] {text}".rstrip()
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the table at ``loc`` allows (aliases as written in the file)."""
+    model: type[BaseModel] | None = ConfigFile
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(str(part))
+        model = _model_in(field.annotation) if field is not None else None
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _nearest(word: str, choices: Any, *, list_all: bool = False) -> str:
+    options = sorted(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f"; known: {', '.join(options)}" if list_all and options else ""
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_WORDS = {
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "string_type": "must be text in quotes",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be an empty list",
+    "list_type": "must be a list, e.g. [ ... ]",
+    "dict_type": "must be a table",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+}
+
+
+def _describe(err: ErrorDetails) -> str:
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return (
+            f"must be one of {', '.join(options)}, got {_shown(value)}"
+            + (_nearest(value, options) if isinstance(value, str) else "")
+        )
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = {"greater_than_equal": "at least", "greater_than": "above", "less_than_equal": "at most"}
+        limit = next(iter(ctx.values()), "")
+        return f"must be {bound.get(kind, 'below')} {limit}, got {_shown(value)}"
+    if kind in _WORDS:
+        shown = "" if kind in ("too_short", "string_too_short") else f", got {_shown(value)}"
+        return _WORDS[kind] + shown
+    return err["msg"]  # our own rule messages (PydanticCustomError), written for this file
+
+
+# ---------------------------------------------------------------------------------------------------------
+# building the Config the rest of cloudcarbon reads
+
+
+def _merge(data: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    merged = dict(data)
+    for section, values in overrides.items():
+        table = merged.get(section, {})
+        merged[section] = {**(table if isinstance(table, Mapping) else {}), **values}
+    return merged
+
+
+def build_config(
+    data: Mapping[str, Any], *, path: str | None = None, environment: bool = False
+) -> Config:
+    """Validate a parsed ``cloudcarbon.toml`` and build its :class:`~cloudcarbon.config.Config`.
+
+    ``environment=True`` lets the ``CLOUDCARBON_*`` variables (:data:`ENV_VARIABLES`) override the file;
+    the file is validated on its own first, so its errors always name the file.
+    """
+    doc = validate_document(data, path=path)
+    if environment:
+        overrides = environment_overrides()
+        if overrides:
+            doc = validate_document(_merge(data, overrides), path=path)
+    requests = doc.ai.requests
+    if requests is not None and path is not None and not Path(requests).is_absolute():
+        requests = str(Path(path).parent / requests)
+    return Config(
+        project_rules=tuple(ProjectRule(**r.model_dump()) for r in doc.projects.rules),
+        unmatched=doc.projects.unmatched,
+        cpu_utilisation=doc.utilisation.cpu,
+        accelerator_utilisation=doc.utilisation.accelerator,
+        utilisation_overrides=tuple(UtilisationOverride(**o.model_dump()) for o in doc.utilisation.overrides),
+        grid_datasets=tuple(doc.grid.datasets),
+        strict=doc.estimate.strict,
+        engine=EngineOptions(**doc.engine.model_dump()),
+        ai=AiOptions(
+            stages=tuple(StageRule(**s.model_dump()) for s in doc.ai.stages),
+            run_tags=tuple(doc.ai.run_tag),
+            requests=requests,
+            functional_unit=doc.ai.functional_unit,
+        ),
+        sources={k: dict(v) for k, v in doc.sources.items()},
+        path=path,
+        ledger_path=doc.ledger.path,
+        organisation=doc.organisation.name or doc.statement.organisation,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the JSON Schema
+
+
+def config_json_schema() -> dict[str, Any]:
+    """The JSON Schema (Draft 2020-12) of ``cloudcarbon.toml``, generated from :class:`ConfigFile`."""
+    generated = ConfigFile.model_json_schema(by_alias=True)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **generated,
+    }
+
+
+def schema_text() -> str:
+    """:func:`config_json_schema` as the text of the shipped ``config.schema.json`` (2-space indent)."""
+    return json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + "\n"
