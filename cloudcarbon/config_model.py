@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -36,7 +36,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloudcarbon.config import (
@@ -87,14 +88,17 @@ Text = Annotated[
 
 def _unit_interval(value: float) -> float:
     if not 0 <= value <= 1:  # also refuses nan
-        raise PydanticCustomError("unit_interval", "must be a number between 0 and 1, got {value}", {"value": value})
+        raise PydanticCustomError(
+            "unit_interval", "must be a number between 0 and 1, got {value}", {"value": value}
+        )
     return value
 
 
 #: An average utilisation: a fraction between 0 and 1.
-Utilisation = Annotated[
-    float, AfterValidator(_unit_interval), Field(json_schema_extra={"minimum": 0, "maximum": 1})
-]
+# one check per alias, the schema added on top: pydantic-settings 2.3 reads an Annotated with a single
+# metadata item only, so the environment model uses the check-only aliases
+_UnitInterval = Annotated[float, AfterValidator(_unit_interval)]
+Utilisation = Annotated[_UnitInterval, Field(json_schema_extra={"minimum": 0, "maximum": 1})]
 
 #: A memory size DuckDB accepts: a number and a unit (``600MB``, ``2 GB``, ``1.5GiB``), any letter case.
 MEMORY_LIMIT_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*([KkMmGgTt]?[Bb]|[KkMmGgTt][Ii][Bb])\s*$"
@@ -110,9 +114,8 @@ def _memory_limit(value: str) -> str:
     return value
 
 
-MemoryLimit = Annotated[
-    str, AfterValidator(_memory_limit), Field(json_schema_extra={"pattern": MEMORY_LIMIT_PATTERN})
-]
+_Size = Annotated[str, AfterValidator(_memory_limit)]
+MemoryLimit = Annotated[_Size, Field(json_schema_extra={"pattern": MEMORY_LIMIT_PATTERN})]
 
 
 def _folder(value: str) -> str:
@@ -121,7 +124,8 @@ def _folder(value: str) -> str:
     return value
 
 
-Folder = Annotated[str, AfterValidator(_folder), Field(json_schema_extra={"pattern": r"\S"})]
+_FolderText = Annotated[str, AfterValidator(_folder)]
+Folder = Annotated[_FolderText, Field(json_schema_extra={"pattern": r"\S"})]
 Threads = Annotated[int, Field(ge=1)]
 Stage = Literal["data_processing", "training", "inference", "other"]
 Dataset = Literal["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon"]
@@ -141,7 +145,7 @@ def _needs(message: str) -> PydanticCustomError:
 
 
 class _Table(BaseModel):
-    """A TOML table: unknown keys are errors, values are taken as written (no ``"2"`` for ``2``)."""
+    """A TOML table: unknown keys are errors, values are taken as written (no "2" for 2)."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -157,11 +161,15 @@ class ProjectRuleModel(_Table):
         },
     )
 
-    tag: Text | None = Field(None, description="Tag key; alone, the tag's value is the project name.")
-    value: Text | None = Field(None, description="With tag: rows whose tag has this value go to project.")
-    account: Text | None = Field(None, description="Rows of this account (subscription, project) go to project.")
-    project: Text | None = Field(None, description="The project name the rule assigns.")
-    prefix: str = Field("", description="Prefix for project names taken from a tag's value.")
+    tag: Text | None = Field(default=None, description="Tag key; alone, the tag's value is the project name.")
+    value: Text | None = Field(
+        default=None, description="With tag: rows whose tag has this value go to project."
+    )
+    account: Text | None = Field(
+        default=None, description="Rows of this account (or subscription) go to project."
+    )
+    project: Text | None = Field(default=None, description="The project name the rule assigns.")
+    prefix: str = Field(default="", description="Prefix for project names taken from a tag's value.")
 
     @model_validator(mode="after")
     def _shape(self) -> ProjectRuleModel:
@@ -175,7 +183,7 @@ class ProjectRuleModel(_Table):
 
 
 class ProjectsSection(_Table):
-    """``[projects]``: how billing rows are allocated to projects."""
+    """[projects]: how billing rows are allocated to projects."""
 
     model_config = ConfigDict(title="[projects]")
 
@@ -183,7 +191,8 @@ class ProjectsSection(_Table):
         default_factory=list, description="Tried in order; with no rules the project is the linked account."
     )
     unmatched: Unmatched = Field(
-        "unallocated", description='Rows no rule matches: "(unallocated)", or "account" (their account).'
+        default="unallocated",
+        description='Rows no rule matches: "(unallocated)", or "account" (their account).',
     )
 
 
@@ -204,13 +213,15 @@ class UtilisationOverrideModel(_Table):
         },
     )
 
-    project: Text | None = Field(None, description="Selects the rows of this project.")
-    instance_family: Text | None = Field(None, description='Selects an instance family, e.g. "p4d".')
-    tag: Text | None = Field(None, description="Selects rows whose tag (with value) matches.")
-    value: Text | None = Field(None, description="The tag value a tag selector matches.")
-    stage: Stage | None = Field(None, description="Selects the rows of an AI lifecycle stage.")
-    cpu: Utilisation | None = Field(None, description="Average CPU utilisation, 0 to 1.")
-    accelerator: Utilisation | None = Field(None, description="Average accelerator utilisation, 0 to 1.")
+    project: Text | None = Field(default=None, description="Selects the rows of this project.")
+    instance_family: Text | None = Field(default=None, description='Selects an instance family, e.g. "p4d".')
+    tag: Text | None = Field(default=None, description="Selects rows whose tag (with value) matches.")
+    value: Text | None = Field(default=None, description="The tag value a tag selector matches.")
+    stage: Stage | None = Field(default=None, description="Selects the rows of an AI lifecycle stage.")
+    cpu: Utilisation | None = Field(default=None, description="Average CPU utilisation, 0 to 1.")
+    accelerator: Utilisation | None = Field(
+        default=None, description="Average accelerator utilisation, 0 to 1."
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> UtilisationOverrideModel:
@@ -225,13 +236,15 @@ class UtilisationOverrideModel(_Table):
 
 
 class UtilisationSection(_Table):
-    """``[utilisation]``: average utilisation of CPUs and accelerators."""
+    """[utilisation]: average utilisation of CPUs and accelerators."""
 
     model_config = ConfigDict(title="[utilisation]")
 
-    cpu: Utilisation | None = Field(None, description="Default CPU utilisation (factor-set default if absent).")
+    cpu: Utilisation | None = Field(
+        default=None, description="Default CPU utilisation (else the factor set's)."
+    )
     accelerator: Utilisation | None = Field(
-        None, description="Default accelerator utilisation (factor-set default if absent)."
+        default=None, description="Default accelerator utilisation (else the factor set's)."
     )
     overrides: list[UtilisationOverrideModel] = Field(
         default_factory=list, description="First match wins: by stage, project, instance family or tag value."
@@ -239,34 +252,39 @@ class UtilisationSection(_Table):
 
 
 class GridSection(_Table):
-    """``[grid]``: which grid-intensity datasets may be used, in priority order."""
+    """[grid]: which grid-intensity datasets may be used, in priority order."""
 
     model_config = ConfigDict(title="[grid]")
 
     datasets: list[Dataset] = Field(
-        default_factory=lambda: list(DEFAULT_GRID_DATASETS), min_length=1, description="In priority order."
+        default_factory=lambda: cast(list[Dataset], list(DEFAULT_GRID_DATASETS)),
+        min_length=1,
+        description="In priority order.",
     )
 
 
 class EngineSection(_Table):
-    """``[engine]``: DuckDB settings; spilling to disk is a choice made here."""
+    """[engine]: DuckDB settings; spilling to disk is a choice made here."""
 
     model_config = ConfigDict(title="[engine]")
 
     memory_limit: MemoryLimit = Field(
-        EngineOptions.memory_limit, description="DuckDB spills to disk beyond this, e.g. 600MB, 2GB."
+        default=EngineOptions.memory_limit, description="DuckDB spills to disk beyond this, e.g. 600MB, 2GB."
     )
-    threads: Threads | None = Field(None, description="DuckDB threads (default: one per core).")
-    temp_directory: Folder | None = Field(None, description="Spill folder (default: a temporary folder).")
+    threads: Threads | None = Field(default=None, description="DuckDB threads (default: one per core).")
+    temp_directory: Folder | None = Field(
+        default=None, description="Spill folder (default: a temporary folder)."
+    )
 
 
 class EstimateSection(_Table):
-    """``[estimate]``: how strict the estimate is."""
+    """[estimate]: how strict the estimate is."""
 
     model_config = ConfigDict(title="[estimate]")
 
     strict: bool = Field(
-        False, description="true: a row needing a fallback or substituted factor is an error (exit code 5)."
+        default=False,
+        description="true: a row needing a fallback or substituted factor is an error (exit code 5).",
     )
 
 
@@ -285,12 +303,14 @@ class StageRuleModel(_Table):
         },
     )
 
-    stage: Stage | None = Field(None, description="The stage; a bare tag rule takes it from the tag's value.")
-    tag: Text | None = Field(None, description="Tag key (with value: rows whose tag has that value).")
-    value: Text | None = Field(None, description="The tag value a tag rule matches.")
-    project: Text | None = Field(None, description="Selects the rows of this project.")
-    instance_family: Text | None = Field(None, description="Selects an instance family.")
-    service: Text | None = Field(None, description="Selects a service.")
+    stage: Stage | None = Field(
+        default=None, description="The stage; a bare tag rule takes it from the tag's value."
+    )
+    tag: Text | None = Field(default=None, description="Tag key (with value: rows whose tag has that value).")
+    value: Text | None = Field(default=None, description="The tag value a tag rule matches.")
+    project: Text | None = Field(default=None, description="Selects the rows of this project.")
+    instance_family: Text | None = Field(default=None, description="Selects an instance family.")
+    service: Text | None = Field(default=None, description="Selects a service.")
 
     @model_validator(mode="after")
     def _shape(self) -> StageRuleModel:
@@ -302,7 +322,7 @@ class StageRuleModel(_Table):
 
 
 class AiSection(_Table):
-    """``[ai]``: the AI lens (lifecycle stages, training runs, per-request figures)."""
+    """[ai]: the AI lens (lifecycle stages, training runs, per-request figures)."""
 
     model_config = ConfigDict(title="[ai]")
 
@@ -320,37 +340,39 @@ class AiSection(_Table):
         ),
     ] = Field(default_factory=list, description="Tag key(s) naming a training run; the first present wins.")
     requests: Text | None = Field(
-        None, description="CSV project,month,requests (relative to this file) for per-request figures."
+        default=None,
+        description="CSV project,month,requests (relative to this file) for per-request figures.",
     )
     functional_unit: Annotated[str, Field(min_length=1)] = Field(
-        AiOptions.functional_unit, description='What one request is, e.g. "inference request".'
+        default=AiOptions.functional_unit, description='What one request is, e.g. "inference request".'
     )
 
 
 class LedgerSection(_Table):
-    """``[ledger]``: where the ledger lives."""
+    """[ledger]: where the ledger lives."""
 
     model_config = ConfigDict(title="[ledger]")
 
     path: Text | None = Field(
-        None, description="Ledger file, relative to this file; CLOUDCARBON_LEDGER and --ledger take precedence."
+        default=None,
+        description="Ledger file, relative to this file (CLOUDCARBON_LEDGER and --ledger go first).",
     )
 
 
 class OrganisationSection(_Table):
-    """``[organisation]``: who the statements are for."""
+    """[organisation]: who the statements are for."""
 
     model_config = ConfigDict(title="[organisation]")
 
-    name: Text | None = Field(None, description="The organisation named on statements.")
+    name: Text | None = Field(default=None, description="The organisation named on statements.")
 
 
 class StatementSection(_Table):
-    """``[statement]``: statement settings (``organisation`` is read when ``[organisation]`` has no name)."""
+    """[statement]: statement settings (organisation is read when [organisation] has no name)."""
 
     model_config = ConfigDict(title="[statement]")
 
-    organisation: Text | None = Field(None, description="The organisation named on statements.")
+    organisation: Text | None = Field(default=None, description="The organisation named on statements.")
 
 
 class ConfigFile(_Table):
@@ -361,23 +383,26 @@ class ConfigFile(_Table):
     model_config = ConfigDict(title="cloudcarbon.toml", populate_by_name=True)
 
     schema_: str | None = Field(
-        None, alias="$schema", description="The JSON Schema of this file, for editors; ignored by cloudcarbon."
+        default=None,
+        alias="$schema",
+        title="$schema",
+        description="The JSON Schema of this file, for editors; ignored by cloudcarbon.",
     )
-    projects: ProjectsSection = Field(default_factory=ProjectsSection)
-    utilisation: UtilisationSection = Field(default_factory=UtilisationSection)
-    grid: GridSection = Field(default_factory=GridSection)
-    engine: EngineSection = Field(default_factory=EngineSection)
-    estimate: EstimateSection = Field(default_factory=EstimateSection)
+    projects: ProjectsSection = ProjectsSection()
+    utilisation: UtilisationSection = UtilisationSection()
+    grid: GridSection = GridSection()
+    engine: EngineSection = EngineSection()
+    estimate: EstimateSection = EstimateSection()
     sources: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Options per connector, e.g. [sources.azure] project = \"resource_group\", "
+        description='Options per connector, e.g. [sources.azure] project = "resource_group", '
         'cost = "amortized", date_format = "DD/MM/YYYY"; [sources.focus] project; [sources.inventory] '
         "factors. Each connector checks its own options.",
     )
-    ai: AiSection = Field(default_factory=AiSection)
-    ledger: LedgerSection = Field(default_factory=LedgerSection)
-    organisation: OrganisationSection = Field(default_factory=OrganisationSection)
-    statement: StatementSection = Field(default_factory=StatementSection)
+    ai: AiSection = AiSection()
+    ledger: LedgerSection = LedgerSection()
+    organisation: OrganisationSection = OrganisationSection()
+    statement: StatementSection = StatementSection()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -392,11 +417,11 @@ class _Environment(BaseSettings):
     )
 
     projects__unmatched: Unmatched | None = None
-    utilisation__cpu: Utilisation | None = None
-    utilisation__accelerator: Utilisation | None = None
-    engine__memory_limit: MemoryLimit | None = None
+    utilisation__cpu: _UnitInterval | None = None
+    utilisation__accelerator: _UnitInterval | None = None
+    engine__memory_limit: _Size | None = None
     engine__threads: Threads | None = None
-    engine__temp_directory: Folder | None = None
+    engine__temp_directory: _FolderText | None = None
     estimate__strict: bool | None = None
     organisation__name: Annotated[str, Field(min_length=1)] | None = None
 
@@ -421,9 +446,8 @@ def environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str,
     for name in sorted(env):
         upper = name.upper()
         if upper.startswith(ENV_PREFIX) and "__" in upper and upper not in known and env[name] != "":
-            raise ConfigError(
-                None, f"unknown environment variable {name}{_nearest(upper, known)}; unset it or correct its name"
-            )
+            hint = _nearest(upper, known)
+            raise ConfigError(None, f"unknown environment variable {name}{hint}; unset or rename it")
     try:
         settings = _Environment(_env_file=None) if environ is None else _from_mapping(env)  # type: ignore[call-arg]
     except ValidationError as exc:
@@ -543,8 +567,6 @@ _WORDS = {
     "float_type": "must be a number",
     "float_parsing": "must be a number",
     "string_type": "must be text in quotes",
-    "string_too_short": "must not be empty",
-    "too_short": "must not be an empty list",
     "list_type": "must be a list, e.g. [ ... ]",
     "dict_type": "must be a table",
     "model_type": "must be a table",
@@ -556,17 +578,17 @@ def _describe(err: ErrorDetails) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return (
-            f"must be one of {', '.join(options)}, got {_shown(value)}"
-            + (_nearest(value, options) if isinstance(value, str) else "")
+        return f"must be one of {', '.join(options)}, got {_shown(value)}" + (
+            _nearest(value, options) if isinstance(value, str) else ""
         )
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         bound = {"greater_than_equal": "at least", "greater_than": "above", "less_than_equal": "at most"}
         limit = next(iter(ctx.values()), "")
         return f"must be {bound.get(kind, 'below')} {limit}, got {_shown(value)}"
+    if kind in ("too_short", "string_too_short"):
+        return "must not be empty" if isinstance(value, str) else "must not be an empty list"
     if kind in _WORDS:
-        shown = "" if kind in ("too_short", "string_too_short") else f", got {_shown(value)}"
-        return _WORDS[kind] + shown
+        return f"{_WORDS[kind]}, got {_shown(value)}"
     return err["msg"]  # our own rule messages (PydanticCustomError), written for this file
 
 
@@ -582,9 +604,7 @@ def _merge(data: Mapping[str, Any], overrides: Mapping[str, Mapping[str, Any]]) 
     return merged
 
 
-def build_config(
-    data: Mapping[str, Any], *, path: str | None = None, environment: bool = False
-) -> Config:
+def build_config(data: Mapping[str, Any], *, path: str | None = None, environment: bool = False) -> Config:
     """Validate a parsed ``cloudcarbon.toml`` and build its :class:`~cloudcarbon.config.Config`.
 
     ``environment=True`` lets the ``CLOUDCARBON_*`` variables (:data:`ENV_VARIABLES`) override the file;
@@ -624,14 +644,40 @@ def build_config(
 # the JSON Schema
 
 
+class _TomlSchema(GenerateJsonSchema):
+    """TOML has no null: an optional key is one left out, so ``X | None`` is written as ``X``."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        result = super().default_schema(schema)
+        if result.get("default", 0) is None:
+            del result["default"]
+        return result
+
+
+def _tidy(node: Any) -> Any:
+    """The same schema whichever pydantic wrote it: a lone ``allOf: [{$ref}]`` (pydantic < 2.9) is the
+    ``$ref`` itself in Draft 2020-12, and ``additionalProperties: true`` is the default."""
+    if isinstance(node, list):
+        return [_tidy(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _tidy(v) for k, v in node.items() if not (k == "additionalProperties" and v is True)}
+    all_of = out.get("allOf")
+    if isinstance(all_of, list) and len(all_of) == 1 and set(all_of[0]) == {"$ref"} and "$ref" not in out:
+        del out["allOf"]
+        out = {"$ref": all_of[0]["$ref"], **out}
+    return out
+
+
 def config_json_schema() -> dict[str, Any]:
     """The JSON Schema (Draft 2020-12) of ``cloudcarbon.toml``, generated from :class:`ConfigFile`."""
-    generated = ConfigFile.model_json_schema(by_alias=True)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        **generated,
-    }
+    generated = ConfigFile.model_json_schema(by_alias=True, schema_generator=_TomlSchema)
+    generated = _tidy(generated)
+    generated["description"] = " ".join(generated["description"].split())
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **generated}
 
 
 def schema_text() -> str:

@@ -10,6 +10,7 @@ from cloudcarbon._version import __version__
 from cloudcarbon.cli import (
     baseline,
     compare,
+    config,
     demo,
     estimate,
     explain,
@@ -46,6 +47,7 @@ app.command(name="history", cls=OnceCommand)(ledger.history_command)
 app.command(name="statement", cls=OnceCommand)(statement.statement_command)
 app.add_typer(factors.app, name="factors")
 app.add_typer(baseline.app, name="baseline")
+app.add_typer(config.app, name="config")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
 
