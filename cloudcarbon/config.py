@@ -26,6 +26,10 @@ Example::
     [engine]
     memory_limit = "600MB"          # DuckDB spills to disk beyond this (the process stays under 1 GB)
     threads = 2
+
+The document is validated by the pydantic models of :mod:`cloudcarbon.config_model` (which also hold
+the ``CLOUDCARBON_<SECTION>__<KEY>`` environment overrides and the JSON Schema); the frozen dataclasses
+below are what the rest of cloudcarbon reads.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
-from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cloudcarbon.config import (
@@ -88,9 +87,7 @@ Text = Annotated[
 
 def _unit_interval(value: float) -> float:
     if not 0 <= value <= 1:  # also refuses nan
-        raise PydanticCustomError(
-            "unit_interval", "must be a number between 0 and 1, got {value}", {"value": value}
-        )
+        raise ValueError(f"must be a number between 0 and 1, got {value}")
     return value
 
 
@@ -106,11 +103,7 @@ MEMORY_LIMIT_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*([KkMmGgTt]?[Bb]|[KkMmGgTt][Ii]
 
 def _memory_limit(value: str) -> str:
     if not re.match(MEMORY_LIMIT_PATTERN, value):
-        raise PydanticCustomError(
-            "memory_limit",
-            '{shown} is not a size; write it like "600MB", "2GB" or "1.5GiB"',
-            {"shown": repr(value)},
-        )
+        raise ValueError(f'{value!r} is not a size; write it like "600MB", "2GB" or "1.5GiB"')
     return value
 
 
@@ -120,7 +113,7 @@ MemoryLimit = Annotated[_Size, Field(json_schema_extra={"pattern": MEMORY_LIMIT_
 
 def _folder(value: str) -> str:
     if not value.strip():
-        raise PydanticCustomError("folder", "must be a folder path (text)")
+        raise ValueError("must be a folder path (text)")
     return value
 
 
@@ -136,8 +129,8 @@ def _one_or_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-def _needs(message: str) -> PydanticCustomError:
-    return PydanticCustomError("config_rule", message)
+def _needs(message: str) -> ValueError:
+    return ValueError(message)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -496,7 +489,7 @@ def _more(exc: ValidationError) -> str:
     return f" (and {n} more problem{'s' if n > 1 else ''})" if n > 0 else ""
 
 
-def _file_message(err: ErrorDetails) -> str:
+def _file_message(err: Mapping[str, Any]) -> str:
     loc = err["loc"]
     if err["type"] == "extra_forbidden":
         key, parent = str(loc[-1]), loc[:-1]
@@ -574,7 +567,7 @@ _WORDS = {
 }
 
 
-def _describe(err: ErrorDetails) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
@@ -589,7 +582,9 @@ def _describe(err: ErrorDetails) -> str:
         return "must not be empty" if isinstance(value, str) else "must not be an empty list"
     if kind in _WORDS:
         return f"{_WORDS[kind]}, got {_shown(value)}"
-    return err["msg"]  # our own rule messages (PydanticCustomError), written for this file
+    if kind == "value_error":  # our own checks (ValueError), worded for this file
+        return str(ctx.get("error", err["msg"]))
+    return str(err["msg"])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -647,10 +642,10 @@ def build_config(data: Mapping[str, Any], *, path: str | None = None, environmen
 class _TomlSchema(GenerateJsonSchema):
     """TOML has no null: an optional key is one left out, so ``X | None`` is written as ``X``."""
 
-    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+    def nullable_schema(self, schema: Any) -> JsonSchemaValue:
         return self.generate_inner(schema["schema"])
 
-    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+    def default_schema(self, schema: Any) -> JsonSchemaValue:
         result = super().default_schema(schema)
         if result.get("default", 0) is None:
             del result["default"]
