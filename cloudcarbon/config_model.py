@@ -91,10 +91,10 @@ def _unit_interval(value: float) -> float:
     return value
 
 
-#: An average utilisation: a fraction between 0 and 1.
-# one check per alias, the schema added on top: pydantic-settings 2.3 reads an Annotated with a single
-# metadata item only, so the environment model uses the check-only aliases
+# One check per alias, the schema added on top: pydantic-settings 2.3 reads an Annotated with a single
+# metadata item only, so the environment model uses the check-only aliases (_UnitInterval, _Size, ...).
 _UnitInterval = Annotated[float, AfterValidator(_unit_interval)]
+#: An average utilisation: a fraction between 0 and 1.
 Utilisation = Annotated[_UnitInterval, Field(json_schema_extra={"minimum": 0, "maximum": 1})]
 
 #: A memory size DuckDB accepts: a number and a unit (``600MB``, ``2 GB``, ``1.5GiB``), any letter case.
@@ -127,10 +127,6 @@ Unmatched = Literal["unallocated", "account"]
 
 def _one_or_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
-
-
-def _needs(message: str) -> ValueError:
-    return ValueError(message)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -167,11 +163,11 @@ class ProjectRuleModel(_Table):
     @model_validator(mode="after")
     def _shape(self) -> ProjectRuleModel:
         if (self.tag is None) == (self.account is None):
-            raise _needs("needs exactly one of 'tag' or 'account'")
+            raise ValueError("needs exactly one of 'tag' or 'account'")
         if self.account is not None and self.project is None:
-            raise _needs("maps an account, so it needs 'project'")
+            raise ValueError("maps an account, so it needs 'project'")
         if self.value is not None and self.project is None:
-            raise _needs("matches a tag value, so it needs 'project'")
+            raise ValueError("matches a tag value, so it needs 'project'")
         return self
 
 
@@ -220,11 +216,11 @@ class UtilisationOverrideModel(_Table):
     def _shape(self) -> UtilisationOverrideModel:
         selectors = (self.project, self.instance_family, self.tag, self.stage)
         if sum(s is not None for s in selectors) != 1:
-            raise _needs("needs exactly one of project, instance_family, tag, stage")
+            raise ValueError("needs exactly one of project, instance_family, tag, stage")
         if self.tag is not None and self.value is None:
-            raise _needs("selects by tag, so it needs 'value'")
+            raise ValueError("selects by tag, so it needs 'value'")
         if self.cpu is None and self.accelerator is None:
-            raise _needs("sets neither 'cpu' nor 'accelerator'")
+            raise ValueError("sets neither 'cpu' nor 'accelerator'")
         return self
 
 
@@ -308,9 +304,9 @@ class StageRuleModel(_Table):
     @model_validator(mode="after")
     def _shape(self) -> StageRuleModel:
         if sum(x is not None for x in (self.tag, self.project, self.instance_family, self.service)) != 1:
-            raise _needs("needs exactly one of tag, project, instance_family, service")
+            raise ValueError("needs exactly one of tag, project, instance_family, service")
         if self.stage is None and not (self.tag is not None and self.value is None):
-            raise _needs("needs 'stage' (only a bare tag rule takes the stage from the tag)")
+            raise ValueError("needs 'stage' (only a bare tag rule takes the stage from the tag)")
         return self
 
 
@@ -425,8 +421,8 @@ ENV_VARIABLES: dict[str, str] = {
 }
 
 
-def environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    """The ``CLOUDCARBON_*`` settings in ``environ`` (default: the process environment), as TOML tables.
+def environment_overrides() -> dict[str, dict[str, Any]]:
+    """The ``CLOUDCARBON_<SECTION>__<KEY>`` settings of the process environment, as TOML tables.
 
     Raises
     ------
@@ -434,7 +430,7 @@ def environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str,
         A variable's value is invalid, or a ``CLOUDCARBON_<SECTION>__<KEY>`` name is unknown (a typo is
         named with the nearest known variable).
     """
-    env = os.environ if environ is None else environ
+    env = os.environ
     known = set(ENV_VARIABLES)
     for name in sorted(env):
         upper = name.upper()
@@ -442,7 +438,7 @@ def environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str,
             hint = _nearest(upper, known)
             raise ConfigError(None, f"unknown environment variable {name}{hint}; unset or rename it")
     try:
-        settings = _Environment(_env_file=None) if environ is None else _from_mapping(env)  # type: ignore[call-arg]
+        settings = _Environment()
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         var = f"{ENV_PREFIX}{str(err['loc'][0]).upper()}" if err["loc"] else ENV_PREFIX + "*"
@@ -454,15 +450,6 @@ def environment_overrides(environ: Mapping[str, str] | None = None) -> dict[str,
         section, key = name.split("__")
         out.setdefault(section, {})[key] = value
     return out
-
-
-def _from_mapping(env: Mapping[str, str]) -> _Environment:
-    wanted = {
-        name[len(ENV_PREFIX) :].lower(): value
-        for name, value in env.items()
-        if name.upper() in ENV_VARIABLES and value != ""
-    }
-    return _Environment.model_validate(wanted)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -504,6 +491,8 @@ def _file_message(err: Mapping[str, Any]) -> str:
 def _where(loc: tuple[int | str, ...]) -> str:
     """``('projects', 'rules', 1, 'tag')`` -> ``[projects] rules[2].tag`` (positions counted from 1)."""
     head, rest = str(loc[0]), list(loc[1:])
+    if head.startswith("$"):  # a top-level key, not a table
+        return head
     if head == "sources" and rest:
         head = f"sources.{rest.pop(0)}"
     text = ""

@@ -145,6 +145,7 @@ MISTAKES = [
     ("[ledger]\npath = ''\n", "[ledger] path must not be empty"),
     ("[sources]\nazure = 'actual'\n", "[sources.azure] must be a table, got 'actual'"),
     ("projects = 3\n", "[projects] must be a table, got 3"),
+    ('"$schema" = 1\n', "$schema must be text in quotes, got 1"),
 ]
 
 
