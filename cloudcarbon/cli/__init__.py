@@ -13,6 +13,7 @@ from cloudcarbon.cli import (
     demo,
     estimate,
     explain,
+    export,
     factors,
     ledger,
     pull,
@@ -48,6 +49,7 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(baseline.app, name="baseline")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
+app.add_typer(export.app, name="export")
 
 
 def _version(value: bool) -> None:
