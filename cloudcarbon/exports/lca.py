@@ -326,7 +326,13 @@ def lca_activity(result: EstimateResult, factors: FactorSet | None = None) -> pl
     fs = factors_of(result, factors)
     parts = [_electricity(groups, fs), _hardware(groups, fs), _storage_network(groups, result.month)]
     rows = pl.concat(parts, how="diagonal_relaxed")
-    procs = lca_processes().rename({"note": "mapping_note"})
+    procs = lca_processes().rename(
+        {
+            "note": "mapping_note",
+            "ecoinvent_process": "process_ecoinvent",
+            "openlca_elcd_name": "process_openlca",
+        }
+    )
     out = rows.join(procs, on="component", how="left").with_columns(
         pl.lit(result.month).alias("month"),
         pl.lit(result.method).alias("method"),
