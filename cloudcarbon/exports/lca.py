@@ -205,7 +205,7 @@ def _hardware(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
             .otherwise(
                 pl.lit(
                     "instances.csv family or provider mean of embodied_host_kgco2e per host vCPU / "
-                    "server_lifespan_hours (instance not in the table)"
+                    "server_lifespan_hours (instance type not in the table, or none billed)"
                 )
             )
             .alias("embodied_source"),
