@@ -50,6 +50,7 @@ __all__ = [
     "DETAIL_FORMATS",
     "FIGURES",
     "GROUP_COLUMN",
+    "GROUP_EXTRA_KEYS",
     "GROUP_KEYS",
     "METHODS",
     "SUMMED_COLUMNS",
@@ -88,6 +89,15 @@ GROUP_COLUMN = {
     "stage": "stage",
     "run": "run",
 }
+#: Per-row columns ``estimate(keys=...)`` can keep as keys of ``groups``: the factors each row used.
+GROUP_EXTRA_KEYS = (
+    "instance_key",
+    "accelerator_model",
+    "pue",
+    "g_co2e_per_kwh",
+    "grid_year",
+    "grid_dataset",
+)
 #: The per-row figures summed by the aggregation (declared in :mod:`cloudcarbon.schema`).
 SUMMED_COLUMNS: tuple[str, ...] = ESTIMATE_SUMS
 #: ``--detail`` file formats by suffix.
@@ -393,6 +403,7 @@ def estimate(
     detail: bool = False,
     detail_to: str | Path | None = None,
     method: str = "cloudcarbon",
+    keys: Sequence[str] = (),
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -416,6 +427,11 @@ def estimate(
     method
         A name from :data:`METHODS`: ``"cloudcarbon"`` (default, METHOD.md) or ``"ccf"`` (Cloud Carbon
         Footprint's published method, its known defects included, for reconciling figures made with it).
+    keys
+        Extra per-row columns kept as keys of ``result.groups`` (from :data:`GROUP_EXTRA_KEYS`: the
+        factors used, such as ``pue``, ``g_co2e_per_kwh``, ``grid_dataset``, ``accelerator_model``), for
+        outputs that report the factor behind each figure (:mod:`cloudcarbon.exports`). Lines, totals and
+        coverage do not change; only ``groups`` is finer.
 
     Returns
     -------
@@ -435,6 +451,9 @@ def estimate(
     for k in group_by:
         if k not in GROUP_KEYS:
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
+    for k in keys:
+        if k not in GROUP_EXTRA_KEYS:
+            raise CloudCarbonError(f"cannot keep {k!r} as a key; choose from {', '.join(GROUP_EXTRA_KEYS)}")
     detail_path = _detail_path(detail_to)
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]
@@ -462,12 +481,12 @@ def estimate(
             ]
         usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
         rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
-        agg = rows.group_by(_fine_keys(group_by, impl.EXTRA_KEYS)).agg(
+        agg = rows.group_by(_fine_keys(group_by, (*impl.EXTRA_KEYS, *keys))).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
             nw.col("EffectiveCost").fill_null(nw.col("BilledCost")).sum().alias("effective_cost"),
             *[nw.col(c).sum() for c in (*ESTIMATE_SUMS, *impl.EXTRA_SUMS)],
-            nw.col("grid_year").max(),
+            *([] if "grid_year" in keys else [nw.col("grid_year").max()]),
             # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
             nw.col("ChargePeriodStart").min().alias("usage_start"),
             nw.col("ChargePeriodEnd").max().alias("usage_end"),

@@ -14,6 +14,7 @@ from cloudcarbon.cli import (
     demo,
     estimate,
     explain,
+    export,
     factors,
     ledger,
     pull,
@@ -50,6 +51,7 @@ app.add_typer(baseline.app, name="baseline")
 app.add_typer(config.app, name="config")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
+app.add_typer(export.app, name="export")
 
 
 def _version(value: bool) -> None:
