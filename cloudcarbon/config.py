@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudcarbon.exceptions import ConfigError
+from cloudcarbon.sharing import SharingRule, sharing_rules
 
 __all__ = [
     "STAGES",
@@ -143,6 +144,8 @@ class Config:
     ledger_path: str | None = None
     #: ``[organisation] name`` (or ``[statement] organisation``): the name on statements.
     organisation: str | None = None
+    #: ``[[allocation.shared]]``: shared projects split among others (:mod:`cloudcarbon.sharing`).
+    sharing: tuple[SharingRule, ...] = ()
 
     def tag_keys(self) -> tuple[str, ...]:
         """Tag keys the rules read, in first-use order."""
@@ -156,7 +159,7 @@ class Config:
         for st in self.ai.stages:
             if st.tag and st.tag not in keys:
                 keys.append(st.tag)
-        for k in self.ai.run_tags:
+        for k in (*self.ai.run_tags, *(s.by_tag for s in self.sharing if s.by_tag)):
             if k not in keys:
                 keys.append(k)
         return tuple(keys)
@@ -303,7 +306,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
     _check_keys(
         data,
         {"projects", "utilisation", "grid", "engine", "estimate", "sources", "ai", "ledger", "organisation",
-         "statement"},
+         "statement", "allocation"},
         "the file",
         path,
     )  # fmt: skip
@@ -363,6 +366,7 @@ def config_from_mapping(data: Mapping[str, Any], *, path: str | None = None) -> 
         sources={k: dict(v) for k, v in sources.items()},
         ai=_ai(data.get("ai", {}), path),
         path=path,
+        sharing=sharing_rules(data.get("allocation"), path),
         **_ledger_and_organisation(data, path),
     )
 
