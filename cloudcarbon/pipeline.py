@@ -34,7 +34,6 @@ from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
 from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
-from cloudcarbon.sharing import share_groups
 from cloudcarbon.schema import (
     BAND_SOURCES,
     CANONICAL_USAGE,
@@ -45,6 +44,7 @@ from cloudcarbon.schema import (
     FIGURES,
     tag_column,
 )
+from cloudcarbon.sharing import share_groups
 
 __all__ = [
     "BAND_SOURCES",

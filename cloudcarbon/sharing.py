@@ -333,6 +333,8 @@ def _apply(
 
     implicit = others.filter(~pl.col("project").is_in([*shared, UNALLOCATED]))
     bucket_keys = ["BillingCurrency"]
+    by_value: dict[tuple[Any, ...], Any] = {}  # (currency[, tag value], project) -> cost
+    totals: dict[tuple[Any, ...], Any] = {}  # (project,) -> kgCO2e or kWh
     if rule.by_tag is not None:
         tag = tag_column(rule.by_tag)
         bucket_keys.append(tag)
@@ -398,15 +400,15 @@ def share_groups(groups: pl.DataFrame, rules: Sequence[SharingRule]) -> tuple[pl
             audit = (
                 given.group_by("project", "BillingCurrency", maintain_order=True)
                 .agg(pl.col(c).sum() for c in SHARING_COLUMNS[6:])
-                .with_columns(
-                    pl.lit(i, pl.Int64).alias("rule"),
-                    pl.lit(rule.project, pl.String).alias("from_project"),
-                    pl.lit(rule.basis, pl.String).alias("basis"),
-                    pl.struct("BillingCurrency", "cost")
-                    .map_elements(lambda s: _share(s["cost"], base.get((s["BillingCurrency"],))), pl.Float64)
-                    .alias("share"),
-                )
                 .rename({"project": "to_project", "BillingCurrency": "currency"})
+            )
+            pairs = zip(audit["currency"], audit["cost"], strict=True)
+            share = [_share(c, base.get((cur,))) for cur, c in pairs]
+            audit = audit.with_columns(
+                pl.lit(i, pl.Int64).alias("rule"),
+                pl.lit(rule.project, pl.String).alias("from_project"),
+                pl.lit(rule.basis, pl.String).alias("basis"),
+                pl.Series("share", share, dtype=pl.Float64),
             )
             audits.append(audit.select(SHARING_COLUMNS).sort("currency", "to_project", nulls_last=True))
     sharing = pl.concat(audits, how="vertical") if audits else _empty_sharing(groups)
