@@ -299,6 +299,8 @@ def _parts(
         else:  # the last part is the whole minus the others, so the parts add up to the whole
             fl = [
                 (pl.col(c) - pl.sum_horizontal(*[pl.col(c) * f for f in fractions[:-1]])).alias(c)
+                if len(fractions) > 1
+                else pl.col(c)
                 for c in floats
             ]
         frames.append(
