@@ -243,14 +243,24 @@ def apportion(amount: Decimal, weights: Sequence[Fraction | int], unit: Decimal 
     return [unit * n for n in _apportion_int(int(units), [Fraction(w) for w in weights])]
 
 
-def _apportion_int(total: int, weights: Sequence[Fraction]) -> list[int]:
-    whole = sum(weights, Fraction(0))
-    if whole <= 0 or any(w < 0 for w in weights):
+def _integral(weights: Sequence[Fraction]) -> list[int]:
+    """The same proportions as whole numbers (every weight times the common denominator)."""
+    if any(w < 0 for w in weights) or sum(weights, Fraction(0)) <= 0:
         raise ValueError("weights must be non-negative and not all zero")
-    exact = [total * w / whole for w in weights]
-    parts = [math.floor(e) for e in exact]
-    left = total - sum(parts)
-    for i in sorted(range(len(parts)), key=lambda i: (-(exact[i] - parts[i]), i))[:left]:
+    den = math.lcm(*(w.denominator for w in weights))
+    return [int(w * den) for w in weights]
+
+
+def _apportion_int(total: int, weights: Sequence[Fraction]) -> list[int]:
+    return _largest_remainder(total, _integral(weights))
+
+
+def _largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` in whole units by integer ``weights`` (exact integer arithmetic, ties to the first)."""
+    whole = sum(weights)
+    floors, rests = zip(*(divmod(total * w, whole) for w in weights), strict=True)
+    parts = list(floors)
+    for i in sorted(range(len(parts)), key=lambda i: (-rests[i], i))[: total - sum(parts)]:
         parts[i] += 1
     return parts
 
@@ -267,12 +277,13 @@ def _carried(values: Sequence[Decimal], weights: Sequence[Fraction], scale: int)
     """Per receiver, its part of each value: the largest-remainder split of the running total, so every
     row's parts add up to the row and every receiver's parts to its split of the whole."""
     unit = _unit(values, scale)
+    whole = _integral(weights)
     before = [0] * len(weights)
     running = 0
     out: list[list[Decimal]] = [[] for _ in weights]
     for v in values:
         running += int(v / unit)
-        now = _apportion_int(running, weights)
+        now = _largest_remainder(running, whole)
         for i, (a, b) in enumerate(zip(now, before, strict=True)):
             out[i].append(unit * (a - b))
         before = now

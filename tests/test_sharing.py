@@ -6,6 +6,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -22,12 +23,13 @@ from cloudcarbon.cli import app, main
 from cloudcarbon.config import UNALLOCATED, config_from_mapping, load_config
 from cloudcarbon.exceptions import ConfigError
 from cloudcarbon.factors import FactorSet
+from cloudcarbon.pipeline import _lines as pipeline_lines
 from cloudcarbon.recording import config_from_record, recorded_config, run_record
 from cloudcarbon.reports.csv import CsvRenderer
 from cloudcarbon.reports.json import to_json
 from cloudcarbon.reports.table import TableRenderer
 from cloudcarbon.results import EstimateResult
-from cloudcarbon.sharing import SharePart, SharingRule, apportion, sharing_rules
+from cloudcarbon.sharing import SharePart, SharingRule, apportion, share_groups, sharing_rules
 from tests.conftest import CUR_COLUMNS, cur_row, write_cur
 
 CENT = Decimal("0.01")
@@ -213,6 +215,13 @@ def _run(path: Path, factors: FactorSet, *shared: dict[str, Any]) -> EstimateRes
     return _RUNS[key]
 
 
+def _shared(result: EstimateResult, *shared: dict[str, Any]) -> EstimateResult:
+    """``result`` (estimated without rules) with these rules applied to its groups, as the estimate would
+    (a fast check of the rules; the tests above and below run them through ``estimate`` itself)."""
+    groups, sharing = share_groups(result.groups, _cfg(*shared).sharing)
+    return replace(result, groups=groups, lines=pipeline_lines(groups, result.group_by), sharing=sharing)
+
+
 @pytest.fixture(scope="module")
 def month(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """a 5.00, b 5.00, c 5.00 of their own; shared 100.00 (two rows: 50.00 + 50.00); 10.00 untagged."""
@@ -286,7 +295,7 @@ def test_proportional_default_receivers_and_unallocated_covered(month: Path, fac
     # "shared" (no rule shares it here). (unallocated) 10.00 = 1000 cents at 5:5:5:100 (of 115):
     # a, b, c 43.48 cents each, shared 869.57 -> floors 43+43+43+869 = 998, 2 cents left; largest
     # remainders: shared (.57), then a (.48, first of the three ties) -> 0.44 / 0.43 / 0.43 / 8.70
-    result = _run(month, factors, {"project": UNALLOCATED, "proportional_to": "cost"})
+    result = _shared(_run(month, factors), {"project": UNALLOCATED, "proportional_to": "cost"})
     lines = _lines(result)
     assert UNALLOCATED not in lines
     assert {p: lines[p]["cost"] for p in ("a", "b", "c", "shared")} == {
@@ -317,20 +326,19 @@ def test_proportional_to_kgco2e(cur_file: Callable[..., Path], factors: FactorSe
 
 def test_receivers_with_nothing_leave_the_line(month: Path, factors: FactorSet) -> None:
     # among names projects without any cost this month: nothing to weigh by, the line stays
-    result = _run(month, factors, {"project": "shared", "proportional_to": "cost", "among": ["x", "y"]})
+    plain = _run(month, factors)
+    result = _shared(plain, {"project": "shared", "proportional_to": "cost", "among": ["x", "y"]})
     assert _lines(result)["shared"]["cost"] == Decimal("100.00")
     assert result.sharing.height == 0
     # a rule for a project with no rows does nothing
-    assert _lines(_run(month, factors, {"project": "nobody", "split": {"a": 100}}))["a"]["cost"] == Decimal(
-        "5"
-    )
+    nobody = _shared(plain, {"project": "nobody", "split": {"a": 100}})
+    assert _lines(nobody)["a"]["cost"] == Decimal("5.00")
 
 
 def test_chain_resolved_in_order(month: Path, factors: FactorSet) -> None:
     # shared 100.00 -> b (all of it); then b (5.00 own + 100.00) -> x 50 / y 50 = 52.50 each
-    result = _run(
-        month,
-        factors,
+    result = _shared(
+        _run(month, factors),
         {"project": "shared", "split": {"b": 100}},
         {"project": "b", "split": {"x": 50, "y": 50}},
     )
@@ -386,9 +394,8 @@ HOSTILE = [
 
 def test_hostile_names_shown_as_written_and_escaped(month: Path, factors: FactorSet, tmp_path: Path) -> None:
     split = {name: 100 / 4 for name in HOSTILE[:4]}
-    result = _run(
-        month,
-        factors,
+    result = _shared(
+        _run(month, factors),
         {"project": "shared", "split": split},
         {"project": UNALLOCATED, "split": {HOSTILE[4]: 50, HOSTILE[5]: 50}},
     )
