@@ -478,3 +478,48 @@ def test_cli_end_to_end(
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Traceback" not in err
     assert str(cfg) in err and "[[allocation.shared]] 1 split: the percentages add up to 90, not 100" in err
+
+
+@st.composite
+def _percentages(draw: st.DrawFn) -> list[int]:
+    """2 to 6 positive whole percentages adding up to 100 (cut points of 1..99)."""
+    cuts = sorted(draw(st.sets(st.integers(1, 99), min_size=1, max_size=5)))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    percents=_percentages(),
+    cents=st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=8),
+    kwh=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=8, max_size=8),
+)
+def test_split_groups_add_up(percents: list[int], cents: list[int], kwh: list[float]) -> None:
+    n = len(cents)
+    groups = pl.DataFrame(
+        {
+            "project": ["s"] * n + ["own"],
+            "BillingCurrency": ["EUR"] * (n + 1),
+            "ServiceName": [f"svc{i}" for i in range(n + 1)],
+            "rows": pl.Series([Decimal(i + 1) for i in range(n + 1)], dtype=pl.Decimal(38, 0)),
+            "cost": pl.Series([Decimal(c) * CENT for c in [*cents, 7]], dtype=pl.Decimal(38, 18)),
+            "energy_kwh": [*kwh[:n], 1.0],
+            **{f: [0.0] * (n + 1) for f in ("co2e_kg", "co2e_kg_low", "co2e_kg_high", "embodied_co2e_kg")},
+        }
+    )
+    names = [f"p{i}" for i in range(len(percents))]
+    rule = SharingRule("s", split=tuple(SharePart(p, float(v)) for p, v in zip(names, percents, strict=True)))
+    out, audit = share_groups(groups, [rule])
+    total = Decimal(sum(cents)) * CENT
+    sums = out.group_by("project").agg(pl.col("cost", "rows", "energy_kwh").sum())
+    by = {r["project"]: r for r in sums.iter_rows(named=True)}
+    assert "s" not in by and by["own"]["cost"] == Decimal("0.07")
+    # every receiver's cost is the largest-remainder split of the whole (carried over the rows)
+    assert [by[p]["cost"] for p in names] == apportion(total, percents)
+    assert sum(by[p]["rows"] for p in names) == sum(range(1, n + 1))
+    # every shared row's parts add up to the row, to the cent
+    parts = out.filter(pl.col("shared_from") == "s").group_by("ServiceName").agg(pl.col("cost").sum())
+    assert dict(parts.iter_rows()) == {f"svc{i}": Decimal(c) * CENT for i, c in enumerate(cents)}
+    whole = sum(kwh[:n])
+    got = sum(by[p]["energy_kwh"] for p in names)
+    assert math.isclose(got, whole, rel_tol=1e-9, abs_tol=1e-9)
+    assert audit["to_project"].to_list() == sorted(names)
