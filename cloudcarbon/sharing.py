@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -94,6 +94,8 @@ SHARING_COLUMNS = (
 )
 #: Smallest unit a cost is split in (a cent), unless the shared costs are billed finer.
 _CENT = Decimal("0.01")
+#: Decimal arithmetic without rounding: costs are DECIMAL(38, 18), beyond the default 28 digits.
+_EXACT = Context(prec=200)
 #: Columns copied to each part rather than split.
 _COPIED = ("grid_year", "usage_start", "usage_end")
 
@@ -237,10 +239,11 @@ def apportion(amount: Decimal, weights: Sequence[Fraction | int], unit: Decimal 
 
     ``amount`` must be a whole number of ``unit`` s.
     """
-    units = amount / unit
-    if units != units.to_integral_value():
-        raise ValueError(f"{amount} is not a whole number of {unit}")
-    return [unit * n for n in _apportion_int(int(units), [Fraction(w) for w in weights])]
+    with localcontext(_EXACT):
+        units = amount / unit
+        if units != units.to_integral_value():
+            raise ValueError(f"{amount} is not a whole number of {unit}")
+        return [unit * n for n in _apportion_int(int(units), [Fraction(w) for w in weights])]
 
 
 def _integral(weights: Sequence[Fraction]) -> list[int]:
@@ -281,12 +284,13 @@ def _carried(values: Sequence[Decimal], weights: Sequence[Fraction], scale: int)
     before = [0] * len(weights)
     running = 0
     out: list[list[Decimal]] = [[] for _ in weights]
-    for v in values:
-        running += int(v / unit)
-        now = _largest_remainder(running, whole)
-        for i, (a, b) in enumerate(zip(now, before, strict=True)):
-            out[i].append(unit * (a - b))
-        before = now
+    with localcontext(_EXACT):
+        for v in values:
+            running += int(v / unit)
+            now = _largest_remainder(running, whole)
+            for i, (a, b) in enumerate(zip(now, before, strict=True)):
+                out[i].append(unit * (a - b))
+            before = now
     return out
 
 

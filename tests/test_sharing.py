@@ -7,7 +7,7 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -523,3 +523,14 @@ def test_split_groups_add_up(percents: list[int], cents: list[int], kwh: list[fl
     got = sum(by[p]["energy_kwh"] for p in names)
     assert math.isclose(got, whole, rel_tol=1e-9, abs_tol=1e-9)
     assert audit["to_project"].to_list() == sorted(names)
+
+
+def test_large_costs_split_without_rounding() -> None:
+    # 10^15 + 1e-18 has 34 significant digits (beyond decimal's default 28): split 50/50 in units of
+    # 1e-18 -> 5*10^14 + 1e-18 and 5*10^14 (the odd unit to the first), adding up exactly
+    amount = Decimal("1000000000000000.000000000000000001")
+    unit = Decimal("1e-18")
+    parts = apportion(amount, [1, 1], unit)
+    assert parts == [Decimal("500000000000000.000000000000000001"), Decimal("500000000000000")]
+    with localcontext(Context(prec=60)):  # the default 28 digits would round the sum itself
+        assert parts[0] + parts[1] == amount
