@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudcarbon.exceptions import ConfigError
+from cloudcarbon.sharing import SharingRule
 
 __all__ = [
     "STAGES",
@@ -147,6 +148,8 @@ class Config:
     ledger_path: str | None = None
     #: ``[organisation] name`` (or ``[statement] organisation``): the name on statements.
     organisation: str | None = None
+    #: ``[[allocation.shared]]``: shared projects split among others (:mod:`cloudcarbon.sharing`).
+    sharing: tuple[SharingRule, ...] = ()
 
     def tag_keys(self) -> tuple[str, ...]:
         """Tag keys the rules read, in first-use order."""
@@ -160,7 +163,7 @@ class Config:
         for st in self.ai.stages:
             if st.tag and st.tag not in keys:
                 keys.append(st.tag)
-        for k in self.ai.run_tags:
+        for k in (*self.ai.run_tags, *(s.by_tag for s in self.sharing if s.by_tag)):
             if k not in keys:
                 keys.append(k)
         return tuple(keys)

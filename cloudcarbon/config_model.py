@@ -49,6 +49,7 @@ from cloudcarbon.config import (
     UtilisationOverride,
 )
 from cloudcarbon.exceptions import ConfigError
+from cloudcarbon.sharing import sharing_rules
 
 __all__ = [
     "ENV_PREFIX",
@@ -364,6 +365,54 @@ class StatementSection(_Table):
     organisation: Text | None = Field(default=None, description="The organisation named on statements.")
 
 
+class SharedCostModel(_Table):
+    """One ``[[allocation.shared]]`` rule: a shared project's figures split among other projects."""
+
+    model_config = ConfigDict(
+        title="Shared-cost rule",
+        json_schema_extra={
+            "oneOf": [{"required": ["split"]}, {"required": ["proportional_to"]}, {"required": ["by_tag"]}],
+            "dependentRequired": {"among": ["proportional_to"]},
+        },
+    )
+
+    project: Text = Field(description='The project whose figures are split (may be "(unallocated)").')
+    split: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
+        default=None,
+        description="Fixed percentages per receiving project, adding up to exactly 100 as written.",
+    )
+    proportional_to: Literal["cost", "kgco2e", "kwh"] | None = Field(
+        default=None, description="Split in proportion to the receivers' cost (per currency), kgCO2e or kWh."
+    )
+    among: list[Text] | None = Field(
+        default=None,
+        description="With proportional_to: the receivers (default: every project neither unallocated "
+        "nor shared).",
+    )
+    by_tag: Text | None = Field(
+        default=None,
+        description="Each row goes to the projects of the other rows with the same value of this tag key.",
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> SharedCostModel:
+        if sum(x is not None for x in (self.split, self.proportional_to, self.by_tag)) != 1:
+            raise ValueError("needs exactly one of split, proportional_to, by_tag")
+        if self.among is not None and self.proportional_to is None:
+            raise ValueError("among only goes with proportional_to")
+        return self
+
+
+class AllocationSection(_Table):
+    """[allocation]: shared-cost rules, applied in order after projects are assigned."""
+
+    model_config = ConfigDict(title="[allocation]")
+
+    shared: list[SharedCostModel] = Field(
+        default_factory=list, description="[[allocation.shared]] rules (cloudcarbon/sharing.py)."
+    )
+
+
 class ConfigFile(_Table):
     """cloudcarbon configuration (cloudcarbon.toml): allocation rules, utilisation, grid datasets, the
     DuckDB engine, the AI lens, the ledger and the organisation. Every key is optional; unknown keys are
@@ -392,6 +441,7 @@ class ConfigFile(_Table):
     ledger: LedgerSection = LedgerSection()
     organisation: OrganisationSection = OrganisationSection()
     statement: StatementSection = StatementSection()
+    allocation: AllocationSection = AllocationSection()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -621,6 +671,8 @@ def build_config(data: Mapping[str, Any], *, path: str | None = None, environmen
         path=path,
         ledger_path=doc.ledger.path,
         organisation=doc.organisation.name or doc.statement.organisation,
+        # the shape is checked above; percentages are summed exactly as written, so from the raw table
+        sharing=sharing_rules(data.get("allocation"), path),
     )
 
 

@@ -44,6 +44,7 @@ from cloudcarbon.schema import (
     FIGURES,
     tag_column,
 )
+from cloudcarbon.sharing import share_groups
 
 __all__ = [
     "BAND_SOURCES",
@@ -481,7 +482,9 @@ def estimate(
             ]
         usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
         rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
-        agg = rows.group_by(_fine_keys(group_by, (*impl.EXTRA_KEYS, *keys))).agg(
+        # a by_tag sharing rule reads its tag on the groups
+        sharing_tags = [tag_column(r.by_tag) for r in cfg.sharing if r.by_tag]
+        agg = rows.group_by(_fine_keys(group_by, (*impl.EXTRA_KEYS, *keys, *sharing_tags))).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
             nw.col("EffectiveCost").fill_null(nw.col("BilledCost")).sum().alias("effective_cost"),
@@ -512,13 +515,15 @@ def estimate(
     flags = _flags(groups, ratios, shares)
     if cfg.strict:
         _refuse_fallbacks(flags)
+    # shared projects split among their receivers (coverage, totals and flags are of the groups as billed)
+    shared, sharing = share_groups(groups, cfg.sharing)
     return EstimateResult(
         month=month,
         group_by=tuple(group_by),
         method=impl.NAME,
         factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256, user_made=factors.user_made),
         sources=tuple(str(s) for s, _ in resolved),
-        lines=_lines(groups, group_by),
+        lines=_lines(shared, group_by),
         totals={c: float(groups[c].sum()) for c in FIGURES},
         coverage=_coverage(groups).join(shares, on="currency", how="left", nulls_equal=True),
         excluded=(
@@ -529,12 +534,13 @@ def estimate(
             .sort("reason", "currency", nulls_last=True)
         ),
         flags=flags,
-        groups=groups,
+        groups=shared,
+        sharing=sharing,
         assumptions=_assumptions(impl, factors, cfg, ratios),
         inputs=inputs.result(),
         config=_config_dict(cfg),
         usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
-        ai=ai_metrics(groups, cfg, month),
+        ai=ai_metrics(shared, cfg, month),
         fallback_kwh_per_cost=dict(ratios.ratios),
         detail=detail_df,
         detail_path=detail_path,
@@ -619,7 +625,12 @@ def _assumptions(impl: Method, factors: FactorSet, config: Config, ratios: Fallb
 
 
 def _config_dict(config: Config) -> dict[str, Any]:
-    return asdict(config)
+    """The configuration as plain data. Keys a release added are left out while unset, so a month
+    recorded before them re-estimates with the same configuration hash (no spurious restatement)."""
+    out = asdict(config)
+    if not out.get("sharing"):
+        out.pop("sharing", None)
+    return out
 
 
 def _inputs(resolved: list[tuple[Source, Connector]], month: str) -> tuple[InputFile, ...]:

@@ -100,6 +100,10 @@ class EstimateResult:
         Per-row figures, when ``detail=True`` was asked for.
     detail_path
         The file the per-row detail was streamed to, when ``detail_to`` was given.
+    sharing
+        With ``[[allocation.shared]]`` rules, one row per rule, receiver and currency: ``from_project``,
+        ``to_project``, ``basis``, ``share`` of the shared cost and the rows, cost and figures given.
+        ``lines`` and ``groups`` show the receivers' parts (``groups.shared_from`` names their origin).
     """
 
     month: str
@@ -121,6 +125,8 @@ class EstimateResult:
     fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
     detail: pl.DataFrame | None = None
     detail_path: Path | None = None
+    #: ``[[allocation.shared]]``: what each rule split, from which project to which (see cloudcarbon.sharing).
+    sharing: pl.DataFrame = field(default_factory=pl.DataFrame)
 
     @property
     def currencies(self) -> tuple[str, ...]:

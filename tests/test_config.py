@@ -59,7 +59,7 @@ threads = 1
         ("[utilisation]\ncpu = 1.5", "between 0 and 1"),
         ("[utilisation]\noverrides = [{ project = 'x' }]", "sets neither"),
         ("[grid]\ndatasets = ['made-up']", "[grid] datasets[1] must be one of electricitymaps, ember, "),
-        ("[colour]\nx = 1", "unknown key 'colour' at the top level; known: $schema, ai, engine"),
+        ("[colour]\nx = 1", "unknown key 'colour' at the top level; known: $schema, ai, allocation, engine"),
         ("not toml = = =", "not valid TOML"),
     ],
 )

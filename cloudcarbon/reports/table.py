@@ -89,6 +89,15 @@ def render_table(result: EstimateResult) -> Any:
                 f"{_money(r['excluded_cost'])}  ({r['rows']:,} billing rows)"
             )
         )
+    for r in result.sharing.iter_rows(named=True):
+        share = "" if r["share"] is None else f"{r['share']:.1%} of its {safe_text(r['currency'])} cost, "
+        parts.append(
+            Text(
+                f"Shared (rule {r['rule']}, {safe_text(r['basis'])}): {safe_text(r['from_project'])} -> "
+                f"{safe_text(r['to_project'])} {_money(r['cost'])} {safe_text(r['currency'])} ({share}"
+                f"{_fmt(r['co2e_kg'])} kg CO2e)"
+            )
+        )
     for m in mostly_fallback(result):
         parts.append(
             Text(
