@@ -15,6 +15,7 @@ from cloudcarbon.cli import (
     explain,
     factors,
     ledger,
+    mlflow,
     pull,
     statement,
     trend,
@@ -48,6 +49,7 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(baseline.app, name="baseline")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
+app.add_typer(mlflow.app, name="mlflow")
 
 
 def _version(value: bool) -> None:
