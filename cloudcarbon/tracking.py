@@ -144,6 +144,11 @@ def metric_timestamp(month: str) -> int:
     return int(start.timestamp() * 1000)
 
 
+def searchable_tag(key: str) -> bool:
+    """Whether an MLflow tag key can be searched for (it goes between backticks in a filter string)."""
+    return bool(key) and _BAD_TAG_KEY.search(key) is None
+
+
 def default_mlflow_tag(run_tag: str) -> str:
     """The MLflow tag matched by default: the billing tag key without AWS's ``user:`` prefix."""
     return run_tag.removeprefix("user:")
@@ -193,7 +198,7 @@ def mlflow_log(
     """
     res, keys = _result(result, run_tag, month, config, factor_set)
     tag = mlflow_tag if mlflow_tag is not None else default_mlflow_tag(run_tag or keys[0])
-    if not tag or _BAD_TAG_KEY.search(tag):
+    if not searchable_tag(tag):
         raise CloudCarbonError(
             f"MLflow tag {tag!r} cannot be searched for (empty, or holds a quote, backtick, backslash or "
             "control character); pass --mlflow-tag with a plain tag key"

@@ -15,6 +15,17 @@ __all__ = ["app", "log_command"]
 app = typer.Typer(help="Carbon figures of training runs on MLflow runs.", no_args_is_help=True)
 
 
+def _tag_key(value: str | None) -> str | None:
+    from cloudcarbon.tracking import searchable_tag
+
+    if value is not None and not searchable_tag(value):
+        raise typer.BadParameter(
+            f"{value!r} cannot be searched for in MLflow (empty, or holds a quote, backtick, backslash or "
+            "control character); give a plain tag key"
+        )
+    return value
+
+
 def log_command(
     month: MonthOpt,
     source: SourcesOpt,
@@ -30,7 +41,7 @@ def log_command(
         str | None,
         typer.Option(
             "--run-tag",
-            help="Billing tag key naming a training run, e.g. user:run (default: [ai] run_tag).",
+            help="Billing tag key naming a training run, e.g. user:run (default: the config's ai run_tag).",
         ),
     ] = None,
     mlflow_tag: Annotated[
@@ -38,6 +49,7 @@ def log_command(
         typer.Option(
             "--mlflow-tag",
             help="MLflow run tag holding the training run's name (default: the run tag without 'user:').",
+            callback=_tag_key,
         ),
     ] = None,
     experiment: Annotated[
@@ -51,13 +63,11 @@ def log_command(
     ] = False,
 ) -> None:
     """Log each training run's kWh, CO2e (with range), per accelerator-hour and SCI figures for a month
-    as metrics on the MLflow runs tagged with its name, with figures.json and statement.md artifacts.
+    on the MLflow runs tagged with its name (metrics, tags, figures.json and statement.md artifacts).
 
-    Exit codes: 0 when at least one run matched (unmatched ones are listed), 10 when the tracking server
-    cannot be used, 11 when no training run matched an MLflow run.
+    Exit codes: 0 when a run matched (the others are listed), 10 tracking server unusable, 11 none matched.
 
-    Example: cloudcarbon mlflow log --month 2026-10 --source aws:exports/cur --run-tag user:run
-    --tracking-uri http://127.0.0.1:5000
+    Example: cloudcarbon mlflow log --month 2026-10 --source aws:exports/cur --tracking-uri http://127.0.0.1:5000
     """
     from cloudcarbon.tracking import NothingMatched, mlflow_log
 
