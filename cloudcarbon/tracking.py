@@ -278,6 +278,7 @@ def _check_reachable(uri: str) -> None:
         with urllib.request.urlopen(url, timeout=10) as resp:  # http(s) only, checked above
             resp.read(64)
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response's socket
         raise TrackingError(
             f"MLflow tracking server {_shown(uri)} answered /health with HTTP {exc.code}; "
             "check --tracking-uri"

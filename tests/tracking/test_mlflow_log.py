@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -360,3 +362,50 @@ def test_metric_step_and_timestamp_by_hand() -> None:
     assert metric_timestamp("2026-10") == OCT_2026_MS
     # 1970-02-01: 31 days
     assert metric_timestamp("1970-02") == 31 * 86_400_000
+
+
+class _NotMlflow(BaseHTTPRequestHandler):
+    """Answers /health (with the status the test sets) and 404 to everything else: not an MLflow API."""
+
+    health = 200
+
+    def do_GET(self) -> None:
+        self._answer(self.health if self.path == "/health" else 404)
+
+    def do_POST(self) -> None:
+        self._answer(404)
+
+    def _answer(self, status: int) -> None:
+        body = b"OK" if status == 200 else b"<html>not here</html>"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+@pytest.mark.parametrize(
+    ("health", "message"),
+    [
+        (200, r"MLflow tracking server http://127\.0\.0\.1:\d+ refused a call: "),
+        (503, r"answered /health with HTTP 503; check --tracking-uri$"),
+    ],
+)
+def test_a_server_that_is_not_mlflow(
+    two_runs: cc.EstimateResult, monkeypatch: pytest.MonkeyPatch, health: int, message: str
+) -> None:
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    handler = type("Handler", (_NotMlflow,), {"health": health})
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with pytest.raises(TrackingError, match=message) as exc:
+                mlflow_log(two_runs, tracking_uri=f"http://127.0.0.1:{server.server_address[1]}")
+        finally:
+            server.shutdown()
+            thread.join()
+    assert "\n" not in str(exc.value)
