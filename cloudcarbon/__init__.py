@@ -28,6 +28,7 @@ from cloudcarbon.factors import FactorSet, available_factor_sets, load_factor_se
 from cloudcarbon.pipeline import GROUP_KEYS, estimate, load_usage
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import CANONICAL_USAGE
+from cloudcarbon.tracking import MlflowLogReport, mlflow_log
 
 __all__ = [
     "CANONICAL_USAGE",
@@ -40,6 +41,7 @@ __all__ = [
     "FactorNotFound",
     "FactorSet",
     "FactorSetError",
+    "MlflowLogReport",
     "MonthNotFound",
     "SchemaError",
     "SourceError",
@@ -52,4 +54,5 @@ __all__ = [
     "load_config",
     "load_factor_set",
     "load_usage",
+    "mlflow_log",
 ]

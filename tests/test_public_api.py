@@ -18,6 +18,7 @@ EXPECTED = {
     "FactorNotFound",
     "FactorSet",
     "FactorSetError",
+    "MlflowLogReport",
     "MonthNotFound",
     "SchemaError",
     "SourceError",
@@ -30,6 +31,7 @@ EXPECTED = {
     "load_config",
     "load_factor_set",
     "load_usage",
+    "mlflow_log",
 }
 
 

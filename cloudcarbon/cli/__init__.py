@@ -17,6 +17,7 @@ from cloudcarbon.cli import (
     export,
     factors,
     ledger,
+    mlflow,
     pull,
     statement,
     trend,
@@ -52,6 +53,7 @@ app.add_typer(config.app, name="config")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
 app.add_typer(export.app, name="export")
+app.add_typer(mlflow.app, name="mlflow")
 
 
 def _version(value: bool) -> None:
