@@ -33,7 +33,7 @@ from cloudcarbon.fallback_ratio import fallback_shares
 from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
-from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
+from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import (
     BAND_SOURCES,
     CANONICAL_USAGE,
@@ -500,7 +500,7 @@ def estimate(
         factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256, user_made=factors.user_made),
         sources=tuple(str(s) for s, _ in resolved),
         lines=_lines(groups, group_by),
-        totals={c: float(groups[c].sum()) for c in FIGURES},
+        totals=totals_of(groups),
         coverage=_coverage(groups).join(shares, on="currency", how="left", nulls_equal=True),
         excluded=(
             groups.filter(pl.col("fate") == "excluded")

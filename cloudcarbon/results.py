@@ -17,7 +17,15 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256"]
+from cloudcarbon.schema import FIGURES
+
+__all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256", "totals_of"]
+
+
+def totals_of(frame: pl.DataFrame) -> pl.DataFrame:
+    """The one-row :attr:`EstimateResult.totals` of ``frame``: each figure of
+    :data:`~cloudcarbon.schema.FIGURES` summed over its rows, as Float64."""
+    return frame.select(pl.col(c).sum().cast(pl.Float64) for c in FIGURES)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,10 @@ class EstimateResult:
         One row per group (``group_by`` keys and ``currency``), with rows, cost (in that currency) and
         its split by fate, energy, CO2e, embodied and their bounds, band widths and the dominant band.
     totals
-        Sums of the figures over all lines (kWh and kg do not depend on currency).
+        One-row polars DataFrame: the sum of every figure (:data:`~cloudcarbon.schema.FIGURES`: energy,
+        CO2e, embodied and their bounds) over all lines. kWh and kg do not depend on currency, so there
+        is one row, never one per currency; costs are never added across currencies and their totals
+        are in :attr:`coverage` (one row per currency). :meth:`total` gives one figure as a float.
     coverage
         Per currency: ``billed_cost`` and its split into ``estimated_cost``, ``fallback_cost`` and
         ``excluded_cost`` (which add up to the billed cost exactly), and ``rows``.
@@ -108,7 +119,7 @@ class EstimateResult:
     factor_set: FactorSetInfo
     sources: tuple[str, ...]
     lines: pl.DataFrame
-    totals: dict[str, float]
+    totals: pl.DataFrame
     coverage: pl.DataFrame
     excluded: pl.DataFrame
     flags: pl.DataFrame
@@ -121,6 +132,18 @@ class EstimateResult:
     fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
     detail: pl.DataFrame | None = None
     detail_path: Path | None = None
+
+    def total(self, figure: str) -> float:
+        """One figure of :attr:`totals` as a float, e.g. ``result.total("co2e_kg")``.
+
+        Raises
+        ------
+        KeyError
+            ``figure`` is not a column of :attr:`totals`; the message lists those that are.
+        """
+        if figure not in self.totals.columns:
+            raise KeyError(f"{figure!r} is not a total; choose from {', '.join(self.totals.columns)}")
+        return float(self.totals.item(0, figure))
 
     @property
     def currencies(self) -> tuple[str, ...]:

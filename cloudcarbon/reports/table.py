@@ -61,7 +61,7 @@ def render_table(result: EstimateResult) -> Any:
         # costs in different currencies are never added: the coverage lines below give each total
         table.add_column("Cost", justify="right", footer="per currency below")
         table.add_column("Currency", footer="")
-    t = result.totals
+    t = result.totals.row(0, named=True)
     table.add_column("Energy kWh", justify="right", footer=_fmt(t["energy_kwh"]))
     table.add_column(
         "CO2e kg (range)",
