@@ -145,6 +145,43 @@ class EstimateResult:
             raise KeyError(f"{figure!r} is not a total; choose from {', '.join(self.totals.columns)}")
         return float(self.totals.item(0, figure))
 
+    def to_pandas(self, frame: str = "lines") -> Any:
+        """One of the result's frames as a pandas DataFrame (pandas is optional: ``pip install pandas``).
+
+        Parameters
+        ----------
+        frame
+            ``lines`` (default), ``totals``, ``coverage``, ``excluded``, ``flags``, ``groups`` or
+            ``detail`` (when the estimate was run with ``detail=True``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Costs stay exact: :class:`~decimal.Decimal` objects in ``object`` columns (cast them with
+            ``.astype(float)`` to compute with them approximately).
+
+        Raises
+        ------
+        ImportError
+            pandas is not installed; the message says how to install it.
+        ValueError
+            ``frame`` names no frame of this result.
+        """
+        try:
+            import pandas  # noqa: F401  # only to give a helpful message when it is missing
+        except ImportError:
+            raise ImportError(
+                "to_pandas() needs pandas, which cloudcarbon does not install: pip install pandas "
+                "(the result's frames are polars DataFrames without it)"
+            ) from None
+        frames = ("lines", "totals", "coverage", "excluded", "flags", "groups", "detail")
+        if frame not in frames:
+            raise ValueError(f"{frame!r} is not a frame of the result; choose from {', '.join(frames)}")
+        df = getattr(self, frame)
+        if df is None:
+            raise ValueError("the result has no detail: estimate with detail=True to get it")
+        return df.to_pandas()
+
     @property
     def currencies(self) -> tuple[str, ...]:
         """Billing currencies of the result, sorted (coverage has one row each)."""
