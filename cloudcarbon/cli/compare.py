@@ -28,7 +28,10 @@ def compare_command(
     ledger: LedgerOpt = None,
 ) -> None:
     """The change of a month's CO2e (kg) against a reference, per project, with parts adding up exactly:
-    method/factor set, activity, mix, efficiency, grid, unattributed and restatements."""
+    method/factor set, activity, mix, efficiency, grid, unattributed and restatements.
+
+    Example: cloudcarbon compare --month 2026-10 --against 2026-09 --by project
+    """
     from cloudcarbon.analysis import bridge_table
 
     with open_ledger(ledger) as led:

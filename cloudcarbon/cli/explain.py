@@ -15,6 +15,7 @@ from cloudcarbon.cli._options import (
     MonthOpt,
     SourcesOpt,
 )
+from cloudcarbon.cli._quiet import QuietOpt, quietable
 from cloudcarbon.config import load_config
 
 __all__ = ["explain_command"]
@@ -31,6 +32,7 @@ _FIGURES = (
 )
 
 
+@quietable
 def explain_command(
     month: MonthOpt,
     source: SourcesOpt,
@@ -38,8 +40,12 @@ def explain_command(
     group_by: GroupByOpt = None,
     fmt: FormatOpt = Format.table,
     factors: FactorsOpt = None,
+    quiet: QuietOpt = False,  # quietable: the sources' warnings are silenced
 ) -> None:
-    """Per line: the default and the CCF-compatible figure, and the documented difference behind the gap."""
+    """Per line: the default and the CCF-compatible figure, and the documented difference behind the gap.
+
+    Example: cloudcarbon explain-diff --month 2026-10 --source aws:exports/cur
+    """
     from cloudcarbon.explain import CAUSES, explain_diff
 
     keys = tuple(group_by or ["project"])

@@ -12,6 +12,7 @@ import typer
 from cloudcarbon._escape import safe_terminal
 from cloudcarbon.cli._ledger import LedgerOpt, open_ledger
 from cloudcarbon.cli._options import ConfigOpt, MonthOpt
+from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.config import load_config
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.ledger import Ledger
@@ -34,6 +35,7 @@ class StatementFormat(StrEnum):
     xlsx = "xlsx"
 
 
+@quietable
 def statement_command(
     month: MonthOpt,
     fmt: Annotated[
@@ -59,10 +61,11 @@ def statement_command(
     ] = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Print or write a month's carbon statement from the ledger (no input files needed).
 
-    Example: cloudcarbon statement --month 2026-10 --format html --out statement-2026-10.html
+    Example: cloudcarbon statement -m 2026-10 --format html --out statement.html
     """
     from cloudcarbon.statements.build import build_statement
 
@@ -78,9 +81,9 @@ def statement_command(
             from cloudcarbon.statements.evidence import write_evidence
 
             ev = write_evidence(lg, month, st, evidence)
-            typer.echo(f"evidence pack for {month} in {evidence}/ ({', '.join(ev.files)})", err=True)
+            notice(f"evidence pack for {month} in {evidence}/ ({', '.join(ev.files)})")
             for problem in ev.problems:
-                typer.echo(f"warning: {problem}", err=True)
+                notice(f"warning: {problem}")
     _write(st, fmt, out)
 
 
@@ -101,7 +104,7 @@ def _comparison_and_trend(
     except CloudCarbonError as exc:
         if against is not None:
             raise
-        typer.echo(f"warning: no baseline comparison in the statement: {safe_terminal(str(exc))}", err=True)
+        notice(f"warning: no baseline comparison in the statement: {safe_terminal(str(exc))}")
         comparison = None
     earlier = [m for m in lg.months() if m <= month][-TREND_MONTHS:]
     trend = trend_section(lg, earlier[0], month, against=against) if len(earlier) > 1 else None
