@@ -73,10 +73,12 @@ def render_rows(
     title: str,
     notes: Sequence[str] = (),
     total: dict[str, Any] | None = None,
+    width: int = 200,
 ) -> str:
     """``df`` as text in ``fmt``; ``title`` and ``notes`` (user-facing sentences) go with it. ``total``
     (a row of the same columns) is a last row of the table and markdown, ``total`` in JSON, and left
-    out of CSV (which stays one record per line)."""
+    out of CSV (which stays one record per line). A table is at most ``width`` wide: headers are never
+    cut; user values fold, and the last columns are left out (a note names them) when they cannot fit."""
     rows = df.to_dicts()
     cols = df.columns
     if fmt is TableFormat.json:
@@ -120,14 +122,31 @@ def render_rows(
     from rich.console import Console
     from rich.table import Table
 
+    from cloudcarbon.reports._fit import Col, fit_widths
+
+    cells = {c: [_text(r[c]) if _num(r[c]) else safe_terminal(_text(r[c])) for r in rows] for c in cols}
+    fits = [Col(safe_terminal(c), cells[c], folds=not df.schema[c].is_numeric()) for c in cols]
+    shown = list(range(len(cols)))
+    widths = fit_widths(fits, width)
+    while widths is None and len(shown) > 1:  # the last columns go before a header is cut
+        shown.pop()
+        widths = fit_widths([fits[i] for i in shown], width)
     table = Table(title=safe_terminal(title))
-    for c in cols:
-        table.add_column(safe_terminal(c), justify="right" if df.schema[c].is_numeric() else "left")
-    for r in rows:
-        table.add_row(*[_text(r[c]) if _num(r[c]) else safe_terminal(_text(r[c])) for c in cols])
-    console = Console(width=200, record=True, highlight=False, soft_wrap=True)
+    for n, i in enumerate(shown):
+        table.add_column(
+            fits[i].header,
+            justify="right" if df.schema[cols[i]].is_numeric() else "left",
+            overflow="fold",
+            width=None if widths is None else widths[n],
+        )
+    for k in range(len(rows)):
+        table.add_row(*[cells[cols[i]][k] for i in shown])
+    left_out = [safe_terminal(c) for i, c in enumerate(cols) if i not in shown]
+    if left_out:
+        notes = [*notes, f"Not shown at this width: {', '.join(left_out)} (see --format csv, md or json)."]
+    console = Console(width=width, record=True, highlight=False)
     with console.capture() as cap:
         console.print(table)
-        for n in notes:
-            console.print(safe_terminal(n))
+        for note in notes:  # user text: never read as markup
+            console.print(safe_terminal(note), markup=False)
     return cap.get()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from cloudcarbon.cli._ledger_out import LedgerOpt, TableFormat, open_ledger, ren
 from cloudcarbon.cli._options import check_month
 from cloudcarbon.cli._quiet import QuietOpt, quietable
 from cloudcarbon.ledger import Baseline, InputFile, LedgerError, RunRecord
+from cloudcarbon.reports._fit import terminal_width
 
 __all__ = ["app"]
 
@@ -113,7 +115,7 @@ def list_command(
         "created_at": pl.String,
     }
     df = pl.DataFrame(rows, schema=schema, orient="row")
-    typer.echo(render_rows(df, fmt, title="Baselines"), nl=False)
+    typer.echo(render_rows(df, fmt, title="Baselines", width=terminal_width(sys.stdout, 200)), nl=False)
 
 
 def _reestimator(factors: str | None, method: str | None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ import typer
 from cloudcarbon.cli._ledger_out import LedgerOpt, TableFormat, open_ledger, render_rows
 from cloudcarbon.cli._options import check_month
 from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
+from cloudcarbon.reports._fit import terminal_width
 
 __all__ = ["TrendFormat", "trend_command"]
 
@@ -96,7 +98,8 @@ def trend_command(
         named = [{**r, by: "(none)" if r[by] is None else r[by]} for r in rows] if by else rows
         text = trend_html(rows, Trend.from_rows(named, series=by, baseline=label), title, df.columns)
     else:
-        text = render_rows(df, TableFormat(fmt.value), title=title, notes=notes)
+        width = 200 if out is not None else terminal_width(sys.stdout, 200)  # a file gets a wide page
+        text = render_rows(df, TableFormat(fmt.value), title=title, notes=notes, width=width)
     if out is None:
         typer.echo(text, nl=False)
     else:

@@ -1,0 +1,78 @@
+"""Fitting a rich table to a terminal width without ever cutting a header.
+
+rich shrinks a table that is too wide by squeezing its widest columns, down to cutting headers with
+an ellipsis. These helpers decide every column's width instead: a header may wrap between its words but
+never inside one, a number is never cut, and a value of user text folds onto more lines. When even
+that does not fit, the caller shows fewer columns and says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from rich.cells import cell_len
+
+__all__ = ["Col", "fit_widths", "terminal_width", "text_width"]
+
+
+def text_width(value: Any) -> int:
+    """Terminal cells taken by the widest line of ``value`` (a str or a rich Text)."""
+    plain = value.plain if hasattr(value, "plain") else str(value)
+    return max((cell_len(line) for line in plain.split("\n")), default=0)
+
+
+@dataclass
+class Col:
+    """A column to fit: its header, its cells (footer included) and whether its cells may fold."""
+
+    header: str
+    cells: Sequence[Any] = field(default_factory=list)
+    footer: str = ""
+    folds: bool = False  # user text folds onto more lines; numbers never do
+
+    @property
+    def minimum(self) -> int:
+        """Narrowest width that cuts no word of the header or footer, and no number."""
+        words = max((cell_len(w) for w in (*self.header.split(), *self.footer.split())), default=1)
+        fixed = 0 if self.folds else max((text_width(c) for c in self.cells), default=0)
+        return max(words, fixed, 1)
+
+    @property
+    def natural(self) -> int:
+        """Width that shows the header and every cell on one line."""
+        return max(cell_len(self.header), max((text_width(c) for c in self.cells), default=0),
+                   text_width(self.footer), 1)  # fmt: skip
+
+
+def fit_widths(cols: Sequence[Col], width: int) -> list[int] | None:
+    """Content width of each column for a bordered rich table (one cell of padding each side) no wider
+    than ``width``; ``None`` when even the minimum widths do not fit."""
+    room = width - (3 * len(cols) + 1)  # two cells of padding per column, one border between and around
+    natural = [c.natural for c in cols]
+    if sum(natural) <= room:
+        return natural
+    widths = [c.minimum for c in cols]
+    if sum(widths) > room:
+        return None
+    for _ in range(room - sum(widths)):  # the spare cells go, one by one, to the most squeezed column
+        i = max(range(len(cols)), key=lambda k: natural[k] - widths[k])
+        if natural[i] <= widths[i]:
+            break
+        widths[i] += 1
+    return widths
+
+
+def terminal_width(stream: TextIO, default: int) -> int:
+    """The width to render for: ``$COLUMNS`` when set, else the terminal's, else ``default`` (a pipe or
+    a file gets a wide page)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    isatty = getattr(stream, "isatty", None)
+    if isatty is not None and isatty():
+        return shutil.get_terminal_size((default, 24)).columns
+    return default
