@@ -120,28 +120,17 @@ def render_rows(
             )
         return "\n".join(out) + "\n"
     from rich.console import Console
-    from rich.table import Table
 
-    from cloudcarbon.reports._fit import Col, fit_widths
+    from cloudcarbon.reports._fit import Col, fitted_table
 
-    cells = {c: [_text(r[c]) if _num(r[c]) else safe_terminal(_text(r[c])) for r in rows] for c in cols}
-    fits = [Col(safe_terminal(c), cells[c], folds=not df.schema[c].is_numeric()) for c in cols]
-    shown = list(range(len(cols)))
-    widths = fit_widths(fits, width)
-    while widths is None and len(shown) > 1:  # the last columns go before a header is cut
-        shown.pop()
-        widths = fit_widths([fits[i] for i in shown], width)
-    table = Table(title=safe_terminal(title))
-    for n, i in enumerate(shown):
-        table.add_column(
-            fits[i].header,
-            justify="right" if df.schema[cols[i]].is_numeric() else "left",
-            overflow="fold",
-            width=None if widths is None else widths[n],
-        )
-    for k in range(len(rows)):
-        table.add_row(*[cells[cols[i]][k] for i in shown])
-    left_out = [safe_terminal(c) for i, c in enumerate(cols) if i not in shown]
+    numeric = [df.schema[c].is_numeric() for c in cols]
+
+    def shown(v: Any) -> str:
+        return _text(v) if _num(v) else safe_terminal(_text(v))
+
+    pairs = zip(cols, numeric, strict=True)
+    fits = [Col(safe_terminal(c), [shown(r[c]) for r in rows], folds=not n) for c, n in pairs]
+    table, left_out = fitted_table(safe_terminal(title), fits, width, right=numeric)
     if left_out:
         notes = [*notes, f"Not shown at this width: {', '.join(left_out)} (see --format csv, md or json)."]
     console = Console(width=width, record=True, highlight=False)

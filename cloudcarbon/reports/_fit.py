@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from rich.cells import cell_len
 
-__all__ = ["Col", "fit_widths", "terminal_width", "text_width"]
+__all__ = ["Col", "fit_widths", "fitted_table", "terminal_width", "text_width"]
 
 
 def text_width(value: Any) -> int:
@@ -76,3 +76,28 @@ def terminal_width(stream: TextIO, default: int) -> int:
     if isatty is not None and isatty():
         return shutil.get_terminal_size((default, 24)).columns
     return default
+
+
+def fitted_table(
+    title: Any, cols: Sequence[Col], width: int, *, right: Sequence[bool]
+) -> tuple[Any, list[str]]:
+    """A rich Table of ``cols`` no wider than ``width``, leaving out the last columns (never the first)
+    while they cannot fit; returns it and the headers left out. ``right`` justifies a column right."""
+    from rich.table import Table
+
+    shown = len(cols)
+    widths = fit_widths(cols, width)
+    while widths is None and shown > 1:
+        shown -= 1
+        widths = fit_widths(cols[:shown], width)
+    table = Table(title=title)
+    for i, c in enumerate(cols[:shown]):
+        table.add_column(
+            c.header,
+            justify="right" if right[i] else "left",
+            overflow="fold",
+            width=None if widths is None else widths[i],
+        )
+    for row in zip(*(c.cells for c in cols[:shown]), strict=True):
+        table.add_row(*row)
+    return table, [c.header for c in cols[shown:]]

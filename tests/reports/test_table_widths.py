@@ -180,3 +180,20 @@ def test_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
     assert terminal_width(io.StringIO(), 160) == 93
     monkeypatch.delenv("COLUMNS")
     assert terminal_width(io.StringIO(), 160) == 160  # not a terminal: a wide page
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_explain_diff_headers_are_whole(cur_file: Callable[..., Path], width: int) -> None:
+    f = cur_file([cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", project="web")])
+    args = ["explain-diff", "-m", "2026-10", "-s", f"aws:{f}", "-g", "project", "-g", "service"]
+    csv_head = runner.invoke(app, [*args, "-f", "csv"]).output.splitlines()[0].split(",")
+    res = runner.invoke(app, args, env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.output
+    table = res.output[: res.output.index("Legend")]
+    assert max(len(line) for line in table.splitlines()) <= width
+    shown = headers(table)
+    assert "…" not in table[: table.index("┡")]
+    assert shown == csv_head[: len(shown)] and shown[:2] == ["project", "service"]
+    if len(shown) < len(csv_head):
+        note = "".join(table.split("Not shown at this width:")[1].split())
+        assert all(c in note for c in csv_head[len(shown) :])
