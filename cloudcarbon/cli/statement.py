@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,7 @@ from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.config import load_config
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.ledger import Ledger
+from cloudcarbon.reports._fit import terminal_width
 
 if TYPE_CHECKING:
     from cloudcarbon.statements.model import Comparison, Trend
@@ -111,6 +112,24 @@ def _comparison_and_trend(
     return comparison, trend
 
 
+def _fitted(group: Any, width: int) -> Any:
+    """The statement's tables fitted to ``width`` (headers whole; a note after a table that lost columns)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from cloudcarbon.reports._fit import fit_rich_table
+
+    parts: list[Any] = []
+    for part in group.renderables:
+        parts.append(part)
+        if isinstance(part, Table):
+            dropped = fit_rich_table(part, width)
+            if dropped:
+                parts.append(Text(f"Not shown at this width: {', '.join(dropped)} (see --format csv or md)."))
+    return Group(*parts)
+
+
 def _write(st: object, fmt: StatementFormat, out: Path | None) -> None:
     from cloudcarbon.statements import render_html, render_markdown, render_xlsx
     from cloudcarbon.statements.data import render_csv, render_json, render_table
@@ -125,7 +144,8 @@ def _write(st: object, fmt: StatementFormat, out: Path | None) -> None:
         from rich.console import Console
 
         if out is None:
-            Console(highlight=False, soft_wrap=True).print(render_table(st))
+            width = terminal_width(sys.stdout, 160)
+            Console(highlight=False, soft_wrap=True, width=width).print(_fitted(render_table(st), width))
             return
         with out.open("w", encoding="utf-8") as fh:
             Console(file=fh, highlight=False, width=160).print(render_table(st))

@@ -16,7 +16,11 @@ from typing import Any, TextIO
 
 from rich.cells import cell_len
 
-__all__ = ["Col", "fit_widths", "fitted_table", "terminal_width", "text_width"]
+__all__ = ["FOLD_AT", "Col", "fit_rich_table", "fit_widths", "fitted_table", "terminal_width", "text_width"]
+
+
+#: A word of user text narrower than this is never folded (a longer one may be, to fit the width).
+FOLD_AT = 10
 
 
 def text_width(value: Any) -> int:
@@ -38,7 +42,11 @@ class Col:
     def minimum(self) -> int:
         """Narrowest width that cuts no word of the header or footer, and no number."""
         words = max((cell_len(w) for w in (*self.header.split(), *self.footer.split())), default=1)
-        fixed = 0 if self.folds else max((text_width(c) for c in self.cells), default=0)
+        if self.folds:  # a word of a value folds only beyond FOLD_AT cells
+            plain = (getattr(c, "plain", str(c)) for c in self.cells)
+            fixed = min(max((cell_len(w) for p in plain for w in p.split()), default=0), FOLD_AT)
+        else:
+            fixed = max((text_width(c) for c in self.cells), default=0)
         return max(words, fixed, 1)
 
     @property
@@ -101,3 +109,34 @@ def fitted_table(
     for row in zip(*(c.cells for c in cols[:shown]), strict=True):
         table.add_row(*row)
     return table, [c.header for c in cols[shown:]]
+
+
+def fit_rich_table(table: Any, width: int) -> list[str]:
+    """Fit an already built rich Table to ``width`` in place, as :func:`fitted_table` would: column
+    widths set so no header word is cut, left-justified (text) columns fold, right-justified (number)
+    columns keep their values whole, and the last columns are dropped while even that cannot fit.
+    Returns the headers of the columns dropped."""
+    cols = [
+        Col(
+            str(getattr(c.header, "plain", c.header)),
+            list(c._cells),
+            footer=str(getattr(c.footer, "plain", c.footer)),
+            folds=c.justify != "right",
+        )
+        for c in table.columns
+    ]
+    if not table.show_header:
+        for c in cols:
+            c.header = ""
+    shown = len(cols)
+    widths = fit_widths(cols, width)
+    while widths is None and shown > 1:
+        shown -= 1
+        widths = fit_widths(cols[:shown], width)
+    dropped = [c.header for c in cols[shown:]]
+    del table.columns[shown:]
+    if widths is not None:
+        for column, w in zip(table.columns, widths, strict=True):
+            column.width = w
+            column.overflow = "fold"
+    return dropped

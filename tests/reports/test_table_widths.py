@@ -165,13 +165,14 @@ def test_ledger_tables_headers_are_whole(width: int) -> None:
 
 def test_fit_widths_by_hand() -> None:
     # room at width 30 for 2 columns: 30 - (3*2 + 1) = 23
-    a = Col("project name", ["a-very-long-project-name-here"], folds=True)  # natural 29, minimum 7
+    a = Col("project name", ["a-very-long-project-name-here"], folds=True)  # natural 29
     b = Col("Energy kWh", ["12,345"])  # natural 10, minimum 6 ("Energy")
-    # room 23, minimums 7 + 6 = 13: the 10 spare cells go one by one to the most squeezed column, a
-    # (deficit 22 - k against b's 4 throughout): a 7 + 10 = 17, b stays at 6 (its header wraps)
+    # a's minimum is 10: "project" is 7, and a word of a value folds only beyond FOLD_AT = 10 cells.
+    # Room 23, minimums 10 + 6 = 16: the 7 spare cells go one by one to the most squeezed column, a
+    # (deficit 19 - k against b's 4 throughout): a 10 + 7 = 17, b stays at 6 (its header wraps)
     assert fit_widths([a, b], 30) == [17, 6]
-    assert fit_widths([a, b], 20) == [7, 6]  # room 13: both at their minimum
-    assert fit_widths([a, b], 19) is None  # room 12 < 7 + 6
+    assert fit_widths([a, b], 23) == [10, 6]  # room 16: both at their minimum
+    assert fit_widths([a, b], 22) is None  # room 15 < 10 + 6
     assert fit_widths([a, b], 60) == [29, 10]
 
 
@@ -197,3 +198,65 @@ def test_explain_diff_headers_are_whole(cur_file: Callable[..., Path], width: in
     if len(shown) < len(csv_head):
         note = "".join(table.split("Not shown at this width:")[1].split())
         assert all(c in note for c in csv_head[len(shown) :])
+
+
+def all_headers(text: str) -> list[list[str]]:
+    """The headers of every table with a header row, in order (see :func:`headers`)."""
+    out = []
+    rest = text
+    while "┡" in rest:
+        top = rest.index("┏")
+        out.append(headers(rest[top:]))
+        rest = rest[rest.index("┡", top) + 1 :]
+    return out
+
+
+@pytest.fixture
+def statement_ledger(tmp_path: Path) -> Path:
+    from tests.conftest import write_cur
+
+    bill = write_cur(
+        tmp_path / "cur.csv",
+        [
+            cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", project="=1+1"),
+            cur_row(
+                "BoxUsage:m5.large",
+                12,
+                "1.152",
+                "Hrs",
+                instance="m5.large",
+                project="customer-facing-recommendation-serving-platform-eu",
+            ),
+        ],
+    )
+    cfg = tmp_path / "cloudcarbon.toml"
+    cfg.write_text('[projects]\nrules = [{ tag = "user:project" }]\n', encoding="utf-8")
+    ledger = tmp_path / "ledger.sqlite"
+    res = runner.invoke(
+        app, ["estimate", "-m", "2026-10", "-s", f"aws:{bill}", "-c", str(cfg), "--ledger", str(ledger)]
+    )
+    assert res.exit_code == 0, res.output
+    return ledger
+
+
+def test_statement_tables_headers_are_whole(statement_ledger: Path) -> None:
+    def statement(width: int) -> str:
+        res = runner.invoke(app, ["statement", "-m", "2026-10", "--ledger", str(statement_ledger)],
+                            env={"COLUMNS": str(width)})  # fmt: skip
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    reference = all_headers(statement(400))  # wide enough for every column on one line
+    assert reference[1][:7] == ["Project", "CO2e", "Low", "High", "Embodied", "kWh", "Cost"]
+    for width in WIDTHS:
+        text = statement(width)
+        boxes = [line for line in text.splitlines() if line[:1] in set("┏┃┡│└┌├┣┗")]
+        assert max(len(line) for line in boxes) <= width  # the tables; prose lines are the terminal's
+        tables = all_headers(text)
+        assert len(tables) == len(reference)
+        for shown, full in zip(tables, reference, strict=True):
+            assert shown == full[: len(shown)], (width, shown, full)  # whole headers, in order
+            for left_out in full[len(shown) :]:
+                assert f"Not shown at this width: {left_out}" in " ".join(text.split()) or left_out in text
+        heads = [line for line in text.splitlines() if line.lstrip().startswith("┃")]
+        assert not any("…" in line for line in heads)
