@@ -24,6 +24,7 @@ def test_block_extraction() -> None:
     assert python_blocks(text) == ["a = 1\n", "b = a + 1\n"]
 
 
+@pytest.mark.slow  # three estimates of the demo month: seconds each
 def test_every_block_of_the_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     blocks = python_blocks(DOC.read_text(encoding="utf-8"))
