@@ -6,11 +6,17 @@ Library API (the CLI is a thin layer over it)::
 
     result = cc.estimate(["aws:exports/cur"], "2026-10", config=cc.load_config("cloudcarbon.toml"))
     result.lines      # polars DataFrame: one row per project with cost, kWh, kgCO2e and bounds
+    result.totals     # polars DataFrame, one row: every figure summed (result.total("co2e_kg") -> float)
     result.coverage   # billed cost = estimated + fallback + excluded, exactly
+
+    sources, config = cc.demo_sources("demo-data")   # the bundled demo organisation, to try it out
+
+A worked walkthrough: docs/notebook.md.
 """
 
 from cloudcarbon._version import __version__
 from cloudcarbon.config import Config, load_config
+from cloudcarbon.demo import demo_sources
 from cloudcarbon.exceptions import (
     CloudCarbonError,
     CloudCarbonWarning,
@@ -50,6 +56,7 @@ __all__ = [
     "ValueParseError",
     "__version__",
     "available_factor_sets",
+    "demo_sources",
     "estimate",
     "load_config",
     "load_factor_set",

@@ -33,7 +33,7 @@ from cloudcarbon.fallback_ratio import fallback_shares
 from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
-from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
+from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import (
     BAND_SOURCES,
     CANONICAL_USAGE,
@@ -437,6 +437,11 @@ def estimate(
     Returns
     -------
     EstimateResult
+        Polars frames: ``lines`` (one row per ``group_by`` key and currency: cost, kWh, kgCO2e, embodied
+        kg, each with low/high bounds), ``totals`` (one row: every figure summed; ``total("co2e_kg")``
+        gives one as a float), ``coverage`` (per currency: billed = estimated + fallback + excluded
+        cost, exactly), ``excluded``, ``flags`` and, with ``detail=True``, ``detail`` (one row per
+        billing row). ``to_pandas("lines")`` converts a frame when pandas is installed.
 
     Raises
     ------
@@ -446,6 +451,21 @@ def estimate(
         No rows for ``month``.
     DetailFormatError
         ``detail_to`` has a suffix other than ``.csv`` or ``.parquet``.
+
+    See Also
+    --------
+    cloudcarbon.demo_sources : the bundled demo organisation's sources and configuration.
+
+    Examples
+    --------
+    >>> import cloudcarbon as cc
+    >>> sources, config = cc.demo_sources("demo-data")  # doctest: +SKIP
+    >>> result = cc.estimate(sources, "2026-10", config=config, group_by=["provider", "project"])
+    ... # doctest: +SKIP
+    >>> result.total("co2e_kg")  # doctest: +SKIP
+    >>> result.lines.sort("co2e_kg", descending=True).head(5)  # doctest: +SKIP
+
+    A worked walkthrough is in ``docs/notebook.md``.
     """
     cfg = config or Config()
     _check_month(month)
@@ -524,7 +544,7 @@ def estimate(
         factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256, user_made=factors.user_made),
         sources=tuple(str(s) for s, _ in resolved),
         lines=_lines(shared, group_by),
-        totals={c: float(groups[c].sum()) for c in FIGURES},
+        totals=totals_of(groups),
         coverage=_coverage(groups).join(shares, on="currency", how="left", nulls_equal=True),
         excluded=(
             groups.filter(pl.col("fate") == "excluded")

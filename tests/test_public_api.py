@@ -27,6 +27,7 @@ EXPECTED = {
     "ValueParseError",
     "__version__",
     "available_factor_sets",
+    "demo_sources",
     "estimate",
     "load_config",
     "load_factor_set",

@@ -270,7 +270,7 @@ def test_fixed_split_thirds_to_the_cent_unallocated_kept(month: Path, factors: F
     assert result.coverage.equals(base.coverage)
     assert sum(r["cost"] for r in lines.values()) == Decimal("125.00")
     for f in ("energy_kwh", "co2e_kg", "embodied_co2e_kg_high"):
-        assert _close(float(result.lines[f].sum()), result.totals[f])
+        assert _close(float(result.lines[f].sum()), result.total(f))
     # the audit frame: from/to/basis/share/cost
     audit = {r["to_project"]: r for r in result.sharing.iter_rows(named=True)}
     assert {p: (r["from_project"], r["basis"], r["cost"]) for p, r in audit.items()} == {

@@ -36,7 +36,7 @@ app = typer.Typer(
     name="cloudcarbon",
     help="Turn cloud bills into finance-grade carbon statements.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 app.command(name="estimate", cls=OnceCommand)(estimate.estimate_command)

@@ -38,7 +38,7 @@ def test_lca_to_file(cur_file: Callable[..., Path], tmp_path: Path) -> None:
     assert back.columns == list(LCA_COLUMNS)
     # one electricity row (all in us-east-1) holding the plain estimate's kWh
     (kwh,) = back.filter(pl.col("activity") == "electricity")["amount"].to_list()
-    assert kwh == pytest.approx(estimate([src], "2026-10").totals["energy_kwh"], rel=1e-9)
+    assert kwh == pytest.approx(estimate([src], "2026-10").total("energy_kwh"), rel=1e-9)
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # the temporary file is gone
 
 

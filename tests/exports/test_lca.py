@@ -35,14 +35,14 @@ def test_demo_month_reconciles_read_back_with_csv_and_pandas(
     electricity = [r for r in rows if r["activity"] == "electricity"]
     # every kWh of the estimate (estimated and fallback rows, all providers) is in the electricity rows
     assert sum(float(r["amount"]) for r in electricity) == pytest.approx(
-        demo_result.totals["energy_kwh"], rel=1e-9
+        demo_result.total("energy_kwh"), rel=1e-9
     )
     assert sum(float(r["co2e_kg"]) for r in electricity) == pytest.approx(
-        demo_result.totals["co2e_kg"], rel=1e-9
+        demo_result.total("co2e_kg"), rel=1e-9
     )
     # and every kg of embodied emissions in the hardware rows
     assert sum(float(r["embodied_kgco2e"]) for r in rows) == pytest.approx(
-        demo_result.totals["embodied_co2e_kg"], rel=1e-9
+        demo_result.total("embodied_co2e_kg"), rel=1e-9
     )
     for r in electricity:
         assert r["unit"] == "kWh" and r["process_ecoinvent"] == ELECTRICITY_ECOINVENT
@@ -66,7 +66,7 @@ def test_demo_month_reconciles_read_back_with_csv_and_pandas(
     # pandas reads the same file with the same figures
     frame = pd.read_csv(tmp_path / "lca.csv")
     kwh = frame.loc[frame["activity"] == "electricity", "amount"].sum()
-    assert kwh == pytest.approx(demo_result.totals["energy_kwh"], rel=1e-9)
+    assert kwh == pytest.approx(demo_result.total("energy_kwh"), rel=1e-9)
 
 
 def test_rows_worked_by_hand(cur_file: Callable[..., Path]) -> None:
