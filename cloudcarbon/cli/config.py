@@ -19,8 +19,10 @@ app = typer.Typer(help="Check cloudcarbon.toml, or print its JSON Schema.", no_a
 def schema() -> None:
     """Print the JSON Schema (Draft 2020-12) of cloudcarbon.toml, for editors and validators.
 
-    Example: ``cloudcarbon config schema > config.schema.json``, then put ``#:schema ./config.schema.json``
-    on the first line of cloudcarbon.toml (taplo, Even Better TOML).
+    Example: cloudcarbon config schema > config.schema.json
+
+    Then put "#:schema ./config.schema.json" on the first line of cloudcarbon.toml (taplo, Even Better
+    TOML).
     """
     from cloudcarbon.config_model import schema_text
 
@@ -38,7 +40,7 @@ def check(
 
     Prints ok (exit code 0), or one line naming the file or variable, the key and what to do (exit code 4).
 
-    Example: ``cloudcarbon config check cloudcarbon.toml``
+    Example: cloudcarbon config check cloudcarbon.toml
     """
     load_config(file)
     if not quiet:
