@@ -44,6 +44,7 @@ from cloudcarbon._version import __version__
 from cloudcarbon.config import Config
 from cloudcarbon.connectors import Source, parse_source
 from cloudcarbon.connectors._io import data_files, open_relation, sql_ident, sql_str
+from cloudcarbon.connectors._sql import query_on
 from cloudcarbon.connectors.base import Connector
 from cloudcarbon.engine import Engine
 from cloudcarbon.exceptions import CloudCarbonError, SourceError
@@ -237,8 +238,12 @@ def _check_out(out: Path) -> None:
         what = f"{out.suffix!r} files" if out.suffix else "files without a suffix"
         raise OutputError(out, f"enrich writes .parquet or .csv files, not {what}; name the file .parquet")
     parent = out.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputError(out, f"{str(parent)!r} is not a folder; choose another --out")
     if not parent.is_dir():
-        raise OutputError(out, f"the folder {str(parent)!r} does not exist; create it or choose another --out")
+        raise OutputError(
+            out, f"the folder {str(parent)!r} does not exist; create it or choose another --out"
+        )
     if out.is_dir():
         raise OutputError(out, "is a folder; give a file name such as enriched.parquet")
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -333,7 +338,7 @@ def _query(
     table = f"__cloudcarbon_enrich_{next(_names)}"
     if focus:
         # only what the join needs: the input's own columns come from the file itself
-        rows.query("r", f"SELECT {carbon} FROM r").to_table(table)
+        query_on(rows, "enrich", lambda r: f"SELECT {carbon} FROM {r}").to_table(table)
         return _focus_rows(con, table, resolved, engine.workdir)
     have = set(rows.columns)
     converted = []
@@ -345,11 +350,14 @@ def _query(
             expr = f"strptime({expr} || '-01', '%Y-%m-%d')"
         converted.append(f"{expr} AS {sql_ident(name)}")
     ties = ", ".join(sql_ident(c) for c in ("line_item_type", "charge_class", "usage_type") if c in have)
-    rows.query("r", f"SELECT {', '.join(converted)}, {carbon}, {ties} FROM r").to_table(table)
+    picked = ", ".join([*converted, carbon, *([ties] if ties else [])])
+    query_on(rows, "enrich", lambda r: f"SELECT {picked} FROM {r}").to_table(table)
     files = [str(f) for (f,) in con.sql(f"SELECT DISTINCT x_CloudCarbonSourceFile FROM {table}").fetchall()]
     order = _file_order(files, resolved)
     rank = " ".join(f"WHEN {sql_str(f)} THEN {i}" for i, f in enumerate(order))
-    out_cols = ", ".join(sql_ident(c) for c in [*(FOCUS_NAMES[c] for c in FOCUS_NAMES if c in have), *_CARBON_SQL])
+    out_cols = ", ".join(
+        sql_ident(c) for c in [*(FOCUS_NAMES[c] for c in FOCUS_NAMES if c in have), *_CARBON_SQL]
+    )
     tie_order = f", {ties}, BilledCost" if ties else ", BilledCost"
     return con.sql(
         f"SELECT {out_cols} FROM {table} ORDER BY CASE x_CloudCarbonSourceFile {rank} END, "
@@ -385,7 +393,8 @@ def _focus_rows(
             clash = [c for c in raw.columns if c in CARBON_COLUMNS or c == "__file"]
             if clash:
                 raise SourceError(
-                    f, f"already has column {clash[0]!r}: it looks enriched already; enrich the original export"
+                    f,
+                    f"already has column {clash[0]!r}: it looks enriched already; enrich the original export",
                 )
             view = f"__cloudcarbon_enrich_in_{next(_names)}"
             raw.create_view(view, replace=True)
@@ -415,7 +424,7 @@ def _neutralise(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
             cols.append(f"CASE WHEN {live} THEN '''' || {c} ELSE {c} END AS {c}")
         else:
             cols.append(c)
-    return rel.query("r", f"SELECT {', '.join(cols)} FROM r")
+    return query_on(rel, "enrich_csv", lambda r: f"SELECT {', '.join(cols)} FROM {r}")
 
 
 def _schema(schema: pa.Schema, meta: Mapping[str, str]) -> pa.Schema:
@@ -437,7 +446,9 @@ def _schema(schema: pa.Schema, meta: Mapping[str, str]) -> pa.Schema:
 
 def _write(rel: duckdb.DuckDBPyRelation, tmp: Path, meta: Mapping[str, str], *, csv: bool) -> int:
     """Stream ``rel`` to ``tmp`` in record batches (nothing is collected); the rows written."""
-    reader = rel.fetch_record_batch(_BATCH_ROWS)
+    # duckdb 2 names it to_arrow_reader (older releases: fetch_arrow_reader, deprecated since)
+    to_reader = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+    reader = to_reader(_BATCH_ROWS)
     n = 0
     if csv:
         writer: Any = pa_csv.CSVWriter(str(tmp), reader.schema)

@@ -11,6 +11,7 @@ from cloudcarbon.cli import (
     baseline,
     compare,
     demo,
+    enrich,
     estimate,
     explain,
     factors,
@@ -48,6 +49,7 @@ app.add_typer(factors.app, name="factors")
 app.add_typer(baseline.app, name="baseline")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
+app.command(name="enrich", cls=OnceCommand)(enrich.enrich_command)
 
 
 def _version(value: bool) -> None:
