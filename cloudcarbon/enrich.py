@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -37,6 +37,7 @@ from typing import Any
 import duckdb
 import narwhals as nw
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -308,9 +309,8 @@ def enrich(
         focus = all(conn.NAME == "focus" for _, conn in resolved)
         meta["cloudcarbon.columns"] = "focus" if focus else "converted"
         meta["cloudcarbon.sources"] = json.dumps([str(s) for s, _ in resolved])
-        query = _query(rows.to_native(), engine, resolved, focus=focus)
-        csv = path.suffix.lower() == ".csv"
-        written["rows"] = _write(_neutralise(query) if csv else query, tmp, meta, csv=csv)
+        schema, batches = _output(rows.to_native(), engine, resolved, focus=focus)
+        written["rows"] = _write(schema, batches, tmp, meta, csv=path.suffix.lower() == ".csv")
         written["columns"] = meta["cloudcarbon.columns"]
 
     try:
@@ -325,21 +325,24 @@ def enrich(
     )
 
 
-def _query(
+def _output(
     rows: duckdb.DuckDBPyRelation,
     engine: Engine,
     resolved: Sequence[tuple[Source, Connector]],
     *,
     focus: bool,
-) -> duckdb.DuckDBPyRelation:
-    """The ordered output rows: input columns (as read, or converted) then the carbon columns."""
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """The output's schema and its rows, in input order, as a stream of record batches."""
     con = engine.con
     carbon = ", ".join(f"{e} AS {sql_ident(n)}" for n, e in _CARBON_SQL.items())
     table = f"__cloudcarbon_enrich_{next(_names)}"
     if focus:
-        # only what the join needs: the input's own columns come from the file itself
-        query_on(rows, "enrich", lambda r: f"SELECT {carbon} FROM {r}").to_table(table)
-        return _focus_rows(con, table, resolved, engine.workdir)
+        # only the carbon columns, sorted by file and row (narrow rows): the input's own columns are
+        # streamed from the file itself and matched to these in one ordered pass
+        query_on(
+            rows, "enrich", lambda r: f"SELECT {carbon} FROM {r} ORDER BY source_file, source_row"
+        ).to_table(table)
+        return _focus_batches(con, table, resolved, engine.workdir)
     have = set(rows.columns)
     converted = []
     for canon, name in FOCUS_NAMES.items():
@@ -349,20 +352,26 @@ def _query(
         if canon == "billing_month":  # YYYY-MM -> the first instant of the billing period
             expr = f"strptime({expr} || '-01', '%Y-%m-%d')"
         converted.append(f"{expr} AS {sql_ident(name)}")
-    ties = ", ".join(sql_ident(c) for c in ("line_item_type", "charge_class", "usage_type") if c in have)
-    picked = ", ".join([*converted, carbon, *([ties] if ties else [])])
+    ties = [c for c in ("line_item_type", "charge_class", "usage_type") if c in have]
+    picked = ", ".join([*converted, carbon, *(sql_ident(c) for c in ties)])
     query_on(rows, "enrich", lambda r: f"SELECT {picked} FROM {r}").to_table(table)
     files = [str(f) for (f,) in con.sql(f"SELECT DISTINCT x_CloudCarbonSourceFile FROM {table}").fetchall()]
-    order = _file_order(files, resolved)
-    rank = " ".join(f"WHEN {sql_str(f)} THEN {i}" for i, f in enumerate(order))
-    out_cols = ", ".join(
-        sql_ident(c) for c in [*(FOCUS_NAMES[c] for c in FOCUS_NAMES if c in have), *_CARBON_SQL]
+    rank = " ".join(f"WHEN {sql_str(f)} THEN {i}" for i, f in enumerate(_file_order(files, resolved)))
+    out_cols = [*(FOCUS_NAMES[c] for c in FOCUS_NAMES if c in have), *_CARBON_SQL]
+    # a GCP line with credits is several billing rows of one source row: kept together, in a fixed order
+    order = [f"CASE x_CloudCarbonSourceFile {rank} END", "x_CloudCarbonSourceRow", *map(sql_ident, ties)]
+    rel = con.sql(
+        f"SELECT {', '.join(map(sql_ident, out_cols))} FROM {table} ORDER BY {', '.join(order)}, BilledCost"
     )
-    tie_order = f", {ties}, BilledCost" if ties else ", BilledCost"
-    return con.sql(
-        f"SELECT {out_cols} FROM {table} ORDER BY CASE x_CloudCarbonSourceFile {rank} END, "
-        f"x_CloudCarbonSourceRow{tie_order}"
-    )
+    reader = _reader(rel)
+    return reader.schema, iter(reader)
+
+
+def _reader(rel: duckdb.DuckDBPyRelation) -> pa.RecordBatchReader:
+    # duckdb 2 names it to_arrow_reader (older releases: fetch_arrow_reader, deprecated since)
+    to_reader = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+    reader: pa.RecordBatchReader = to_reader(_BATCH_ROWS)
+    return reader
 
 
 def _file_order(files: Sequence[str], resolved: Sequence[tuple[Source, Connector]]) -> list[str]:
@@ -378,11 +387,11 @@ def _file_order(files: Sequence[str], resolved: Sequence[tuple[Source, Connector
     return sorted(files, key=key)
 
 
-def _focus_rows(
-    con: duckdb.DuckDBPyConnection, table: str, resolved: Sequence[tuple[Source, Connector]], workdir: Path
-) -> duckdb.DuckDBPyRelation:
-    """Each FOCUS file's own rows, as read, joined to their carbon columns on the row number."""
-    parts: list[str] = []
+def _focus_files(
+    con: duckdb.DuckDBPyConnection, resolved: Sequence[tuple[Source, Connector]], workdir: Path
+) -> list[tuple[Path, duckdb.DuckDBPyRelation]]:
+    """Every FOCUS file once, in input order, as read (with its ``__row``)."""
+    out: list[tuple[Path, duckdb.DuckDBPyRelation]] = []
     seen: set[str] = set()
     for src, _ in resolved:
         for f in data_files(src.path):
@@ -390,20 +399,105 @@ def _focus_rows(
                 continue
             seen.add(str(f))
             raw = open_relation(con, f, workdir)
-            clash = [c for c in raw.columns if c in CARBON_COLUMNS or c == "__file"]
+            clash = [c for c in raw.columns if c in CARBON_COLUMNS]
             if clash:
                 raise SourceError(
                     f,
                     f"already has column {clash[0]!r}: it looks enriched already; enrich the original export",
                 )
-            view = f"__cloudcarbon_enrich_in_{next(_names)}"
-            raw.create_view(view, replace=True)
-            parts.append(
-                f"SELECT i.*, {len(parts)} AS __file, c.* FROM {view} i JOIN {table} c "
-                f"ON c.x_CloudCarbonSourceFile = {sql_str(str(f))} AND c.x_CloudCarbonSourceRow = i.__row"
-            )
-    union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-    return con.sql(f"SELECT * EXCLUDE (__row, __file) FROM ({union}) ORDER BY __file, __row")
+            out.append((f, raw))
+    return out
+
+
+def _focus_batches(
+    con: duckdb.DuckDBPyConnection, table: str, resolved: Sequence[tuple[Source, Connector]], workdir: Path
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """Each FOCUS file's own rows, as read, with their carbon columns: a merge on the row number.
+
+    Both sides are read in row order (the file in file order, the carbon rows sorted), so neither is
+    sorted in full nor held in memory; a file row with no carbon row (another billing month) is skipped.
+    Files with different columns are united by name, in order of first appearance.
+    """
+    files = _focus_files(con, resolved, workdir)
+    views = []
+    for _, raw in files:
+        view = f"__cloudcarbon_enrich_in_{next(_names)}"
+        raw.create_view(view, replace=True)
+        views.append(f"(SELECT * EXCLUDE (__row) FROM {view} LIMIT 0)")
+    united = _reader(con.sql(" UNION ALL BY NAME ".join(views))).schema
+    carbon_schema = _reader(con.sql(f"SELECT * FROM {table} LIMIT 0")).schema
+    schema = pa.schema([*united, *carbon_schema])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        side = con.cursor()  # the carbon rows stream on their own connection, beside the file's
+        con.execute("SET preserve_insertion_order = true")  # a file is read in file order
+        try:
+            for f, raw in files:
+                carbon = _reader(
+                    side.sql(
+                        f"SELECT * FROM {table} WHERE x_CloudCarbonSourceFile = {sql_str(str(f))} "
+                        "ORDER BY x_CloudCarbonSourceRow"
+                    )
+                )
+                yield from _merge(f, _reader(raw), carbon, united, schema)
+        finally:
+            con.execute("SET preserve_insertion_order = false")
+            side.close()
+
+    return schema, batches()
+
+
+def _merge(
+    path: Path,
+    raw: pa.RecordBatchReader,
+    carbon: pa.RecordBatchReader,
+    united: pa.Schema,
+    schema: pa.Schema,
+) -> Iterator[pa.RecordBatch]:
+    """File rows (ascending ``__row``) joined to carbon rows (ascending, a subset of them)."""
+    incoming = iter(carbon)
+    pending = pa.Table.from_batches([], carbon.schema)
+    exhausted = False
+    last = 0
+    for batch in raw:
+        if batch.num_rows == 0:
+            continue
+        rows = batch.column("__row")
+        if not _ascending(rows, last):
+            raise CloudCarbonError(f"{path}: the rows were not read in file order; please report this")
+        last = rows[-1].as_py()
+        # carbon rows up to this batch's last row number (and one batch beyond, or none left)
+        while not exhausted and (
+            pending.num_rows == 0 or pending["x_CloudCarbonSourceRow"][-1].as_py() <= last
+        ):
+            nxt = next(incoming, None)
+            if nxt is None:
+                exhausted = True
+            else:
+                pending = pa.concat_tables([pending, pa.Table.from_batches([nxt])])
+        k = pc.sum(pc.less_equal(pending["x_CloudCarbonSourceRow"], last)).as_py() or 0
+        part, pending = pending.slice(0, k).combine_chunks(), pending.slice(k)
+        numbers = part["x_CloudCarbonSourceRow"].combine_chunks()
+        kept = batch.filter(pc.is_in(rows, value_set=numbers))
+        if not kept.column("__row").equals(numbers):
+            raise CloudCarbonError(f"{path}: a billing row has no match in the file; please report this")
+        n = kept.num_rows
+        own = [
+            kept.column(f.name).cast(f.type) if f.name in kept.schema.names else pa.nulls(n, f.type)
+            for f in united
+        ]
+        figures = [part[f.name].combine_chunks() for f in carbon.schema]
+        yield pa.RecordBatch.from_arrays([*own, *figures], schema=schema)
+    if pending.num_rows or next(incoming, None) is not None:
+        raise CloudCarbonError(f"{path}: a billing row has no match in the file; please report this")
+
+
+def _ascending(rows: pa.Array, after: int) -> bool:
+    """``rows`` strictly ascending, all above ``after``."""
+    if rows[0].as_py() <= after:
+        return False
+    n = len(rows)
+    return n == 1 or bool(pc.all(pc.greater(rows.slice(1), rows.slice(0, n - 1))).as_py())
 
 
 #: Text a spreadsheet would run as a formula (OWASP CSV injection), unless it is a plain number.
@@ -411,20 +505,20 @@ _LIVE = r"^[=+\-@\t\r]"
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
-def _neutralise(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+def _neutralise(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Text cells of a CSV that a spreadsheet would evaluate, written with a leading ``'``.
 
     A number stored as text (a FOCUS CSV's ``-1.25``) is a value, not a formula, and stays as it is.
     """
     cols = []
-    for name, dtype in zip(rel.columns, rel.types, strict=True):
-        c = sql_ident(name)
-        if str(dtype).upper() == "VARCHAR":
-            live = f"regexp_matches({c}, {sql_str(_LIVE)}) AND NOT regexp_matches({c}, {sql_str(_NUMBER)})"
-            cols.append(f"CASE WHEN {live} THEN '''' || {c} ELSE {c} END AS {c}")
-        else:
-            cols.append(c)
-    return query_on(rel, "enrich_csv", lambda r: f"SELECT {', '.join(cols)} FROM {r}")
+    for col in batch.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            live = pc.and_(
+                pc.match_substring_regex(col, _LIVE), pc.invert(pc.match_substring_regex(col, _NUMBER))
+            )
+            col = pc.if_else(live, pc.binary_join_element_wise("'", col, ""), col)
+        cols.append(col)
+    return pa.RecordBatch.from_arrays(cols, schema=batch.schema)
 
 
 def _schema(schema: pa.Schema, meta: Mapping[str, str]) -> pa.Schema:
@@ -444,18 +538,17 @@ def _schema(schema: pa.Schema, meta: Mapping[str, str]) -> pa.Schema:
     return pa.schema(fields, metadata=dict(meta))
 
 
-def _write(rel: duckdb.DuckDBPyRelation, tmp: Path, meta: Mapping[str, str], *, csv: bool) -> int:
-    """Stream ``rel`` to ``tmp`` in record batches (nothing is collected); the rows written."""
-    # duckdb 2 names it to_arrow_reader (older releases: fetch_arrow_reader, deprecated since)
-    to_reader = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
-    reader = to_reader(_BATCH_ROWS)
+def _write(
+    schema: pa.Schema, batches: Iterator[pa.RecordBatch], tmp: Path, meta: Mapping[str, str], *, csv: bool
+) -> int:
+    """Stream ``batches`` to ``tmp`` (nothing is collected); the rows written."""
     n = 0
     if csv:
-        writer: Any = pa_csv.CSVWriter(str(tmp), reader.schema)
+        writer: Any = pa_csv.CSVWriter(str(tmp), schema)
     else:
-        writer = pq.ParquetWriter(str(tmp), _schema(reader.schema, meta), compression="zstd")
+        writer = pq.ParquetWriter(str(tmp), _schema(schema, meta), compression="zstd")
     with writer:
-        for batch in reader:
-            writer.write_batch(batch)
+        for batch in batches:
+            writer.write_batch(_neutralise(batch) if csv else batch)
             n += batch.num_rows
     return n
