@@ -11,6 +11,7 @@ Library API (the CLI is a thin layer over it)::
 
 from cloudcarbon._version import __version__
 from cloudcarbon.config import Config, load_config
+from cloudcarbon.enrichment import EnrichResult, enrich
 from cloudcarbon.exceptions import (
     CloudCarbonError,
     CloudCarbonWarning,
@@ -36,6 +37,7 @@ __all__ = [
     "CloudCarbonWarning",
     "Config",
     "ConfigError",
+    "EnrichResult",
     "EstimateResult",
     "FactorNotFound",
     "FactorSet",
@@ -48,6 +50,7 @@ __all__ = [
     "ValueParseError",
     "__version__",
     "available_factor_sets",
+    "enrich",
     "estimate",
     "load_config",
     "load_factor_set",

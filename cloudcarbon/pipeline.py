@@ -420,7 +420,7 @@ def estimate(
     detail_sink
         Called once, on the open engine, with the per-row figures (a lazy frame of the engine, one row
         per billing row of the month, fallback figures applied) and the sources as resolved: how
-        :func:`cloudcarbon.enrich.enrich` streams them to its own file. Its errors on a bad value are
+        :func:`cloudcarbon.enrichment.enrich` streams them to its own file. Its errors on a bad value are
         reported like the estimate's.
 
     Returns

@@ -26,7 +26,7 @@ import pytest
 
 from cloudcarbon import estimate, load_config
 from cloudcarbon._demo import write_demo
-from cloudcarbon.enrich import CARBON_COLUMNS, DATA_QUALITY, OutputError, enrich
+from cloudcarbon.enrichment import CARBON_COLUMNS, DATA_QUALITY, OutputError, enrich
 from cloudcarbon.factors import FactorSet
 from tests.conftest import PINNED_FACTORS
 from tests.hostile._build import cli, one_line_error
@@ -366,7 +366,7 @@ def test_unwritable_folder_is_one_line_and_writes_nothing(
     locked = tmp_path / "locked"
     locked.mkdir()
     # root ignores folder permissions: make the check see what a user without write access would see
-    monkeypatch.setattr("cloudcarbon.enrich.os.access", lambda p, mode: Path(p) != locked)
+    monkeypatch.setattr("cloudcarbon.enrichment.os.access", lambda p, mode: Path(p) != locked)
     out = locked / "out.parquet"
     code, err = cli(["enrich", "-m", MONTH, "-s", f"focus:{src}", "-o", str(out)], monkeypatch, capsys)
     one_line_error(code, err, 2, str(out), "not writable")

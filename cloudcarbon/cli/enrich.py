@@ -49,7 +49,7 @@ def enrich_command(
         cloudcarbon enrich -m 2026-10 -s focus:focus-2026-10.csv -o enriched.parquet
     """
     from cloudcarbon._escape import safe_terminal
-    from cloudcarbon.enrich import enrich
+    from cloudcarbon.enrichment import enrich
 
     result = enrich(source, month, out, config=load_config(config), factor_set=factors, method=method)
     if not quiet:

@@ -38,7 +38,6 @@ import duckdb
 import narwhals as nw
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from cloudcarbon._version import __version__
@@ -544,6 +543,8 @@ def _write(
     """Stream ``batches`` to ``tmp`` (nothing is collected); the rows written."""
     n = 0
     if csv:
+        import pyarrow.csv as pa_csv  # only for CSV output
+
         writer: Any = pa_csv.CSVWriter(str(tmp), schema)
     else:
         writer = pq.ParquetWriter(str(tmp), _schema(schema, meta), compression="zstd")
