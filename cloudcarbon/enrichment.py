@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
@@ -193,7 +194,7 @@ _CARBON_SQL: Mapping[str, str] = {
 }
 assert list(_CARBON_SQL) == list(CARBON_COLUMNS)
 
-_BATCH_ROWS = 65_536
+_BATCH_ROWS = 16_384
 _names = count()
 
 
@@ -309,19 +310,27 @@ def enrich(
         meta["cloudcarbon.columns"] = "focus" if focus else "converted"
         meta["cloudcarbon.sources"] = json.dumps([str(s) for s, _ in resolved])
         schema, batches = _output(rows.to_native(), engine, resolved, focus=focus)
-        written["rows"] = _write(schema, batches, tmp, meta, csv=path.suffix.lower() == ".csv")
+        try:
+            written["rows"] = _write(schema, batches, tmp, meta, csv=path.suffix.lower() == ".csv")
+        except OSError as exc:
+            raise _unwritable(path, exc) from exc
         written["columns"] = meta["cloudcarbon.columns"]
 
     try:
         result = estimate(srcs, month, config=config, factor_set=factors, method=method, detail_sink=sink)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise OutputError(path, f"cannot be written ({exc.strerror or exc}); choose another --out") from exc
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise _unwritable(path, exc) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return EnrichResult(
         path=path, rows=written["rows"], columns=written["columns"], metadata=dict(meta), estimate=result
     )
+
+
+def _unwritable(path: Path, exc: OSError) -> OutputError:
+    return OutputError(path, f"cannot be written ({exc.strerror or exc}); choose another --out")
 
 
 def _output(
@@ -330,7 +339,7 @@ def _output(
     resolved: Sequence[tuple[Source, Connector]],
     *,
     focus: bool,
-) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+) -> tuple[pa.Schema, Generator[pa.RecordBatch, None, None]]:
     """The output's schema and its rows, in input order, as a stream of record batches."""
     con = engine.con
     carbon = ", ".join(f"{e} AS {sql_ident(n)}" for n, e in _CARBON_SQL.items())
@@ -363,7 +372,11 @@ def _output(
         f"SELECT {', '.join(map(sql_ident, out_cols))} FROM {table} ORDER BY {', '.join(order)}, BilledCost"
     )
     reader = _reader(rel)
-    return reader.schema, iter(reader)
+
+    def batches() -> Generator[pa.RecordBatch, None, None]:
+        yield from reader
+
+    return reader.schema, batches()
 
 
 def _reader(rel: duckdb.DuckDBPyRelation) -> pa.RecordBatchReader:
@@ -410,7 +423,7 @@ def _focus_files(
 
 def _focus_batches(
     con: duckdb.DuckDBPyConnection, table: str, resolved: Sequence[tuple[Source, Connector]], workdir: Path
-) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+) -> tuple[pa.Schema, Generator[pa.RecordBatch, None, None]]:
     """Each FOCUS file's own rows, as read, with their carbon columns: a merge on the row number.
 
     Both sides are read in row order (the file in file order, the carbon rows sorted), so neither is
@@ -427,7 +440,7 @@ def _focus_batches(
     carbon_schema = _reader(con.sql(f"SELECT * FROM {table} LIMIT 0")).schema
     schema = pa.schema([*united, *carbon_schema])
 
-    def batches() -> Iterator[pa.RecordBatch]:
+    def batches() -> Generator[pa.RecordBatch, None, None]:
         side = con.cursor()  # the carbon rows stream on their own connection, beside the file's
         con.execute("SET preserve_insertion_order = true")  # a file is read in file order
         try:
@@ -440,8 +453,8 @@ def _focus_batches(
                 )
                 yield from _merge(f, _reader(raw), carbon, united, schema)
         finally:
-            con.execute("SET preserve_insertion_order = false")
             side.close()
+            con.execute("SET preserve_insertion_order = false")
 
     return schema, batches()
 
@@ -538,7 +551,12 @@ def _schema(schema: pa.Schema, meta: Mapping[str, str]) -> pa.Schema:
 
 
 def _write(
-    schema: pa.Schema, batches: Iterator[pa.RecordBatch], tmp: Path, meta: Mapping[str, str], *, csv: bool
+    schema: pa.Schema,
+    batches: Generator[pa.RecordBatch, None, None],
+    tmp: Path,
+    meta: Mapping[str, str],
+    *,
+    csv: bool,
 ) -> int:
     """Stream ``batches`` to ``tmp`` (nothing is collected); the rows written."""
     n = 0
@@ -548,7 +566,8 @@ def _write(
         writer: Any = pa_csv.CSVWriter(str(tmp), schema)
     else:
         writer = pq.ParquetWriter(str(tmp), _schema(schema, meta), compression="zstd")
-    with writer:
+    # closed here even when the writer fails: the stream's clean-up needs the engine, still open now
+    with writer, closing(batches):
         for batch in batches:
             writer.write_batch(_neutralise(batch) if csv else batch)
             n += batch.num_rows

@@ -14,6 +14,7 @@ Hand-worked figures come from the pinned factor set (``factors/2026.11``):
 from __future__ import annotations
 
 import csv
+import errno
 import json
 from pathlib import Path
 from typing import Any
@@ -410,3 +411,48 @@ def test_cli_writes_the_file_and_says_so(
     assert pq.read_table(out).num_rows == 4
     code, err = cli([*args, "--quiet"], monkeypatch, capsys)
     assert (code, err) == (0, "")
+
+
+def test_a_write_that_fails_midway_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = _small_focus(tmp_path / "focus.csv")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "out.parquet"
+
+    def full_disk(self: pq.ParquetWriter, batch: pa.RecordBatch, row_group_size: int | None = None) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    # the temporary file exists (the writer opened it) when the disk fills up
+    monkeypatch.setattr(pq.ParquetWriter, "write_batch", full_disk)
+    code, err = cli(["enrich", "-m", MONTH, "-s", f"focus:{src}", "-o", str(out)], monkeypatch, capsys)
+    one_line_error(code, err, 2, str(out), "No space left on device")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_a_folder_of_focus_parquet_files(tmp_path: Path, factors: FactorSet) -> None:
+    folder = tmp_path / "focus"
+    folder.mkdir()
+    table = _input_table(_small_focus(tmp_path / "focus.csv"))
+    # Parquet keeps its types: the quantity as a double; the second file has one more column
+    first = table.set_column(
+        table.schema.get_field_index("ConsumedQuantity"),
+        "ConsumedQuantity",
+        table["ConsumedQuantity"].cast(pa.float64()),
+    )
+    second = first.slice(0, 2).append_column("x_Team", pa.array(["=1+1", None]))
+    pq.write_table(first, folder / "a.parquet")
+    pq.write_table(second, folder / "b.parquet")
+    out = tmp_path / "out.parquet"
+    res = enrich([f"focus:{folder}"], MONTH, out, factor_set=factors)
+    got = pq.read_table(out)
+    assert res.rows == got.num_rows == 6
+    assert got.column_names == [*first.column_names, "x_Team", *CARBON_COLUMNS]
+    assert got.schema.field("ConsumedQuantity").type == pa.float64()
+    assert got.select(first.column_names).equals(pa.concat_tables([first, second.drop_columns(["x_Team"])]))
+    assert got["x_Team"].to_pylist() == [None] * 4 + ["=1+1", None]
+    assert got["x_CloudCarbonSourceRow"].to_pylist() == [1, 2, 3, 4, 1, 2]
+    assert [Path(f).name for f in got["x_CloudCarbonSourceFile"].to_pylist()] == ["a.parquet"] * 4 + [
+        "b.parquet"
+    ] * 2
