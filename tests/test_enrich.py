@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import errno
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from cloudcarbon import estimate, load_config
 from cloudcarbon._demo import write_demo
 from cloudcarbon.enrichment import CARBON_COLUMNS, DATA_QUALITY, OutputError, enrich
 from cloudcarbon.factors import FactorSet
-from tests.conftest import PINNED_FACTORS
+from tests.conftest import PINNED_FACTORS, cur_row
 from tests.hostile._build import cli, one_line_error
 
 MONTH = "2026-10"
@@ -456,3 +457,35 @@ def test_a_folder_of_focus_parquet_files(tmp_path: Path, factors: FactorSet) -> 
     assert [Path(f).name for f in got["x_CloudCarbonSourceFile"].to_pylist()] == ["a.parquet"] * 4 + [
         "b.parquet"
     ] * 2
+
+
+def test_cur_rows_come_out_under_focus_names(
+    cur_file: Callable[..., Path], tmp_path: Path, factors: FactorSet
+) -> None:
+    hostile = "=cmd|' /C calc'!A0 <script>x</script> \x1b[31m Zoë"
+    path = cur_file(
+        [
+            cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", project=hostile),
+            cur_row("Tax", 1, "-0.50", "", line_item_type="Tax"),
+        ]
+    )
+    out = tmp_path / "cur.parquet"
+    res = enrich([f"aws:{path}"], MONTH, out, factor_set=factors)
+    got = pq.read_table(out)
+    assert res.columns == "converted"
+    assert got.num_rows == 2
+    focus_names = {"BilledCost", "BillingCurrency", "ChargePeriodStart", "ServiceName", "RegionId"}
+    assert focus_names <= set(got.column_names)
+    first, tax = got.to_pylist()
+    where = (first["ServiceName"], first["RegionId"], first["BillingCurrency"])
+    assert where == ("AmazonEC2", "us-east-1", "USD")
+    assert str(first["BilledCost"]) == "2.304000000000000000"
+    assert json.loads(first["Tags"])["user:project"] == hostile
+    # the m5.large day: IT energy 24 x (4.717159 W CPU + 8 GB x 0.392 W/GB) / 1000 = 0.188475816 kWh;
+    # x 1.135 x 418 / 1000 = 0.089418581 kg
+    assert first["x_PowerConsumption"] == pytest.approx(0.188475816, rel=REL)
+    assert first["x_CarbonEmissionEquivalentLocationBased"] == pytest.approx(0.089418581, rel=REL)
+    assert (tax["x_CloudCarbonDataQuality"], tax["x_CloudCarbonDataQualityReason"]) == ("Excluded", "tax")
+    assert tax["x_PowerConsumption"] is None
+    units = {f.name: (f.metadata or {}).get(b"unit", b"").decode() for f in got.schema}
+    assert units["BilledCost"] == "BillingCurrency"
