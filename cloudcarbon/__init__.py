@@ -17,6 +17,7 @@ A worked walkthrough: docs/notebook.md.
 from cloudcarbon._version import __version__
 from cloudcarbon.config import Config, load_config
 from cloudcarbon.demo import demo_sources
+from cloudcarbon.enrichment import EnrichResult, enrich
 from cloudcarbon.exceptions import (
     CloudCarbonError,
     CloudCarbonWarning,
@@ -43,6 +44,7 @@ __all__ = [
     "CloudCarbonWarning",
     "Config",
     "ConfigError",
+    "EnrichResult",
     "EstimateResult",
     "FactorNotFound",
     "FactorSet",
@@ -57,6 +59,7 @@ __all__ = [
     "__version__",
     "available_factor_sets",
     "demo_sources",
+    "enrich",
     "estimate",
     "load_config",
     "load_factor_set",

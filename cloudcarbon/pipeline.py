@@ -10,7 +10,7 @@ per-row query, with the same fallback expression, straight to its file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -405,6 +405,7 @@ def estimate(
     detail_to: str | Path | None = None,
     method: str = "cloudcarbon",
     keys: Sequence[str] = (),
+    detail_sink: DetailSink | None = None,
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -433,6 +434,11 @@ def estimate(
         factors used, such as ``pue``, ``g_co2e_per_kwh``, ``grid_dataset``, ``accelerator_model``), for
         outputs that report the factor behind each figure (:mod:`cloudcarbon.exports`). Lines, totals and
         coverage do not change; only ``groups`` is finer.
+    detail_sink
+        Called once, on the open engine, with the per-row figures (a lazy frame of the engine, one row
+        per billing row of the month, fallback figures applied) and the sources as resolved: how
+        :func:`cloudcarbon.enrichment.enrich` streams them to its own file. Its errors on a bad value are
+        reported like the estimate's.
 
     Returns
     -------
@@ -479,7 +485,7 @@ def estimate(
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]
     impl = get_method(method)
-    per_row = detail or detail_path is not None
+    per_row = detail or detail_path is not None or detail_sink is not None
     # the input files are hashed (for the ledger) on a thread of their own while the engine reads them
     with open_engine(cfg.engine) as engine, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
         frames, resolved = _scan_each(srcs, engine, cfg, month)
@@ -529,6 +535,9 @@ def estimate(
                     detail_rows = _neutralise_text(detail_rows, cols)
                 with _reading(resolved, engine):
                     engine.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
+            if detail_sink is not None:
+                with _reading(resolved, engine):
+                    detail_sink(detail_rows, engine, resolved)
             if detail:
                 detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
     shares = _fallback_shares(groups)
@@ -568,6 +577,9 @@ def estimate(
 
 
 _ORDER = ("source_file", "source_row")
+
+#: ``estimate(detail_sink=...)``: receives the per-row figures, the engine and the resolved sources.
+DetailSink = Callable[[nw.LazyFrame[Any], Engine, Sequence[tuple[Source, Connector]]], None]
 
 
 class DetailFormatError(CloudCarbonError):

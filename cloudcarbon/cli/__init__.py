@@ -12,6 +12,7 @@ from cloudcarbon.cli import (
     compare,
     config,
     demo,
+    enrich,
     estimate,
     explain,
     export,
@@ -54,6 +55,7 @@ app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
 app.add_typer(export.app, name="export")
 app.add_typer(mlflow.app, name="mlflow")
+app.command(name="enrich", cls=OnceCommand)(enrich.enrich_command)
 
 
 def _version(value: bool) -> None:
