@@ -8,8 +8,8 @@ with its declared dependencies only (no extras, no dev tools), then, from an emp
 
 * ``cloudcarbon --version`` and ``cloudcarbon demo``: exit 0;
 * ``cloudcarbon estimate`` on an Azure export the package ships (written by the demo): exit 0, JSON out;
-* usage errors (a missing option, an unknown option, ``--install-completion``, a malformed month, a
-  repeated month): exit 2 and one line on stderr.
+* usage errors (a missing option, an unknown option, an unknown output format, a malformed month,
+  a repeated month): exit 2 and one line on stderr.
 
 No output may hold a traceback. Exits 0 when every check passes, 1 otherwise (listing what failed).
 """
@@ -104,7 +104,9 @@ def smoke(bin_dir: Path, work: Path) -> list[str]:
     s.run(
         "estimate", "--month", "2026-10", "--source", shipped, "--no-such-option", code=2, one_line_error=True
     )
-    s.run("--install-completion", code=2, one_line_error=True)
+    s.run(
+        "estimate", "--month", "2026-10", "--source", shipped, "--format", "yaml", code=2, one_line_error=True
+    )
     s.run("no-such-command", code=2, one_line_error=True)
     s.run("estimate", "--month", "2026-1", "--source", shipped, code=2, one_line_error=True)
     s.run("estimate", "-m", "2026-09", "-m", "2026-10", "--source", shipped, code=2, one_line_error=True)

@@ -27,6 +27,9 @@ def cli(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["cloudcarbon", *args])
+    monkeypatch.setenv(
+        "COLUMNS", "200"
+    )  # these tests read content; widths: tests/reports/test_table_widths.py
     code = 0
     try:
         main()

@@ -177,10 +177,10 @@ def test_focus_rows_add_up_to_the_estimate(focus_demo: tuple[Path, Path, Any]) -
         ("x_CarbonEmissionEquivalentLocationBasedHigh", "co2e_kg_high"),
         ("x_EmbodiedEmissions", "embodied_co2e_kg"),
     ):
-        assert got[column].sum() == pytest.approx(result.totals[total], rel=1e-9), column
+        assert got[column].sum() == pytest.approx(result.total(total), rel=1e-9), column
     # facility energy (IT energy x PUE) adds up to the estimate's energy
     facility = (got["x_PowerConsumption"] * got["x_PUE"]).sum()
-    assert facility == pytest.approx(result.totals["energy_kwh"], rel=1e-9)
+    assert facility == pytest.approx(result.total("energy_kwh"), rel=1e-9)
     # billed cost of the rows by data quality = the estimate's coverage split
     cov = result.coverage_of("USD")
     cost = got.with_columns(pl.col("BilledCost").cast(pl.Decimal(38, 18)))
@@ -318,7 +318,7 @@ def test_demo_month_from_every_source(
     # every billing row of the month: as many as the estimate counts
     assert got.height == res.rows == int(res.estimate.coverage["rows"].sum())
     assert got["x_CarbonEmissionEquivalentLocationBased"].sum() == pytest.approx(
-        res.estimate.totals["co2e_kg"], rel=1e-9
+        res.estimate.total("co2e_kg"), rel=1e-9
     )
     for name in ("BilledCost", "BillingCurrency", "ChargePeriodStart", "ServiceName", "RegionId", "Tags"):
         assert name in got.columns

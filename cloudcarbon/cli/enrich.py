@@ -53,7 +53,7 @@ def enrich_command(
 
     result = enrich(source, month, out, config=load_config(config), factor_set=factors, method=method)
     if not quiet:
-        kg = result.estimate.totals["co2e_kg"]
+        kg = result.estimate.total("co2e_kg")
         typer.echo(
             safe_terminal(
                 f"wrote {result.rows} rows of {month} to {result.path} "

@@ -314,7 +314,7 @@ def lca_activity(result: EstimateResult, factors: FactorSet | None = None) -> pl
     -------
     polars.DataFrame
         ``electricity`` rows (their ``amount`` adds up to ``result.total("energy_kwh")``), ``hardware``
-        rows (their ``embodied_kgco2e`` adds up to ``result.totals["embodied_co2e_kg"]``), ``storage``
+        rows (their ``embodied_kgco2e`` adds up to ``result.total("embodied_co2e_kg")``), ``storage``
         and ``network`` rows; each with its unit, source and database process hint.
     """
     if result.method != "cloudcarbon":
