@@ -100,6 +100,8 @@ class AiOptions:
     run_tags: tuple[str, ...] = ()
     requests: str | None = None
     functional_unit: str = "request"
+    #: CSV of provider functional units (project, month, unit, quantity) for the provider-side SCI for AI
+    provider_units: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,7 @@ def _stage(value: Any, where: str, path: str | None) -> str | None:
 def _ai(raw: Any, path: str | None) -> AiOptions:
     if not isinstance(raw, dict):
         raise ConfigError(path, "[ai] must be a table")
-    _check_keys(raw, {"stages", "run_tag", "requests", "functional_unit"}, "[ai]", path)
+    _check_keys(raw, {"stages", "run_tag", "requests", "functional_unit", "provider_units"}, "[ai]", path)
     stages = raw.get("stages", [])
     if not isinstance(stages, list):
         raise ConfigError(path, "[ai] stages must be a list of tables")
@@ -282,6 +284,9 @@ def _ai(raw: Any, path: str | None) -> AiOptions:
     requests = raw.get("requests")
     if requests is not None and path is not None and not Path(str(requests)).is_absolute():
         requests = str(Path(path).parent / str(requests))
+    provider_units = raw.get("provider_units")
+    if provider_units is not None and path is not None and not Path(str(provider_units)).is_absolute():
+        provider_units = str(Path(path).parent / str(provider_units))
     run_tag = raw.get("run_tag", [])
     run_list = [run_tag] if isinstance(run_tag, str) else run_tag
     if not isinstance(run_list, list) or not all(isinstance(k, str) and k for k in run_list):
@@ -291,6 +296,7 @@ def _ai(raw: Any, path: str | None) -> AiOptions:
         run_tags=tuple(run_list),
         requests=None if requests is None else str(requests),
         functional_unit=str(raw.get("functional_unit", "request")),
+        provider_units=None if provider_units is None else str(provider_units),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 import polars as pl
 
 from cloudcarbon.reports.base import cost, mostly_fallback, safe_text
+from cloudcarbon.reports.tokens import render_tokens
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import FIGURES
 
@@ -113,6 +114,7 @@ def render_table(result: EstimateResult) -> Any:
             f"{r['flag']}: {r['subject']} item(s), {r['rows']} rows" for r in summary.iter_rows(named=True)
         )
         parts.append(Text(f"Flagged (see --format json): {fl}", style="yellow"))
+    parts.extend(render_tokens(result))
     parts.append(
         Text(
             f"Figures: {', '.join(FIGURES[:1])} includes PUE; CO2e is location-based; "
