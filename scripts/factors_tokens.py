@@ -128,6 +128,8 @@ def _read(name: str) -> list[dict[str, str]]:
     with (INPUTS / name).open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for i, row in enumerate(rows, start=2):
+        if None in row or any(v is None for v in row.values()):
+            raise SystemExit(f"factor_inputs/{name}: line {i} has the wrong number of cells (quote commas)")
         if not (row.get("source") or "").strip() or not (row.get("licence") or "").strip():
             raise SystemExit(f"factor_inputs/{name}: line {i} lacks source or licence")
     return rows
