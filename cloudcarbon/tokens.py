@@ -483,7 +483,7 @@ def sci_for_ai(
         units = read_provider_units(config.ai.provider_units, month).with_columns(
             pl.col("unit").replace_strict(PROVIDER_UNITS).alias("functional_unit")
         )
-        provider = provider.join(units, on="project", how="full", coalesce=True).rename({"units": "units"})
+        provider = provider.join(units, on="project", how="full", coalesce=True)
     else:
         provider = provider.with_columns(
             pl.lit(None, pl.Float64).alias("units"), pl.lit(None, pl.String).alias("functional_unit")

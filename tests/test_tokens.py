@@ -358,13 +358,39 @@ def test_demo_month_shows_token_figures(tmp_path: Path) -> None:
     cfg = out / "cloudcarbon.toml"
     from cloudcarbon._demo import demo_sources
 
-    args = ["estimate", "-m", "2026-10", "-c", str(cfg), "--no-record", "--tokens", str(tok_csv)]
+    args = ["estimate", "-m", "2026-10", "-c", str(cfg), "--no-record"]
     for s in demo_sources(out, "2026-10"):
         args += ["-s", s]
-    res = runner.invoke(app, args)
+    res = runner.invoke(app, [*args, "--tokens", str(tok_csv)])
     assert res.exit_code == 0, res.output
     assert "Model-API tokens" in res.output and "SCI for AI" in res.output
     rows = list(csv.DictReader(tok_csv.read_text(encoding="utf-8").splitlines()))
     assert {r["model"] for r in rows} == {"Gemini 2.0 Flash", "gpt-4o-0806"}
-    res = runner.invoke(app, [*args[:-1], str(tmp_path / "tokens.txt")])
+    res = runner.invoke(app, [*args, "--tokens", str(tmp_path / "tokens.txt")])
     assert res.exit_code == 2 and "--tokens writes a .csv file" in res.output
+
+
+def test_sci_units_without_usage_render(
+    cur_file: Callable[..., Path], tmp_path: Path, tok_factors: FactorSet
+) -> None:
+    req = tmp_path / "requests.csv"
+    req.write_text("project,month,requests\nghost,2026-10,1000\n", encoding="utf-8")
+    units = tmp_path / "units.csv"
+    units.write_text("project,month,unit,quantity\nghost-train,2026-10,flop,1e21\n", encoding="utf-8")
+    cfg = config_from_mapping(
+        {
+            "projects": {"rules": [{"tag": "user:project"}]},
+            "ai": {"requests": str(req), "provider_units": str(units), "functional_unit": "chat turn"},
+        }
+    )
+    f = cur_file([_bedrock("USE1-Llama3-1-8B-Instruct-output-tokens", 2000, "1K tokens")])
+    result = estimate([f], "2026-10", factor_set=tok_factors, config=cfg)
+    sci = {(r["project"], r["boundary"]): r for r in result.ai["sci"].iter_rows(named=True)}
+    # projects with units but no usage in the sources: no score (not zero)
+    assert sci[("ghost", "consumer")]["functional_unit"] == "chat turn"
+    assert sci[("ghost", "consumer")]["sci_kg_per_unit"] is None
+    assert sci[("ghost-train", "provider")]["functional_unit"] == "FLOP"
+    assert sci[("ghost-train", "provider")]["sci_kg_per_unit"] is None
+    table = TableRenderer().render(result)
+    assert "ghost: no usage in these sources for its chat turn count" in table
+    assert "ghost-train: no usage in these sources for its FLOP count" in table

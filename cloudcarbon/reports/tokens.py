@@ -84,14 +84,24 @@ def render_tokens(result: EstimateResult) -> list[Any]:
         lines = []
         for r in sci.iter_rows(named=True):
             unit = r["functional_unit"]
+            if r["operational_kg"] is None:
+                lines.append(
+                    f"  {r['boundary']:<8} {safe_text(r['project'])}: no usage in these sources"
+                    f"{'' if unit is None else ' for its ' + safe_text(unit) + ' count'}"
+                )
+                continue
             if r["sci_kg_per_unit"] is None:
-                what = f"no {unit} count" if unit else "no functional unit count (set [ai] provider_units)"
+                what = (
+                    f"no {safe_text(unit)} count"
+                    if unit
+                    else "no functional unit count (set [ai] provider_units)"
+                )
                 lines.append(
                     f"  {r['boundary']:<8} {safe_text(r['project'])}: "
                     f"{_fmt(r['operational_kg'] + r['embodied_kg'])} kgCO2e, {what}"
                 )
                 continue
-            per = "million tokens" if unit == "token" else f"{safe_text(unit)}"
+            per = "million tokens" if unit == "token" else safe_text(unit)
             scale = 1e6 if unit == "token" else 1.0
             lines.append(
                 f"  {r['boundary']:<8} {safe_text(r['project'])}: "
