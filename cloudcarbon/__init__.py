@@ -6,11 +6,18 @@ Library API (the CLI is a thin layer over it)::
 
     result = cc.estimate(["aws:exports/cur"], "2026-10", config=cc.load_config("cloudcarbon.toml"))
     result.lines      # polars DataFrame: one row per project with cost, kWh, kgCO2e and bounds
+    result.totals     # polars DataFrame, one row: every figure summed (result.total("co2e_kg") -> float)
     result.coverage   # billed cost = estimated + fallback + excluded, exactly
+
+    sources, config = cc.demo_sources("demo-data")   # the bundled demo organisation, to try it out
+
+A worked walkthrough: docs/notebook.md.
 """
 
 from cloudcarbon._version import __version__
 from cloudcarbon.config import Config, load_config
+from cloudcarbon.demo import demo_sources
+from cloudcarbon.enrichment import EnrichResult, enrich
 from cloudcarbon.exceptions import (
     CloudCarbonError,
     CloudCarbonWarning,
@@ -28,6 +35,7 @@ from cloudcarbon.factors import FactorSet, available_factor_sets, load_factor_se
 from cloudcarbon.pipeline import GROUP_KEYS, estimate, load_usage
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import CANONICAL_USAGE
+from cloudcarbon.tracking import MlflowLogReport, mlflow_log
 
 __all__ = [
     "CANONICAL_USAGE",
@@ -36,10 +44,12 @@ __all__ = [
     "CloudCarbonWarning",
     "Config",
     "ConfigError",
+    "EnrichResult",
     "EstimateResult",
     "FactorNotFound",
     "FactorSet",
     "FactorSetError",
+    "MlflowLogReport",
     "MonthNotFound",
     "SchemaError",
     "SourceError",
@@ -48,8 +58,11 @@ __all__ = [
     "ValueParseError",
     "__version__",
     "available_factor_sets",
+    "demo_sources",
+    "enrich",
     "estimate",
     "load_config",
     "load_factor_set",
     "load_usage",
+    "mlflow_log",
 ]

@@ -10,7 +10,7 @@ per-row query, with the same fallback expression, straight to its file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -33,7 +33,7 @@ from cloudcarbon.fallback_ratio import fallback_shares
 from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
-from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
+from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import (
     BAND_SOURCES,
     CANONICAL_USAGE,
@@ -44,6 +44,7 @@ from cloudcarbon.schema import (
     FIGURES,
     tag_column,
 )
+from cloudcarbon.sharing import share_groups
 from cloudcarbon.tokens import token_candidates, token_metrics
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "DETAIL_FORMATS",
     "FIGURES",
     "GROUP_COLUMN",
+    "GROUP_EXTRA_KEYS",
     "GROUP_KEYS",
     "METHODS",
     "SUMMED_COLUMNS",
@@ -89,6 +91,15 @@ GROUP_COLUMN = {
     "stage": "stage",
     "run": "run",
 }
+#: Per-row columns ``estimate(keys=...)`` can keep as keys of ``groups``: the factors each row used.
+GROUP_EXTRA_KEYS = (
+    "instance_key",
+    "accelerator_model",
+    "pue",
+    "g_co2e_per_kwh",
+    "grid_year",
+    "grid_dataset",
+)
 #: The per-row figures summed by the aggregation (declared in :mod:`cloudcarbon.schema`).
 SUMMED_COLUMNS: tuple[str, ...] = ESTIMATE_SUMS
 #: ``--detail`` file formats by suffix.
@@ -394,6 +405,8 @@ def estimate(
     detail: bool = False,
     detail_to: str | Path | None = None,
     method: str = "cloudcarbon",
+    keys: Sequence[str] = (),
+    detail_sink: DetailSink | None = None,
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -417,10 +430,25 @@ def estimate(
     method
         A name from :data:`METHODS`: ``"cloudcarbon"`` (default, METHOD.md) or ``"ccf"`` (Cloud Carbon
         Footprint's published method, its known defects included, for reconciling figures made with it).
+    keys
+        Extra per-row columns kept as keys of ``result.groups`` (from :data:`GROUP_EXTRA_KEYS`: the
+        factors used, such as ``pue``, ``g_co2e_per_kwh``, ``grid_dataset``, ``accelerator_model``), for
+        outputs that report the factor behind each figure (:mod:`cloudcarbon.exports`). Lines, totals and
+        coverage do not change; only ``groups`` is finer.
+    detail_sink
+        Called once, on the open engine, with the per-row figures (a lazy frame of the engine, one row
+        per billing row of the month, fallback figures applied) and the sources as resolved: how
+        :func:`cloudcarbon.enrichment.enrich` streams them to its own file. Its errors on a bad value are
+        reported like the estimate's.
 
     Returns
     -------
     EstimateResult
+        Polars frames: ``lines`` (one row per ``group_by`` key and currency: cost, kWh, kgCO2e, embodied
+        kg, each with low/high bounds), ``totals`` (one row: every figure summed; ``total("co2e_kg")``
+        gives one as a float), ``coverage`` (per currency: billed = estimated + fallback + excluded
+        cost, exactly), ``excluded``, ``flags`` and, with ``detail=True``, ``detail`` (one row per
+        billing row). ``to_pandas("lines")`` converts a frame when pandas is installed.
 
     Raises
     ------
@@ -430,17 +458,35 @@ def estimate(
         No rows for ``month``.
     DetailFormatError
         ``detail_to`` has a suffix other than ``.csv`` or ``.parquet``.
+
+    See Also
+    --------
+    cloudcarbon.demo_sources : the bundled demo organisation's sources and configuration.
+
+    Examples
+    --------
+    >>> import cloudcarbon as cc
+    >>> sources, config = cc.demo_sources("demo-data")  # doctest: +SKIP
+    >>> result = cc.estimate(sources, "2026-10", config=config, group_by=["provider", "project"])
+    ... # doctest: +SKIP
+    >>> result.total("co2e_kg")  # doctest: +SKIP
+    >>> result.lines.sort("co2e_kg", descending=True).head(5)  # doctest: +SKIP
+
+    A worked walkthrough is in ``docs/notebook.md``.
     """
     cfg = config or Config()
     _check_month(month)
     for k in group_by:
         if k not in GROUP_KEYS:
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
+    for k in keys:
+        if k not in GROUP_EXTRA_KEYS:
+            raise CloudCarbonError(f"cannot keep {k!r} as a key; choose from {', '.join(GROUP_EXTRA_KEYS)}")
     detail_path = _detail_path(detail_to)
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]
     impl = get_method(method)
-    per_row = detail or detail_path is not None
+    per_row = detail or detail_path is not None or detail_sink is not None
     # the input files are hashed (for the ledger) on a thread of their own while the engine reads them
     with open_engine(cfg.engine) as engine, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
         frames, resolved = _scan_each(srcs, engine, cfg, month)
@@ -465,12 +511,14 @@ def estimate(
         # model-API token rows (few) for the token lens, read before the model runs
         token_rows = _collect(token_candidates(allocate(usage, cfg)), resolved, engine)
         rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
-        agg = rows.group_by(_fine_keys(group_by, impl.EXTRA_KEYS)).agg(
+        # a by_tag sharing rule reads its tag on the groups
+        sharing_tags = [tag_column(r.by_tag) for r in cfg.sharing if r.by_tag]
+        agg = rows.group_by(_fine_keys(group_by, (*impl.EXTRA_KEYS, *keys, *sharing_tags))).agg(
             nw.col("source_rows").sum().alias("rows"),
             nw.col("BilledCost").sum().alias("cost"),
             nw.col("EffectiveCost").fill_null(nw.col("BilledCost")).sum().alias("effective_cost"),
             *[nw.col(c).sum() for c in (*ESTIMATE_SUMS, *impl.EXTRA_SUMS)],
-            nw.col("grid_year").max(),
+            *([] if "grid_year" in keys else [nw.col("grid_year").max()]),
             # also makes the engine parse every row's timestamps, so a bad one cannot pass unseen
             nw.col("ChargePeriodStart").min().alias("usage_start"),
             nw.col("ChargePeriodEnd").max().alias("usage_end"),
@@ -490,20 +538,25 @@ def estimate(
                     detail_rows = _neutralise_text(detail_rows, cols)
                 with _reading(resolved, engine):
                     engine.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
+            if detail_sink is not None:
+                with _reading(resolved, engine):
+                    detail_sink(detail_rows, engine, resolved)
             if detail:
                 detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
     shares = _fallback_shares(groups)
     flags = _flags(groups, ratios, shares)
     if cfg.strict:
         _refuse_fallbacks(flags)
+    # shared projects split among their receivers (coverage, totals and flags are of the groups as billed)
+    shared, sharing = share_groups(groups, cfg.sharing)
     return EstimateResult(
         month=month,
         group_by=tuple(group_by),
         method=impl.NAME,
         factor_set=FactorSetInfo(version=factors.version, sha256=factors.sha256, user_made=factors.user_made),
         sources=tuple(str(s) for s, _ in resolved),
-        lines=_lines(groups, group_by),
-        totals={c: float(groups[c].sum()) for c in FIGURES},
+        lines=_lines(shared, group_by),
+        totals=totals_of(groups),
         coverage=_coverage(groups).join(shares, on="currency", how="left", nulls_equal=True),
         excluded=(
             groups.filter(pl.col("fate") == "excluded")
@@ -513,12 +566,13 @@ def estimate(
             .sort("reason", "currency", nulls_last=True)
         ),
         flags=flags,
-        groups=groups,
+        groups=shared,
+        sharing=sharing,
         assumptions=_assumptions(impl, factors, cfg, ratios),
         inputs=inputs.result(),
         config=_config_dict(cfg),
         usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
-        ai=_ai(groups, token_rows, factors, cfg, month),
+        ai=_ai(shared, token_rows, factors, cfg, month),
         fallback_kwh_per_cost=dict(ratios.ratios),
         detail=detail_df,
         detail_path=detail_path,
@@ -526,6 +580,9 @@ def estimate(
 
 
 _ORDER = ("source_file", "source_row")
+
+#: ``estimate(detail_sink=...)``: receives the per-row figures, the engine and the resolved sources.
+DetailSink = Callable[[nw.LazyFrame[Any], Engine, Sequence[tuple[Source, Connector]]], None]
 
 
 class DetailFormatError(CloudCarbonError):
@@ -603,7 +660,12 @@ def _assumptions(impl: Method, factors: FactorSet, config: Config, ratios: Fallb
 
 
 def _config_dict(config: Config) -> dict[str, Any]:
-    return asdict(config)
+    """The configuration as plain data. Keys a release added are left out while unset, so a month
+    recorded before them re-estimates with the same configuration hash (no spurious restatement)."""
+    out = asdict(config)
+    if not out.get("sharing"):
+        out.pop("sharing", None)
+    return out
 
 
 def _inputs(resolved: list[tuple[Source, Connector]], month: str) -> tuple[InputFile, ...]:

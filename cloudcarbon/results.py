@@ -17,7 +17,15 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256"]
+from cloudcarbon.schema import FIGURES
+
+__all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256", "totals_of"]
+
+
+def totals_of(frame: pl.DataFrame) -> pl.DataFrame:
+    """The one-row :attr:`EstimateResult.totals` of ``frame``: each figure of
+    :data:`~cloudcarbon.schema.FIGURES` summed over its rows, as Float64."""
+    return frame.select(pl.col(c).sum().cast(pl.Float64) for c in FIGURES)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,10 @@ class EstimateResult:
         One row per group (``group_by`` keys and ``currency``), with rows, cost (in that currency) and
         its split by fate, energy, CO2e, embodied and their bounds, band widths and the dominant band.
     totals
-        Sums of the figures over all lines (kWh and kg do not depend on currency).
+        One-row polars DataFrame: the sum of every figure (:data:`~cloudcarbon.schema.FIGURES`: energy,
+        CO2e, embodied and their bounds) over all lines. kWh and kg do not depend on currency, so there
+        is one row, never one per currency; costs are never added across currencies and their totals
+        are in :attr:`coverage` (one row per currency). :meth:`total` gives one figure as a float.
     coverage
         Per currency: ``billed_cost`` and its split into ``estimated_cost``, ``fallback_cost`` and
         ``excluded_cost`` (which add up to the billed cost exactly), and ``rows``.
@@ -100,6 +111,10 @@ class EstimateResult:
         Per-row figures, when ``detail=True`` was asked for.
     detail_path
         The file the per-row detail was streamed to, when ``detail_to`` was given.
+    sharing
+        With ``[[allocation.shared]]`` rules, one row per rule, receiver and currency: ``from_project``,
+        ``to_project``, ``basis``, ``share`` of the shared cost and the rows, cost and figures given.
+        ``lines`` and ``groups`` show the receivers' parts (``groups.shared_from`` names their origin).
     """
 
     month: str
@@ -108,7 +123,7 @@ class EstimateResult:
     factor_set: FactorSetInfo
     sources: tuple[str, ...]
     lines: pl.DataFrame
-    totals: dict[str, float]
+    totals: pl.DataFrame
     coverage: pl.DataFrame
     excluded: pl.DataFrame
     flags: pl.DataFrame
@@ -121,6 +136,57 @@ class EstimateResult:
     fallback_kwh_per_cost: dict[str, float] = field(default_factory=dict)
     detail: pl.DataFrame | None = None
     detail_path: Path | None = None
+    #: ``[[allocation.shared]]``: what each rule split, from which project to which (see cloudcarbon.sharing).
+    sharing: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def total(self, figure: str) -> float:
+        """One figure of :attr:`totals` as a float, e.g. ``result.total("co2e_kg")``.
+
+        Raises
+        ------
+        KeyError
+            ``figure`` is not a column of :attr:`totals`; the message lists those that are.
+        """
+        if figure not in self.totals.columns:
+            raise KeyError(f"{figure!r} is not a total; choose from {', '.join(self.totals.columns)}")
+        return float(self.totals.item(0, figure))
+
+    def to_pandas(self, frame: str = "lines") -> Any:
+        """One of the result's frames as a pandas DataFrame (pandas is optional: ``pip install pandas``).
+
+        Parameters
+        ----------
+        frame
+            ``lines`` (default), ``totals``, ``coverage``, ``excluded``, ``flags``, ``groups`` or
+            ``detail`` (when the estimate was run with ``detail=True``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Costs stay exact: :class:`~decimal.Decimal` objects in ``object`` columns (cast them with
+            ``.astype(float)`` to compute with them approximately).
+
+        Raises
+        ------
+        ImportError
+            pandas is not installed; the message says how to install it.
+        ValueError
+            ``frame`` names no frame of this result.
+        """
+        try:
+            import pandas  # noqa: F401  # only to give a helpful message when it is missing
+        except ImportError:
+            raise ImportError(
+                "to_pandas() needs pandas, which cloudcarbon does not install: pip install pandas "
+                "(the result's frames are polars DataFrames without it)"
+            ) from None
+        frames = ("lines", "totals", "coverage", "excluded", "flags", "groups", "detail")
+        if frame not in frames:
+            raise ValueError(f"{frame!r} is not a frame of the result; choose from {', '.join(frames)}")
+        df = getattr(self, frame)
+        if df is None:
+            raise ValueError("the result has no detail: estimate with detail=True to get it")
+        return df.to_pandas()
 
     @property
     def currencies(self) -> tuple[str, ...]:

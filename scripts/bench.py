@@ -140,8 +140,8 @@ def _cloudcarbon(path: Path, group_by: tuple[str, ...]) -> dict[str, Any]:
         "rows": int(res.groups["rows"].sum()),
         "lines": res.lines.height,
         "groups": res.groups.height,
-        "co2e_kg": res.totals["co2e_kg"],
-        "energy_kwh": res.totals["energy_kwh"],
+        "co2e_kg": res.total("co2e_kg"),
+        "energy_kwh": res.total("energy_kwh"),
     }
 
 

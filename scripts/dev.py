@@ -10,7 +10,8 @@
 Extra arguments go to the command run (``demo --month 2026-09``, ``test -q -x``). The tests run on one
 pytest-xdist worker per core unless ``-n`` is given (``test -n 0`` runs them in one process). The virtual
 environments live at the repository root and are reused when present; they are refreshed when
-pyproject.toml changes.
+pyproject.toml changes. ``test`` and ``test-lowest`` also create ``.venv-mlflow`` (the full ``mlflow``
+package, whose ``mlflow server`` the MLflow tests start on loopback) when it is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 LOWEST_VENV = ROOT / ".venv-lowest"
+#: The full ``mlflow`` package (it provides ``mlflow server`` for tests/tracking) in a venv of its own:
+#: it pins other versions of pyarrow and friends than cloudcarbon's, so it never enters .venv.
+MLFLOW_VENV = ROOT / ".venv-mlflow"
+MLFLOW_SERVER = "mlflow>=3.1,<4"
 
 #: pytest's exit code when it collected no test at all.
 NO_TESTS_COLLECTED = 5
@@ -63,6 +68,19 @@ def _ensure(extra: str, env: Path = VENV, constraints: list[str] | None = None) 
     return bin_dir
 
 
+def _mlflow_server() -> None:
+    """Create .venv-mlflow with the full mlflow package when missing; tell the tests where it is."""
+    exe = _bin(MLFLOW_VENV) / "mlflow"
+    marker = MLFLOW_VENV / ".installed"
+    if not exe.exists() or not marker.exists() or marker.read_text() != MLFLOW_SERVER:
+        print(f"creating {MLFLOW_VENV} (the MLflow tracking server the tests start)", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(MLFLOW_VENV)
+        pip = [_bin(MLFLOW_VENV) / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        _run(*pip, MLFLOW_SERVER)
+        marker.write_text(MLFLOW_SERVER)
+    os.environ["CLOUDCARBON_TEST_MLFLOW"] = str(exe)
+
+
 def _system_deps() -> None:
     """Debian's Chromium for the headless HTML statement tests (installed only when missing)."""
     if shutil.which("chromium") and shutil.which("chromedriver"):
@@ -81,6 +99,7 @@ def _workers(rest: list[str]) -> list[str]:
 
 def _pytest(bin_dir: Path, rest: list[str]) -> None:
     _system_deps()
+    _mlflow_server()
     try:
         _run(bin_dir / "python", "-m", "pytest", *_workers(rest), *rest)
     except subprocess.CalledProcessError as exc:

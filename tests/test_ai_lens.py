@@ -86,7 +86,7 @@ def test_stages_runs_and_per_accelerator_hour(
     # the lines grouped by stage add up to the totals, bounds included
     lines = result.lines
     for col in ("co2e_kg", "co2e_kg_low", "co2e_kg_high", "embodied_co2e_kg"):
-        assert lines[col].sum() == pytest.approx(result.totals[col], rel=1e-12)
+        assert lines[col].sum() == pytest.approx(result.total(col), rel=1e-12)
 
 
 def test_per_1000_inferences_and_sci(

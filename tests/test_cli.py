@@ -196,7 +196,6 @@ _USAGE_ERRORS = {
     "missing source": (["estimate", "-m", "2026-10"], "Missing option '--source'"),
     "unknown option": (["estimate", "-m", "2026-10", "-s", "x.csv", "--bogus"], "No such option"),
     "unknown command": (["estimat"], "No such command 'estimat'"),
-    "completion": (["--install-completion"], "No such option"),
     "month 13": (
         ["estimate", "-m", "2026-13", "-s", "x.csv"],
         "'2026-13' is not a month of the form YYYY-MM",

@@ -58,8 +58,8 @@ threads = 1
         ("[projects]\nrules = [{ account = '1' }]", "needs 'project'"),
         ("[utilisation]\ncpu = 1.5", "between 0 and 1"),
         ("[utilisation]\noverrides = [{ project = 'x' }]", "sets neither"),
-        ("[grid]\ndatasets = ['made-up']", "unknown made-up"),
-        ("[colour]\nx = 1", "unknown key(s) colour"),
+        ("[grid]\ndatasets = ['made-up']", "[grid] datasets[1] must be one of electricitymaps, ember, "),
+        ("[colour]\nx = 1", "unknown key 'colour' at the top level; known: $schema, ai, allocation, engine"),
         ("not toml = = =", "not valid TOML"),
     ],
 )

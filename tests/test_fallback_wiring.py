@@ -68,7 +68,7 @@ def test_aws_commitment_covered_month_prices_fallback_at_the_effective_cost_rati
     assert r["kwh_per_cost"] == pytest.approx(0.143493274, rel=REL)
     # fallback: 10 USD effective x 0.143493274 = 1.43493274 kWh (not 10 x 430.9 = 4,309 kWh)
     assert d["energy_kwh"][1] == pytest.approx(1.43493274, rel=REL)
-    assert result.totals["energy_kwh"] == pytest.approx(0.143493274 + 1.43493274, rel=REL)
+    assert result.total("energy_kwh") == pytest.approx(0.143493274 + 1.43493274, rel=REL)
     # --detail shows the effective cost each row was priced on
     assert [float(x) for x in d["EffectiveCost"]] == [1.0, 10.0]
 
@@ -118,7 +118,7 @@ def test_azure_month_with_nothing_modelled_takes_the_reference_ratio(
     assert ratios["azure/USD/*"]["ratio_basis"] == "reference"
     # 100 x 0.091676 = 9.1676 kWh; 50 x 0.045771 = 2.28855 kWh; total 11.45615 kWh (not 0)
     assert d["energy_kwh"].to_list() == pytest.approx([9.1676, 2.28855], rel=REL)
-    assert result.totals["energy_kwh"] == pytest.approx(11.45615, rel=REL)
+    assert result.total("energy_kwh") == pytest.approx(11.45615, rel=REL)
     # all of the usage cost rests on the fallback: flagged, in every output
     (flag,) = result.flags.filter(pl.col("flag") == "mostly_fallback").iter_rows(named=True)
     assert flag["currency"] == "USD" and flag["subject"] == "100.0% of the effective usage cost"

@@ -152,8 +152,8 @@ def test_totals_are_sums_of_lines(cur_file: Callable[..., Path], factors: Factor
         ]
     )
     result = estimate([path], "2026-10", factor_set=factors)
-    assert result.totals["co2e_kg"] == pytest.approx(0.089418581 + 0.082728731, rel=REL)
-    assert result.lines["co2e_kg"].sum() == pytest.approx(result.totals["co2e_kg"], rel=1e-12)
+    assert result.total("co2e_kg") == pytest.approx(0.089418581 + 0.082728731, rel=REL)
+    assert result.lines["co2e_kg"].sum() == pytest.approx(result.total("co2e_kg"), rel=1e-12)
     assert (result.lines["co2e_kg_low"] <= result.lines["co2e_kg"]).all()
     assert (result.lines["co2e_kg"] <= result.lines["co2e_kg_high"]).all()
     assert result.lines.filter(pl.col("project") == "012345678901").height == 1

@@ -44,6 +44,7 @@ def test_wheel_contains_factors_and_loads_them(tmp_path: Path) -> None:
             assert f"cloudcarbon/_factors/{release}/{name}" in names
     assert "cloudcarbon/py.typed" in names
     assert "cloudcarbon/_demo/exports.tar.xz" in names
+    assert "cloudcarbon/config.schema.json" in names  # the published JSON Schema of cloudcarbon.toml
     # the synthetic generators (numpy, benchmarks) stay out of the installed package
     assert not [n for n in names if "synth" in n]
     target = tmp_path / "site"

@@ -14,10 +14,12 @@ EXPECTED = {
     "CloudCarbonWarning",
     "Config",
     "ConfigError",
+    "EnrichResult",
     "EstimateResult",
     "FactorNotFound",
     "FactorSet",
     "FactorSetError",
+    "MlflowLogReport",
     "MonthNotFound",
     "SchemaError",
     "SourceError",
@@ -26,10 +28,13 @@ EXPECTED = {
     "ValueParseError",
     "__version__",
     "available_factor_sets",
+    "demo_sources",
+    "enrich",
     "estimate",
     "load_config",
     "load_factor_set",
     "load_usage",
+    "mlflow_log",
 }
 
 

@@ -89,7 +89,7 @@ def test_fates_add_up_to_the_bill(rows: list[tuple], tmp_path: Path, factors: Fa
     # non-usage line item types are never estimated
     non_usage = sum(1 for r in rows if r[1] not in ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"))
     assert result.excluded["rows"].sum() >= non_usage if non_usage else True
-    t = result.totals
+    t = result.totals.row(0, named=True)
     assert 0 <= t["energy_kwh_low"] <= t["energy_kwh"] <= t["energy_kwh_high"]
     assert 0 <= t["co2e_kg_low"] <= t["co2e_kg"] <= t["co2e_kg_high"]
 
@@ -111,8 +111,8 @@ def test_row_order_does_not_matter_and_scaling_is_linear(
     _write(c, doubled)
     ra, rb, rc = (estimate([p], "2026-10", factor_set=factors) for p in (a, b, c))
     for key in ("energy_kwh", "co2e_kg", "embodied_co2e_kg", "co2e_kg_high"):
-        assert rb.totals[key] == pytest.approx(ra.totals[key], rel=1e-9, abs=1e-12)
-        assert rc.totals[key] == pytest.approx(2 * ra.totals[key], rel=1e-9, abs=1e-12)
+        assert rb.total(key) == pytest.approx(ra.total(key), rel=1e-9, abs=1e-12)
+        assert rc.total(key) == pytest.approx(2 * ra.total(key), rel=1e-9, abs=1e-12)
 
 
 def test_reconciliation_to_the_cent_with_every_line_item_type(tmp_path: Path, factors: FactorSet) -> None:
@@ -177,7 +177,7 @@ def test_reconciliation_to_the_cent_with_every_line_item_type(tmp_path: Path, fa
         factor_set=factors,
     )
     pair = estimate([write_cur(tmp_path / "pair.csv", rows[2:4])], "2026-10", factor_set=factors)
-    assert pair.totals["energy_kwh"] == pytest.approx(one.totals["energy_kwh"], rel=1e-12)
+    assert pair.total("energy_kwh") == pytest.approx(one.total("energy_kwh"), rel=1e-12)
     assert pair.coverage["billed_cost"][0] == Decimal(0)
 
 

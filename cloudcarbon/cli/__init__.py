@@ -10,11 +10,15 @@ from cloudcarbon._version import __version__
 from cloudcarbon.cli import (
     baseline,
     compare,
+    config,
     demo,
+    enrich,
     estimate,
     explain,
+    export,
     factors,
     ledger,
+    mlflow,
     pull,
     statement,
     trend,
@@ -33,7 +37,7 @@ app = typer.Typer(
     name="cloudcarbon",
     help="Turn cloud bills into finance-grade carbon statements.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 app.command(name="estimate", cls=OnceCommand)(estimate.estimate_command)
@@ -46,8 +50,12 @@ app.command(name="history", cls=OnceCommand)(ledger.history_command)
 app.command(name="statement", cls=OnceCommand)(statement.statement_command)
 app.add_typer(factors.app, name="factors")
 app.add_typer(baseline.app, name="baseline")
+app.add_typer(config.app, name="config")
 app.command(name="compare", cls=OnceCommand)(compare.compare_command)
 app.command(name="trend", cls=OnceCommand)(trend.trend_command)
+app.add_typer(export.app, name="export")
+app.add_typer(mlflow.app, name="mlflow")
+app.command(name="enrich", cls=OnceCommand)(enrich.enrich_command)
 
 
 def _version(value: bool) -> None:

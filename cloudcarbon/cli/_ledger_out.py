@@ -73,10 +73,12 @@ def render_rows(
     title: str,
     notes: Sequence[str] = (),
     total: dict[str, Any] | None = None,
+    width: int = 200,
 ) -> str:
     """``df`` as text in ``fmt``; ``title`` and ``notes`` (user-facing sentences) go with it. ``total``
     (a row of the same columns) is a last row of the table and markdown, ``total`` in JSON, and left
-    out of CSV (which stays one record per line)."""
+    out of CSV (which stays one record per line). A table is at most ``width`` wide: headers are never
+    cut; user values fold, and the last columns are left out (a note names them) when they cannot fit."""
     rows = df.to_dicts()
     cols = df.columns
     if fmt is TableFormat.json:
@@ -118,16 +120,22 @@ def render_rows(
             )
         return "\n".join(out) + "\n"
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=safe_terminal(title))
-    for c in cols:
-        table.add_column(safe_terminal(c), justify="right" if df.schema[c].is_numeric() else "left")
-    for r in rows:
-        table.add_row(*[_text(r[c]) if _num(r[c]) else safe_terminal(_text(r[c])) for c in cols])
-    console = Console(width=200, record=True, highlight=False, soft_wrap=True)
+    from cloudcarbon.reports._fit import Col, fitted_table
+
+    numeric = [df.schema[c].is_numeric() for c in cols]
+
+    def shown(v: Any) -> str:
+        return _text(v) if _num(v) else safe_terminal(_text(v))
+
+    pairs = zip(cols, numeric, strict=True)
+    fits = [Col(safe_terminal(c), [shown(r[c]) for r in rows], folds=not n) for c, n in pairs]
+    table, left_out = fitted_table(safe_terminal(title), fits, width, right=numeric)
+    if left_out:
+        notes = [*notes, f"Not shown at this width: {', '.join(left_out)} (see --format csv, md or json)."]
+    console = Console(width=width, record=True, highlight=False)
     with console.capture() as cap:
         console.print(table)
-        for n in notes:
-            console.print(safe_terminal(n))
+        for note in notes:  # user text: never read as markup
+            console.print(safe_terminal(note), markup=False)
     return cap.get()

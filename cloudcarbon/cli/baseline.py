@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +15,9 @@ import typer
 from cloudcarbon._escape import visible_controls
 from cloudcarbon.cli._ledger_out import LedgerOpt, TableFormat, open_ledger, render_rows
 from cloudcarbon.cli._options import check_month
+from cloudcarbon.cli._quiet import QuietOpt, quietable
 from cloudcarbon.ledger import Baseline, InputFile, LedgerError, RunRecord
+from cloudcarbon.reports._fit import terminal_width
 
 __all__ = ["app"]
 
@@ -59,7 +62,10 @@ def set_command(
     name: NameOpt = "default",
     ledger: LedgerOpt = None,
 ) -> None:
-    """Record a baseline from the ledger: one month, or the average of a year's recorded months."""
+    """Record a baseline from the ledger: one month, or the average of a year's recorded months.
+
+    Example: cloudcarbon baseline set --year 2025 --name fy2025
+    """
     if (month is None) == (year is None):
         raise typer.BadParameter("give exactly one of --month YYYY-MM or --year YYYY")
     with open_ledger(ledger) as led:
@@ -79,7 +85,10 @@ def list_command(
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
     ledger: LedgerOpt = None,
 ) -> None:
-    """Every baseline version, oldest first: period, months, factor set, method, monthly CO2e."""
+    """Every baseline version, oldest first: period, months, factor set, method, monthly CO2e.
+
+    Example: cloudcarbon baseline list --format md
+    """
     with open_ledger(ledger) as led:
         versions = led.baselines()
     rows: list[dict[str, Any]] = [
@@ -106,7 +115,7 @@ def list_command(
         "created_at": pl.String,
     }
     df = pl.DataFrame(rows, schema=schema, orient="row")
-    typer.echo(render_rows(df, fmt, title="Baselines"), nl=False)
+    typer.echo(render_rows(df, fmt, title="Baselines", width=terminal_width(sys.stdout, 200)), nl=False)
 
 
 def _reestimator(factors: str | None, method: str | None) -> Any:
@@ -169,6 +178,7 @@ def _reestimator(factors: str | None, method: str | None) -> Any:
 
 
 @app.command("rebase")
+@quietable
 def rebase_command(
     name: NameOpt = "default",
     factors: Annotated[
@@ -178,9 +188,13 @@ def rebase_command(
         str | None, typer.Option("--method", help="Method (default: the baseline's method).")
     ] = None,
     ledger: LedgerOpt = None,
+    quiet: QuietOpt = False,  # quietable: the re-read sources' warnings are silenced
 ) -> None:
     """Recompute a baseline under the current factor set and method from its months' recorded input files
-    (present and unchanged), and record it as a new version; earlier versions are kept."""
+    (present and unchanged), and record it as a new version; earlier versions are kept.
+
+    Example: cloudcarbon baseline rebase --name fy2025 --factors 2026.11
+    """
     from cloudcarbon.analysis import rebase_baseline
 
     with open_ledger(ledger) as led:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 
 from cloudcarbon.cli._ledger_out import LedgerOpt, TableFormat, open_ledger, render_rows
 from cloudcarbon.cli._options import MonthOpt
+from cloudcarbon.reports._fit import terminal_width
 
 __all__ = ["compare_command"]
 
@@ -28,7 +30,10 @@ def compare_command(
     ledger: LedgerOpt = None,
 ) -> None:
     """The change of a month's CO2e (kg) against a reference, per project, with parts adding up exactly:
-    method/factor set, activity, mix, efficiency, grid, unattributed and restatements."""
+    method/factor set, activity, mix, efficiency, grid, unattributed and restatements.
+
+    Example: cloudcarbon compare --month 2026-10 --against 2026-09 --by project
+    """
     from cloudcarbon.analysis import bridge_table
 
     with open_ledger(ledger) as led:
@@ -47,4 +52,6 @@ def compare_command(
     title = f"CO2e {month} against {label} (kg; base + parts = current)"
     figures = [c for c in rows.columns if c.endswith("_kg")]
     total = {by: "Total", **{c: sum(rows[c].to_list(), Decimal(0)) for c in figures}}
-    typer.echo(render_rows(rows, fmt, title=title, notes=[f"Basis: {basis}."], total=total), nl=False)
+    width = terminal_width(sys.stdout, 200)
+    text = render_rows(rows, fmt, title=title, notes=[f"Basis: {basis}."], total=total, width=width)
+    typer.echo(text, nl=False)

@@ -9,6 +9,7 @@ import typer
 
 from cloudcarbon._demo import DEMO_CONFIG, DEMO_MONTHS, DEMO_REQUESTS, write_demo
 from cloudcarbon.cli._options import Format, FormatOpt, check_month
+from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.cli.estimate import emit
 from cloudcarbon.config import load_config
 from cloudcarbon.pipeline import estimate
@@ -23,6 +24,7 @@ def _demo_month(value: str | None) -> str | None:
     return value
 
 
+@quietable
 def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo data.")] = Path("demo-data"),
     month: Annotated[
@@ -35,15 +37,18 @@ def demo_command(
         list[str] | None, typer.Option("--group-by", "-g", help="Line keys (default: provider, project).")
     ] = None,
     fmt: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write three months of AWS, GCP, Azure, FOCUS and inventory data and print one month's estimate.
 
     Every AWS month includes a restated delivery; the configuration written next to the data sets AI
     stages, training runs and request counts.
+
+    Example: cloudcarbon demo --month 2026-09 --out demo-data --format json
     """
     sources, config_path = write_demo(out, month)
     if fmt is Format.table:
-        typer.echo(f"demo data for {', '.join(DEMO_MONTHS)} in {out}/ (config {config_path})", err=True)
+        notice(f"demo data for {', '.join(DEMO_MONTHS)} in {out}/ (config {config_path})")
     result = estimate(
         sources, month, config=load_config(config_path), group_by=tuple(group_by or ["provider", "project"])
     )

@@ -18,6 +18,7 @@ from cloudcarbon.cli._options import (
     MonthOpt,
     SourcesOpt,
 )
+from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.config import load_config
 from cloudcarbon.methods import METHODS
 from cloudcarbon.pipeline import DETAIL_FORMATS, estimate
@@ -59,6 +60,7 @@ def _method(value: str) -> str:
     return value
 
 
+@quietable
 def estimate_command(
     month: MonthOpt,
     source: SourcesOpt,
@@ -96,10 +98,13 @@ def estimate_command(
         bool, typer.Option("--no-record", help="Do not record the estimate in the ledger.")
     ] = False,
     ledger: LedgerOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Estimate a month's energy and CO2e per project from billing exports, and record it in the ledger.
 
     An open month keeps every estimate; a closed month estimated again records a restatement.
+
+    Example: cloudcarbon estimate -m 2026-10 -s aws:exports/cur -g service
 
     Example: cloudcarbon estimate -m 2026-10 -s aws:./cur -c cloudcarbon.toml --tokens tokens.csv
     """
@@ -141,4 +146,4 @@ def _record(result: EstimateResult, path: Path, *, quiet: bool) -> None:
         what = f"restatement of closed month {result.month}: version {done.version} ({causes})"
     else:
         what = f"nothing: closed month {result.month} is unchanged at version {done.version}"
-    typer.echo(f"recorded {what} in ledger {path}", err=True)
+    notice(f"recorded {what} in ledger {path}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 
@@ -15,6 +16,7 @@ from cloudcarbon.cli._options import (
     MonthOpt,
     SourcesOpt,
 )
+from cloudcarbon.cli._quiet import QuietOpt, quietable
 from cloudcarbon.config import load_config
 
 __all__ = ["explain_command"]
@@ -31,6 +33,7 @@ _FIGURES = (
 )
 
 
+@quietable
 def explain_command(
     month: MonthOpt,
     source: SourcesOpt,
@@ -38,8 +41,12 @@ def explain_command(
     group_by: GroupByOpt = None,
     fmt: FormatOpt = Format.table,
     factors: FactorsOpt = None,
+    quiet: QuietOpt = False,  # quietable: the sources' warnings are silenced
 ) -> None:
-    """Per line: the default and the CCF-compatible figure, and the documented difference behind the gap."""
+    """Per line: the default and the CCF-compatible figure, and the documented difference behind the gap.
+
+    Example: cloudcarbon explain-diff --month 2026-10 --source aws:exports/cur
+    """
     from cloudcarbon.explain import CAUSES, explain_diff
 
     keys = tuple(group_by or ["project"])
@@ -60,19 +67,25 @@ def explain_command(
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Default vs CCF-compatible, {month} (kgCO2e; gap = CCF total - default total)")
-    for col in df.columns:
-        table.add_column(col, justify="right" if col in _FIGURES else "left")
-    for row in df.iter_rows(named=True):
-        table.add_row(
-            *[
-                f"{row[c]:,.4f}" if c in _FIGURES and row[c] is not None else escape(str(row[c]))
-                for c in df.columns
-            ]
-        )
-    console = Console()
+    from cloudcarbon._escape import safe_terminal
+    from cloudcarbon.reports._fit import Col, fitted_table, terminal_width
+
+    rows = list(df.iter_rows(named=True))
+    cols = [
+        Col(c, [f"{r[c]:,.4f}" if r[c] is not None else "None" for r in rows])
+        if c in _FIGURES
+        else Col(c, [Text(safe_terminal(str(r[c]))) for r in rows], folds=True)
+        for c in df.columns
+    ]
+    title = f"Default vs CCF-compatible, {month} (kgCO2e; gap = CCF total - default total)"
+    width = terminal_width(sys.stdout, 200)
+    console = Console(width=width)
+    table, left_out = fitted_table(title, cols, width, right=[c in _FIGURES for c in df.columns])
     console.print(table)
+    if left_out:
+        console.print(Text(f"Not shown at this width: {', '.join(left_out)} (see --format csv or json)."))
     legend = Table(title="Legend: documented differences (METHOD.md section 4)", show_header=True)
     legend.add_column("cause")
     legend.add_column("meaning")

@@ -15,7 +15,10 @@ app = typer.Typer(help="Inspect the shipped factor sets.", no_args_is_help=True)
 
 @app.command("list")
 def list_sets() -> None:
-    """List the shipped factor sets, newest last."""
+    """List the shipped factor sets, newest last.
+
+    Example: cloudcarbon factors list
+    """
     for v in available_factor_sets():
         typer.echo(v)
 
@@ -24,7 +27,10 @@ def list_sets() -> None:
 def show(
     version: Annotated[str | None, typer.Argument(help="Version (default: newest).")] = None,
 ) -> None:
-    """Verify a factor set and list its tables with row counts and licences."""
+    """Verify a factor set and list its tables with row counts and licences.
+
+    Example: cloudcarbon factors show 2026.11
+    """
     fs = load_factor_set(version)
     typer.echo(f"factor set {fs.label}  sha256 {fs.sha256}  ({fs.path})")
     for res in fs.descriptor.get("resources", []):
@@ -46,8 +52,9 @@ def lookup(
 ) -> None:
     """Print the factor rows whose columns contain all KEY values, with their source and licence.
 
-    Example: ``cloudcarbon factors lookup instances aws m5.large`` or
-    ``cloudcarbon factors lookup grid_intensity_odbl aws us-east-1 2025``.
+    Example: cloudcarbon factors lookup instances aws m5.large
+
+    Example: cloudcarbon factors lookup grid_intensity_odbl aws us-east-1 2025
     """
     import polars as pl
 

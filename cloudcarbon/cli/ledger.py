@@ -10,6 +10,7 @@ import typer
 from cloudcarbon._escape import safe_terminal
 from cloudcarbon.cli._ledger import LedgerOpt, open_ledger
 from cloudcarbon.cli._options import ConfigOpt, MonthOpt
+from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.config import load_config
 from cloudcarbon.ledger import Delta, HistoryEvent, Restatement
 from cloudcarbon.ledger.records import canonical_json
@@ -17,23 +18,30 @@ from cloudcarbon.ledger.records import canonical_json
 __all__ = ["close_command", "history_command", "verify_command"]
 
 
-def close_command(month: MonthOpt, ledger: LedgerOpt = None, config: ConfigOpt = None) -> None:
+@quietable
+def close_command(
+    month: MonthOpt, ledger: LedgerOpt = None, config: ConfigOpt = None, quiet: QuietOpt = False
+) -> None:
     """Close a month: its current estimate becomes version 1 and is never edited again.
 
     Estimating a closed month again records a restatement (version 2, 3, ...) with its causes and deltas.
+
+    Example: cloudcarbon close --month 2026-09
     """
     with open_ledger(ledger, load_config(config)) as lg:
         seq = lg.close(month)
         run = lg.current(month)
-        typer.echo(
+        notice(
             f"closed {month} (entry #{seq}): version 1 is the estimate recorded at {run.recorded_at}; "
-            f"ledger {lg.path}",
-            err=True,
+            f"ledger {lg.path}"
         )
 
 
 def verify_command(ledger: LedgerOpt = None, config: ConfigOpt = None) -> None:
-    """Walk the ledger's hash chain: exit 0 when intact, else exit 9 naming the first broken link."""
+    """Walk the ledger's hash chain: exit 0 when intact, else exit 9 naming the first broken link.
+
+    Example: cloudcarbon verify --ledger ledger.sqlite
+    """
     with open_ledger(ledger, load_config(config)) as lg:
         report = lg.verify()
         typer.echo(
@@ -88,7 +96,10 @@ def history_command(
         str, typer.Option("--figures", help="Comma-separated line figures shown per changed line (table).")
     ] = "co2e_kg,energy_kwh,cost",
 ) -> None:
-    """A month's estimates, close and restatements, with the causes and per-line deltas."""
+    """A month's estimates, close and restatements, with the causes and per-line deltas.
+
+    Example: cloudcarbon history --month 2026-09 --figures co2e_kg,energy_kwh
+    """
     if fmt not in ("table", "json"):
         raise typer.BadParameter(f"{fmt!r}: choose table or json", param_hint="--format")
     with open_ledger(ledger, load_config(config)) as lg:

@@ -87,7 +87,10 @@ def pull_command(
         AzureMetric.actualcost
     ),
 ) -> None:
-    """Pull a month of billing data with the cloud's SDK into DEST, ready for `cloudcarbon estimate`."""
+    """Pull a month of billing data with the cloud's SDK into DEST, ready for `cloudcarbon estimate`.
+
+    Example: cloudcarbon pull gcp -m 2026-10 -d exports --table p.billing.export
+    """
     from cloudcarbon.pull import pull
 
     options: dict[str, Any]

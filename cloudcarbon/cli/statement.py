@@ -5,16 +5,18 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cloudcarbon._escape import safe_terminal
 from cloudcarbon.cli._ledger import LedgerOpt, open_ledger
 from cloudcarbon.cli._options import ConfigOpt, MonthOpt
+from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.config import load_config
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.ledger import Ledger
+from cloudcarbon.reports._fit import terminal_width
 
 if TYPE_CHECKING:
     from cloudcarbon.statements.model import Comparison, Trend
@@ -34,6 +36,7 @@ class StatementFormat(StrEnum):
     xlsx = "xlsx"
 
 
+@quietable
 def statement_command(
     month: MonthOpt,
     fmt: Annotated[
@@ -59,10 +62,11 @@ def statement_command(
     ] = None,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Print or write a month's carbon statement from the ledger (no input files needed).
 
-    Example: cloudcarbon statement --month 2026-10 --format html --out statement-2026-10.html
+    Example: cloudcarbon statement -m 2026-10 --format html --out statement.html
     """
     from cloudcarbon.statements.build import build_statement
 
@@ -78,9 +82,9 @@ def statement_command(
             from cloudcarbon.statements.evidence import write_evidence
 
             ev = write_evidence(lg, month, st, evidence)
-            typer.echo(f"evidence pack for {month} in {evidence}/ ({', '.join(ev.files)})", err=True)
+            notice(f"evidence pack for {month} in {evidence}/ ({', '.join(ev.files)})")
             for problem in ev.problems:
-                typer.echo(f"warning: {problem}", err=True)
+                notice(f"warning: {problem}")
     _write(st, fmt, out)
 
 
@@ -101,11 +105,29 @@ def _comparison_and_trend(
     except CloudCarbonError as exc:
         if against is not None:
             raise
-        typer.echo(f"warning: no baseline comparison in the statement: {safe_terminal(str(exc))}", err=True)
+        notice(f"warning: no baseline comparison in the statement: {safe_terminal(str(exc))}")
         comparison = None
     earlier = [m for m in lg.months() if m <= month][-TREND_MONTHS:]
     trend = trend_section(lg, earlier[0], month, against=against) if len(earlier) > 1 else None
     return comparison, trend
+
+
+def _fitted(group: Any, width: int) -> Any:
+    """The statement's tables fitted to ``width`` (headers whole; a note after a table that lost columns)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    from cloudcarbon.reports._fit import fit_rich_table
+
+    parts: list[Any] = []
+    for part in group.renderables:
+        parts.append(part)
+        if isinstance(part, Table):
+            dropped = fit_rich_table(part, width)
+            if dropped:
+                parts.append(Text(f"Not shown at this width: {', '.join(dropped)} (see --format csv or md)."))
+    return Group(*parts)
 
 
 def _write(st: object, fmt: StatementFormat, out: Path | None) -> None:
@@ -122,7 +144,8 @@ def _write(st: object, fmt: StatementFormat, out: Path | None) -> None:
         from rich.console import Console
 
         if out is None:
-            Console(highlight=False, soft_wrap=True).print(render_table(st))
+            width = terminal_width(sys.stdout, 160)
+            Console(highlight=False, soft_wrap=True, width=width).print(_fitted(render_table(st), width))
             return
         with out.open("w", encoding="utf-8") as fh:
             Console(file=fh, highlight=False, width=160).print(render_table(st))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,8 @@ import typer
 
 from cloudcarbon.cli._ledger_out import LedgerOpt, TableFormat, open_ledger, render_rows
 from cloudcarbon.cli._options import check_month
+from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
+from cloudcarbon.reports._fit import terminal_width
 
 __all__ = ["TrendFormat", "trend_command"]
 
@@ -58,6 +61,7 @@ def trend_html(df_rows: list[dict[str, object]], trend: object, title: str, colu
     )
 
 
+@quietable
 def trend_command(
     start: Annotated[str, typer.Option("--from", callback=check_month, help="First month, YYYY-MM.")],
     end: Annotated[str, typer.Option("--to", callback=check_month, help="Last month, YYYY-MM.")],
@@ -73,8 +77,12 @@ def trend_command(
         Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
     ] = None,
     ledger: LedgerOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
-    """CO2e, embodied CO2e and energy month by month (each month's current version), against the baseline."""
+    """CO2e, embodied CO2e and energy month by month (each month's current version), against the baseline.
+
+    Example: cloudcarbon trend --from 2026-08 --to 2026-10 --by project -f md
+    """
     from cloudcarbon.analysis import trend_table
     from cloudcarbon.statements.model import Trend
 
@@ -90,9 +98,10 @@ def trend_command(
         named = [{**r, by: "(none)" if r[by] is None else r[by]} for r in rows] if by else rows
         text = trend_html(rows, Trend.from_rows(named, series=by, baseline=label), title, df.columns)
     else:
-        text = render_rows(df, TableFormat(fmt.value), title=title, notes=notes)
+        width = 200 if out is not None else terminal_width(sys.stdout, 200)  # a file gets a wide page
+        text = render_rows(df, TableFormat(fmt.value), title=title, notes=notes, width=width)
     if out is None:
         typer.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}", err=True)
+        notice(f"wrote {out}")

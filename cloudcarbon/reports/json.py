@@ -63,8 +63,10 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
         },
         "coverage": _coverage(result, cov),
         "coverage_by_currency": cov,
-        "totals": {k: number(v) or 0.0 for k, v in result.totals.items()},
+        "totals": {k: number(v) or 0.0 for k, v in result.totals.row(0, named=True).items()},
         "lines": records(result.lines),
+        # [[allocation.shared]]: what each rule split, from which project to which
+        "sharing": records(result.sharing),
         "excluded": excluded,
         "flags": flags,
         "unknown_instance_types": sorted(

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import polars as pl
 
+from cloudcarbon.reports._fit import Col, fit_widths, terminal_width
 from cloudcarbon.reports.base import cost, mostly_fallback, safe_text
 from cloudcarbon.reports.tokens import render_tokens
 from cloudcarbon.results import EstimateResult
@@ -34,8 +35,65 @@ def _money(v: object) -> str:
     return f"{cost(v):,.2f}"
 
 
-def render_table(result: EstimateResult) -> Any:
-    """A rich renderable: lines with totals last, then coverage, exclusions and flags."""
+#: Columns left out, in this order, when the table does not fit the width (the note says so).
+_OPTIONAL = ("Embodied kg", "Energy kWh")
+
+
+def _columns(result: EstimateResult, *, range_below: bool) -> list[Col]:
+    """The line table's columns (cells as shown, footer last); CO2e's range after it or on a line below."""
+    from rich.text import Text
+
+    cov = result.coverage
+    currencies = [str(c) for c in cov["currency"].to_list()]
+    single = len(currencies) == 1
+    lines = list(result.lines.iter_rows(named=True))
+    t = result.totals.row(0, named=True)
+    sep = "\n" if range_below else " "
+
+    def co2e(r: dict[str, Any]) -> str:
+        return f"{_fmt(r['co2e_kg'])}{sep}({_fmt(r['co2e_kg_low'])}-{_fmt(r['co2e_kg_high'])})"
+
+    cols = [
+        Col(
+            k,
+            [Text(safe_text(r[k])) if r[k] is not None else "(none)" for r in lines],
+            footer="Total" if i == 0 else "",
+            folds=True,
+        )
+        for i, k in enumerate(result.group_by)
+    ]
+    if single:  # costs in different currencies are never added: the coverage lines give each total
+        cols.append(Col(f"Cost {safe_text(currencies[0])}", [_money(r["cost"]) for r in lines],
+                        footer=_money(cov["billed_cost"][0])))  # fmt: skip
+    else:
+        cols.append(Col("Cost", [_money(r["cost"]) for r in lines], footer="per currency below"))
+        cols.append(Col("Currency", [Text(safe_text(r["currency"])) for r in lines], folds=True))
+    cols.append(Col("Energy kWh", [_fmt(r["energy_kwh"]) for r in lines], footer=_fmt(t["energy_kwh"])))
+    cols.append(Col("CO2e kg (range)", [co2e(r) for r in lines], footer=co2e(t)))
+    cols.append(Col("Embodied kg", [_fmt(r["embodied_co2e_kg"]) for r in lines],
+                    footer=_fmt(t["embodied_co2e_kg"])))  # fmt: skip
+    return cols
+
+
+def _layout(result: EstimateResult, width: int) -> tuple[list[Col], list[int] | None, list[str]]:
+    """The richest layout that fits ``width``. With every column: each value on one line, then CO2e's
+    range on a line below its value, then user values folded; only then without the optional columns,
+    in the same order. Returns the columns, their widths and the headers left out."""
+    variants = {below: _columns(result, range_below=below) for below in (False, True)}
+    for n in range(len(_OPTIONAL) + 1):
+        shown = {b: [c for c in cols if c.header not in _OPTIONAL[:n]] for b, cols in variants.items()}
+        for squeeze in (False, True):
+            for below in (False, True):
+                widths = fit_widths(shown[below], width)
+                if widths is not None and (squeeze or widths == [c.natural for c in shown[below]]):
+                    return shown[below], widths, list(_OPTIONAL[:n])
+    return variants[True], None, []  # not even the narrowest layout fits: rich decides (a tiny terminal)
+
+
+def render_table(result: EstimateResult, width: int = 160) -> Any:
+    """A rich renderable for a terminal ``width`` wide: lines with totals last, then coverage, exclusions
+    and flags. Headers are never cut: user values fold, and columns are left out (with a note) before a
+    header would have to be."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -52,42 +110,37 @@ def render_table(result: EstimateResult) -> Any:
         title_justify="left",
         show_footer=True,
     )
-    keys = list(result.group_by)
-    for i, k in enumerate(keys):
-        table.add_column(k, footer="Total" if i == 0 else "", no_wrap=True)
-    if single:
-        tot_cost = _money(cov["billed_cost"][0])
-        table.add_column(f"Cost {safe_text(currencies[0])}", justify="right", footer=tot_cost)
-    else:
-        # costs in different currencies are never added: the coverage lines below give each total
-        table.add_column("Cost", justify="right", footer="per currency below")
-        table.add_column("Currency", footer="")
-    t = result.totals
-    table.add_column("Energy kWh", justify="right", footer=_fmt(t["energy_kwh"]))
-    table.add_column(
-        "CO2e kg (range)",
-        justify="right",
-        footer=f"{_fmt(t['co2e_kg'])} ({_fmt(t['co2e_kg_low'])}-{_fmt(t['co2e_kg_high'])})",
-    )
-    table.add_column("Embodied kg", justify="right", footer=_fmt(t["embodied_co2e_kg"]))
-    for row in result.lines.iter_rows(named=True):
-        cells: list[Any] = [Text(safe_text(row[k])) if row[k] is not None else "(none)" for k in keys]
-        cells.append(_money(row["cost"]))
-        if not single:
-            cells.append(Text(safe_text(row["currency"])))
-        cells += [
-            _fmt(row["energy_kwh"]),
-            f"{_fmt(row['co2e_kg'])} ({_fmt(row['co2e_kg_low'])}-{_fmt(row['co2e_kg_high'])})",
-            _fmt(row["embodied_co2e_kg"]),
-        ]
-        table.add_row(*cells)
+    cols, widths, left_out = _layout(result, width)
+    for i, c in enumerate(cols):
+        table.add_column(
+            c.header,
+            footer=c.footer,
+            justify="left" if c.folds else "right",
+            overflow="fold",
+            width=None if widths is None else widths[i],
+        )
+    for row in zip(*(c.cells for c in cols), strict=True):
+        table.add_row(*row)
     parts: list[Any] = [table]
+    if left_out:
+        parts.append(
+            Text(f"Not shown at this width: {', '.join(left_out)} (see --format csv or json).", style="dim")
+        )
     for r in cov.iter_rows(named=True):
         parts.append(
             Text(
                 f"Coverage {safe_text(r['currency'])}: billed {_money(r['billed_cost'])} = estimated "
                 f"{_money(r['estimated_cost'])} + fallback {_money(r['fallback_cost'])} + excluded "
                 f"{_money(r['excluded_cost'])}  ({r['rows']:,} billing rows)"
+            )
+        )
+    for r in result.sharing.iter_rows(named=True):
+        share = "" if r["share"] is None else f"{r['share']:.1%} of its {safe_text(r['currency'])} cost, "
+        parts.append(
+            Text(
+                f"Shared (rule {r['rule']}, {safe_text(r['basis'])}): {safe_text(r['from_project'])} -> "
+                f"{safe_text(r['to_project'])} {_money(r['cost'])} {safe_text(r['currency'])} ({share}"
+                f"{_fmt(r['co2e_kg'])} kg CO2e)"
             )
         )
     for m in mostly_fallback(result):
@@ -139,7 +192,7 @@ class TableRenderer:
     def write(self, result: EstimateResult, stream: TextIO) -> None:
         from rich.console import Console
 
-        # piped or redirected output gets a wide page instead of rich's 80-column default
-        tty = stream.isatty()
-        console = Console(file=stream) if tty else Console(file=stream, width=160)
-        console.print(render_table(result))
+        # the terminal's width ($COLUMNS first); piped or redirected output gets a wide page instead of
+        # rich's 80-column default
+        width = terminal_width(stream, 160)
+        Console(file=stream, width=width).print(render_table(result, width))

@@ -664,7 +664,7 @@ def test_savings_plan_pair_counts_energy_once(tmp_path: Path, factors: FactorSet
     assert d["energy_kwh"].to_list()[1:] == [0.0, 0.0]
     # one m5.large day, not two
     assert d["energy_kwh"].sum() == pytest.approx(M5_LARGE_DAY_KWH, rel=1e-6)
-    assert result.totals["energy_kwh"] == pytest.approx(M5_LARGE_DAY_KWH, rel=1e-6)
+    assert result.total("energy_kwh") == pytest.approx(M5_LARGE_DAY_KWH, rel=1e-6)
     # the covered usage and its negation cancel: what is billed is the plan's fee alone
     assert d["BilledCost"][0] + d["BilledCost"][1] == Decimal(0)
     cov = coverage_row(result)

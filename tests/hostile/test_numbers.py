@@ -156,9 +156,9 @@ def test_negative_usage_is_a_correction(tmp_path: Path) -> None:
     ex = r.excluded.filter(pl.col("reason") == "correction")
     assert ex["rows"].to_list() == [1] and ex["cost"].to_list() == [D("-2.50")]
     # no negative energy reaches the totals
-    assert r.totals["energy_kwh"] > 0
+    assert r.total("energy_kwh") > 0
     positive = run([cur(tmp_path / "only.csv", [m5("10.00")])])
-    assert r.totals["energy_kwh"] == pytest.approx(positive.totals["energy_kwh"])
+    assert r.total("energy_kwh") == pytest.approx(positive.total("energy_kwh"))
 
 
 def test_negative_usage_azure(tmp_path: Path) -> None:

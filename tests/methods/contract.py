@@ -102,7 +102,7 @@ class MethodContract:
         d = result.detail
         assert d.height == len(fixture_rows())
         for fig in FIGURES:
-            assert float(d[fig].sum()) == pytest.approx(result.totals[fig], rel=REL, abs=1e-12), fig
+            assert float(d[fig].sum()) == pytest.approx(result.total(fig), rel=REL, abs=1e-12), fig
         by_project = d.group_by("project").agg(*[pl.col(f).sum() for f in FIGURES])
         joined = result.lines.join(by_project, on="project", how="full", suffix="_detail")
         assert joined.height == result.lines.height
@@ -125,7 +125,7 @@ class MethodContract:
                 bad = frame.filter((pl.col(low) > pl.col(central)) | (pl.col(central) > pl.col(high)))
                 assert bad.height == 0, (central, bad.select(low, central, high))
         for central, low, high in _TRIPLES:
-            assert result.totals[low] <= result.totals[central] <= result.totals[high]
+            assert result.total(low) <= result.total(central) <= result.total(high)
 
     def test_assumptions_are_the_config_used(
         self, result: EstimateResult, config: Config, factors: FactorSet
@@ -158,7 +158,7 @@ class MethodContract:
             other = estimate(sources, MONTH, config=config, factor_set=factors, method=self.method)
             assert other.coverage.equals(result.coverage)
             for fig in FIGURES:
-                assert other.totals[fig] == pytest.approx(result.totals[fig], rel=REL, abs=1e-12), fig
+                assert other.total(fig) == pytest.approx(result.total(fig), rel=REL, abs=1e-12), fig
             mine = result.lines.sort("project")
             theirs = other.lines.sort("project")
             assert theirs["project"].to_list() == mine["project"].to_list()
@@ -189,4 +189,4 @@ class MethodContract:
         for fig in FIGURES:
             for x, y in zip(df[fig].to_list(), result.detail[fig].to_list(), strict=True):
                 assert x == pytest.approx(y, rel=REL, abs=1e-12), fig
-            assert float(df[fig].sum()) == pytest.approx(streamed.totals[fig], rel=REL, abs=1e-12)
+            assert float(df[fig].sum()) == pytest.approx(streamed.total(fig), rel=REL, abs=1e-12)

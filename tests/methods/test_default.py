@@ -51,7 +51,7 @@ def test_negative_fallback_row_neither_adds_nor_cancels(tmp_path: Path, factors:
         result = estimate([f], MONTH, factor_set=factors, detail=detail)
         fb = result.groups.filter(pl.col("fate") == "fallback")
         assert float(fb["energy_kwh"].sum()) == pytest.approx(0.928472444, rel=1e-6)
-        assert result.totals["energy_kwh"] == pytest.approx(0.213920051 + 0.928472444, rel=1e-6)
+        assert result.total("energy_kwh") == pytest.approx(0.213920051 + 0.928472444, rel=1e-6)
         if detail:
             assert result.detail is not None
             nat = result.detail.filter(pl.col("fate") == "fallback").sort("source_row")

@@ -19,7 +19,7 @@ from cloudcarbon.cli import app
 from cloudcarbon.cli._options import Format
 from cloudcarbon.factors import FactorSet
 from cloudcarbon.reports import FORMATS, get_renderer, render
-from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile
+from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import BAND_SOURCES, FIGURES
 
 _DEC = pl.Decimal(28, 10)
@@ -78,7 +78,7 @@ def _result(lines: list[dict[str, Any]]) -> EstimateResult:
         factor_set=FactorSetInfo(version="test-set", sha256="ab" * 32),
         sources=("aws:cur.csv",),
         lines=df,
-        totals={f: float(df[f].sum()) for f in FIGURES},
+        totals=totals_of(df),
         coverage=coverage,
         excluded=empty,
         flags=flags,

@@ -24,7 +24,7 @@ from cloudcarbon.methods.base import FallbackRatios, ToLazy
 from cloudcarbon.methods.default.activity import activity
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.default.common import ModelInputs
-from cloudcarbon.methods.default.emissions import emissions
+from cloudcarbon.methods.default.emissions import EMBODIED_ACCELERATOR, emissions
 from cloudcarbon.methods.default.energy import energy
 from cloudcarbon.methods.default.factors import join_factors, resolve_factors
 from cloudcarbon.methods.default.fallback import (
@@ -61,7 +61,8 @@ class DefaultMethod:
     NAME = "cloudcarbon"
     #: the service class keys the fallback ratio (compute / storage / other)
     EXTRA_KEYS: tuple[str, ...] = (CLASS_COLUMN,)
-    EXTRA_SUMS: tuple[str, ...] = ()
+    #: the accelerators' part of the embodied figure (read by :mod:`cloudcarbon.exports`)
+    EXTRA_SUMS: tuple[str, ...] = (EMBODIED_ACCELERATOR,)
 
     def rows(
         self, classified: nw.LazyFrame[Any], factors: FactorSet, config: Config, *, year: int, to_lazy: ToLazy
