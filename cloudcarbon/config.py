@@ -105,6 +105,8 @@ class AiOptions:
     run_tags: tuple[str, ...] = ()
     requests: str | None = None
     functional_unit: str = "request"
+    #: CSV of provider functional units (project, month, unit, quantity) for the provider-side SCI for AI
+    provider_units: str | None = None
 
 
 @dataclass(frozen=True)

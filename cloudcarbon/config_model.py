@@ -336,6 +336,11 @@ class AiSection(_Table):
     functional_unit: Annotated[str, Field(min_length=1)] = Field(
         default=AiOptions.functional_unit, description='What one request is, e.g. "inference request".'
     )
+    provider_units: Text | None = Field(
+        default=None,
+        description="CSV project,month,unit,quantity (relative to this file): the SCI for AI provider "
+        "functional units (billion_parameters, training_token or flop).",
+    )
 
 
 class LedgerSection(_Table):
@@ -649,9 +654,11 @@ def build_config(data: Mapping[str, Any], *, path: str | None = None, environmen
         overrides = environment_overrides()
         if overrides:
             doc = validate_document(_merge(data, overrides), path=path)
-    requests = doc.ai.requests
+    requests, provider_units = doc.ai.requests, doc.ai.provider_units
     if requests is not None and path is not None and not Path(requests).is_absolute():
         requests = str(Path(path).parent / requests)
+    if provider_units is not None and path is not None and not Path(provider_units).is_absolute():
+        provider_units = str(Path(path).parent / provider_units)
     return Config(
         project_rules=tuple(ProjectRule(**r.model_dump()) for r in doc.projects.rules),
         unmatched=doc.projects.unmatched,
@@ -666,6 +673,7 @@ def build_config(data: Mapping[str, Any], *, path: str | None = None, environmen
             run_tags=tuple(doc.ai.run_tag),
             requests=requests,
             functional_unit=doc.ai.functional_unit,
+            provider_units=provider_units,
         ),
         sources={k: dict(v) for k, v in doc.sources.items()},
         path=path,

@@ -30,6 +30,7 @@ __all__ = ["SHIPPED_SHA256", "FactorSet", "available_factor_sets", "factor_set_r
 #: never edited; a new release adds its line here (tests/hostile checks every shipped set is listed).
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
+    "2026.12": "f842647b1be9b89ecc8f6743e7be98319021d9e755960067d84a208709ee3943",
 }
 
 _TABLE_FILES = (

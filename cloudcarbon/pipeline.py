@@ -45,6 +45,7 @@ from cloudcarbon.schema import (
     tag_column,
 )
 from cloudcarbon.sharing import share_groups
+from cloudcarbon.tokens import token_candidates, token_metrics
 
 __all__ = [
     "BAND_SOURCES",
@@ -507,6 +508,8 @@ def estimate(
                 for f, r in zip(frames, resolved, strict=True)
             ]
         usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
+        # model-API token rows (few) for the token lens, read before the model runs
+        token_rows = _collect(token_candidates(allocate(usage, cfg)), resolved, engine)
         rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
         # a by_tag sharing rule reads its tag on the groups
         sharing_tags = [tag_column(r.by_tag) for r in cfg.sharing if r.by_tag]
@@ -569,7 +572,7 @@ def estimate(
         inputs=inputs.result(),
         config=_config_dict(cfg),
         usage_period=(groups["usage_start"].min(), groups["usage_end"].max()),
-        ai=ai_metrics(shared, cfg, month),
+        ai=_ai(shared, token_rows, factors, cfg, month),
         fallback_kwh_per_cost=dict(ratios.ratios),
         detail=detail_df,
         detail_path=detail_path,
@@ -777,6 +780,16 @@ def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl
             )
             .sort("project")
         )
+    return out
+
+
+def _ai(
+    groups: pl.DataFrame, token_rows: pl.DataFrame, factors: FactorSet, config: Config, month: str
+) -> dict[str, pl.DataFrame]:
+    """The AI lens: :func:`ai_metrics` and the token lens with the SCI for AI (:mod:`cloudcarbon.tokens`)."""
+    out = ai_metrics(groups, config, month)
+    requests = read_requests(config.ai.requests, month) if config.ai.requests else None
+    out.update(token_metrics(token_rows, groups, factors, config, month, requests))
     return out
 
 

@@ -3,7 +3,7 @@
 
 Usage::
 
-    python scripts/build_factors.py --reference ../shared/reference --out factors/2026.11
+    python scripts/build_factors.py --reference ../shared/reference --out factors/2026.12
 
 Inputs are read only at build time: the reference folder (Cloud Carbon Footprint tables, the
 accelerator list and the grid-intensity tables) and the hand-curated CSVs in
@@ -28,8 +28,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-VERSION = "2026.11"
-CREATED = "2026-11-27"
+VERSION = "2026.12"
+CREATED = "2026-12-01"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INPUTS = Path(__file__).resolve().parent / "factor_inputs"
 
@@ -941,6 +941,7 @@ LICENCE_INFO = {
         "https://opendatacommons.org/licenses/odbl/1-0/",
     ),
     "MIT": ("MIT License", "https://opensource.org/license/mit"),
+    "MPL-2.0": ("Mozilla Public License 2.0", "https://www.mozilla.org/en-US/MPL/2.0/"),
 }
 
 

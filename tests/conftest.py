@@ -14,6 +14,9 @@ from cloudcarbon.factors import FactorSet, load_factor_set
 # Released factor sets are immutable (tests/factors checks their hashes), so hand-worked figures are
 # pinned to this version's published rows.
 PINNED_FACTORS = "2026.11"
+#: The set an estimate uses when none is named (the newest shipped one): tests that go through the
+#: command line without ``--factors`` record this version.
+DEFAULT_FACTORS = "2026.12"
 
 CUR_COLUMNS = [
     "identity/LineItemId",

@@ -36,9 +36,12 @@ def test_wheel_contains_factors_and_loads_them(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("cloudcarbon-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = sorted(p.name for p in (ROOT / "factors" / "2026.11").iterdir())
-    for name in shipped:
-        assert f"cloudcarbon/_factors/2026.11/{name}" in names
+    from cloudcarbon.factors import SHIPPED_SHA256
+
+    assert set(SHIPPED_SHA256) >= {"2026.11", "2026.12"}
+    for release in SHIPPED_SHA256:  # every released set ships, the older ones too
+        for name in sorted(p.name for p in (ROOT / "factors" / release).iterdir()):
+            assert f"cloudcarbon/_factors/{release}/{name}" in names
     assert "cloudcarbon/py.typed" in names
     assert "cloudcarbon/_demo/exports.tar.xz" in names
     assert "cloudcarbon/config.schema.json" in names  # the published JSON Schema of cloudcarbon.toml
@@ -59,7 +62,9 @@ def test_wheel_contains_factors_and_loads_them(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tmp_path
     )
     version, sha, packaged, location = out.stdout.split()
-    assert version == "2026.11" and len(sha) == 64 and packaged == "True"
+    # the default is the newest released set (2026.12: the first with the model-API token tables)
+    assert version == max(SHIPPED_SHA256) == "2026.12" and sha == SHIPPED_SHA256[version]
+    assert packaged == "True"
     assert location.startswith(str(target))
 
 

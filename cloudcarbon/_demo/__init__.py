@@ -14,7 +14,7 @@ import tarfile
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-__all__ = ["DEMO_CONFIG", "DEMO_MONTHS", "DEMO_REQUESTS", "demo_sources", "write_demo"]
+__all__ = ["DEMO_CONFIG", "DEMO_MONTHS", "DEMO_PROVIDER_UNITS", "DEMO_REQUESTS", "demo_sources", "write_demo"]
 
 #: The months the demo holds; ``cloudcarbon demo`` estimates the last one unless told otherwise.
 DEMO_MONTHS: tuple[str, ...] = ("2026-08", "2026-09", "2026-10")
@@ -47,6 +47,7 @@ stages = [
 run_tag = ["user:run", "run"]
 requests = "requests.csv"                       # requests per project and month (functional units)
 functional_unit = "inference request"
+provider_units = "provider_units.csv"           # SCI for AI provider functional units per project
 """
 
 #: Request counts per serving project and demo month.
@@ -64,6 +65,15 @@ ml-platform,2026-10,41800000
 recsys-serving,2026-10,930000000
 llm-chat,2026-10,12500000
 acme-vision,2026-10,3100000
+"""
+
+#: Provider functional units (SCI for AI, provider boundary) per training project and demo month: the
+#: vision model trained in ``vision-train`` has 0.3 billion parameters.
+DEMO_PROVIDER_UNITS = """\
+project,month,unit,quantity
+vision-train,2026-08,billion_parameters,0.3
+vision-train,2026-09,billion_parameters,0.3
+vision-train,2026-10,billion_parameters,0.3
 """
 
 _ARCHIVE = "exports.tar.xz"
@@ -112,4 +122,5 @@ def write_demo(out: Path, month: str = DEMO_MONTHS[-1]) -> tuple[list[str], Path
     config_path = out / "cloudcarbon.toml"
     config_path.write_text(DEMO_CONFIG, encoding="utf-8")
     (out / "requests.csv").write_text(DEMO_REQUESTS, encoding="utf-8")
+    (out / "provider_units.csv").write_text(DEMO_PROVIDER_UNITS, encoding="utf-8")
     return demo_sources(out, month), config_path

@@ -48,6 +48,12 @@ def _detail_file(value: Path | None) -> Path | None:
     return value
 
 
+def _tokens_file(value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() != ".csv":
+        raise typer.BadParameter(f"{value}: --tokens writes a .csv file (name it .csv)")
+    return value
+
+
 def _method(value: str) -> str:
     if value not in METHODS:
         raise typer.BadParameter(f"{value!r} is not a method; choose from {', '.join(METHODS)}")
@@ -79,6 +85,15 @@ def estimate_command(
             callback=_method,
         ),
     ] = "cloudcarbon",
+    tokens: Annotated[
+        Path | None,
+        typer.Option(
+            "--tokens",
+            help="Also write the model-API token figures (per provider, project and model: tokens, kWh, "
+            "kgCO2e with bounds, kgCO2e per million tokens) to a .csv.",
+            callback=_tokens_file,
+        ),
+    ] = None,
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not record the estimate in the ledger.")
     ] = False,
@@ -90,6 +105,8 @@ def estimate_command(
     An open month keeps every estimate; a closed month estimated again records a restatement.
 
     Example: cloudcarbon estimate -m 2026-10 -s aws:exports/cur -g service
+
+    Example: cloudcarbon estimate -m 2026-10 -s aws:./cur -c cloudcarbon.toml --tokens tokens.csv
     """
     cfg = load_config(config)
     result = estimate(
@@ -101,6 +118,10 @@ def estimate_command(
         method=method,
         detail_to=detail,
     )
+    if tokens is not None:
+        from cloudcarbon.reports.tokens import write_tokens_csv
+
+        write_tokens_csv(result, tokens)
     if not no_record:
         _record(
             result, resolve_ledger(ledger, cfg), quiet=fmt is not Format.table and not sys.stdout.isatty()

@@ -13,6 +13,7 @@ import polars as pl
 
 from cloudcarbon.reports._fit import Col, fit_widths, terminal_width
 from cloudcarbon.reports.base import cost, mostly_fallback, safe_text
+from cloudcarbon.reports.tokens import render_tokens
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import FIGURES
 
@@ -166,6 +167,7 @@ def render_table(result: EstimateResult, width: int = 160) -> Any:
             f"{r['flag']}: {r['subject']} item(s), {r['rows']} rows" for r in summary.iter_rows(named=True)
         )
         parts.append(Text(f"Flagged (see --format json): {fl}", style="yellow"))
+    parts.extend(render_tokens(result))
     parts.append(
         Text(
             f"Figures: {', '.join(FIGURES[:1])} includes PUE; CO2e is location-based; "

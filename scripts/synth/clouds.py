@@ -61,6 +61,7 @@ _GCE = ("6F81-5844-456A", "Compute Engine")
 _TPU = ("E000-3F24-B8AA", "Cloud TPU")
 _GCS = ("95FF-2EF5-5EA1", "Cloud Storage")
 _BQ = ("24E6-581D-38E5", "BigQuery")
+_VERTEX = ("C7E2-9256-1C43", "Vertex AI")
 _GIB = 1 << 30
 
 
@@ -261,6 +262,12 @@ def generate_gcp_month(out_dir: Path, month: str = "2026-10") -> Export:
         spec="n2-standard-8",
         usage_month="2026-09" if month == "2026-10" else month,
     )
+    # a model API: Gemini 2.0 Flash on Vertex AI, billed per token (usage.unit "count"), USD 0.15 per
+    # million input and 0.60 per million output tokens
+    for d in range(1, days + 1):
+        sku = "Gemini 2.0 Flash Text {} - Predictions"
+        add(_VERTEX, sku.format("Input"), d, 5_000_000, "count", 0.75, project="search-assist")
+        add(_VERTEX, sku.format("Output"), d, 1_200_000, "count", 0.72, project="search-assist")
     for d, tax in ((days, 812.45),):
         add(_GCE, "Tax", d, 0.0, "", tax, project="analytics", cost_type="tax")
     path = out_dir / f"gcp-billing-{month}.jsonl"
@@ -454,6 +461,17 @@ def generate_azure_month(out_dir: Path, month: str = "2026-10") -> Export:
         charge="Refund",
         pricing="Reservation",
     )
+    # a model API: Azure OpenAI gpt-4o (global deployment), metered in packs of 1,000 tokens: USD 2.50
+    # per million input, 1.25 per million cached input and 10.00 per million output tokens
+    bot = '"project": "support-bot"'
+    for d in range(1, days + 1):
+        for meter, k_tokens, cost in (
+            ("gpt-4o-0806 Inp glbl Tokens", 2400, 6.0),
+            ("gpt-4o-0806 cached Inp glbl Tokens", 800, 1.0),
+            ("gpt-4o-0806 Outp glbl Tokens", 600, 6.0),
+        ):
+            add(d, "Cognitive Services", "Azure OpenAI", meter, k_tokens, "1K Tokens", cost, rg="rg-bot",
+                tags=bot)  # fmt: skip
     path = out_dir / f"azure-cost-{month}-actual.csv"
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.DictWriter(fh, fieldnames=_EA_COLUMNS)

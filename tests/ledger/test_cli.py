@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cloudcarbon.cli import app
 from cloudcarbon.factors import factor_set_root
 from cloudcarbon.ledger import Ledger
-from tests.conftest import PINNED_FACTORS, cur_row, write_cur
+from tests.conftest import DEFAULT_FACTORS, PINNED_FACTORS, cur_row, write_cur
 
 runner = CliRunner()
 MONTH = "2026-10"
@@ -80,7 +80,7 @@ def test_estimate_records_lines_totals_and_inputs(setup: tuple[Path, Path, Path]
     assert dict(cov.exclusion_reasons) == {"tax": Decimal("0.42")}
     (inp,) = run.inputs
     assert inp.path == str(bill) and inp.size == bill.stat().st_size
-    assert run.factor_set_version == PINNED_FACTORS and not run.factor_set_user_made
+    assert run.factor_set_version == DEFAULT_FACTORS and not run.factor_set_user_made
     # each figure is exact decimal text in the file, never a float
     con = sqlite3.connect(ledger)
     types = {t for (t,) in con.execute("SELECT DISTINCT typeof(value) FROM line_figures")}

@@ -19,7 +19,7 @@ from cloudcarbon.cli import app
 from cloudcarbon.ledger import Ledger
 from cloudcarbon.results import file_sha256
 from cloudcarbon.statements.build import build_statement
-from tests.conftest import PINNED_FACTORS, cur_row, write_cur
+from tests.conftest import DEFAULT_FACTORS, cur_row, write_cur
 
 runner = CliRunner(env={"COLUMNS": "400"})
 MONTH = "2026-10"
@@ -75,10 +75,10 @@ def test_statement_from_the_ledger_alone(recorded: tuple[Path, Path, Path]) -> N
     doc = json.loads(_statement(ledger, cfg, "--format", "json"))
     h = doc["header"]
     assert (h["period"], h["organisation"], h["status"], h["version"]) == (MONTH, ORG, "closed", 1)
-    assert h["factor_set_version"] == PINNED_FACTORS and len(h["factor_set_sha256"]) == 64
+    assert h["factor_set_version"] == DEFAULT_FACTORS and len(h["factor_set_sha256"]) == 64
     t = doc["totals"]
     assert t["market_co2e_kg"] is None
-    assert t["market_reason"] == f"no market-based factors in factor set {PINNED_FACTORS}"
+    assert t["market_reason"] == f"no market-based factors in factor set {DEFAULT_FACTORS}"
     assert [(b["currency"], Decimal(b["amount"])) for b in t["billed"]] == [("USD", Decimal("4.956"))]
     (cov,) = doc["coverage"]
     assert [Decimal(cov[k]) for k in ("billed", "estimated", "fallback", "excluded")] == [
