@@ -316,11 +316,12 @@ def _hints(h: Header, view: str) -> tuple[str, str, str]:
         return "", f"TRY_CAST({_attr(h, 'vcpu')} AS DOUBLE)", _memory_gb(_attr(h, "memory"))
     lookup_vcpu = map_lookup(h, product, _PRODUCT_MAP_KEYS["vcpu"])
     lookup_mem = map_lookup(h, product, _PRODUCT_MAP_KEYS["memory"])
+    # Some rows of an instance type (fees, credits) carry a product map without vcpu or memory: the
+    # hints are the largest value over the rows that have one, so the choice never depends on row order
     cte = (
-        f"WITH __hint_src AS (SELECT {sql_ident(inst)} AS __hint_it, any_value({sql_ident(product)}) AS "
-        f"{sql_ident(product)} FROM {view} WHERE {sql_ident(inst)} IS NOT NULL GROUP BY 1), "
-        f"__hints AS (SELECT __hint_it, TRY_CAST({lookup_vcpu} AS DOUBLE) AS __hint_vcpu, "
-        f"{_memory_gb(lookup_mem)} AS __hint_mem FROM __hint_src) "
+        f"WITH __hints AS (SELECT {sql_ident(inst)} AS __hint_it, max(TRY_CAST({lookup_vcpu} AS DOUBLE)) AS "
+        f"__hint_vcpu, max({_memory_gb(lookup_mem)}) AS __hint_mem FROM {view} "
+        f"WHERE {sql_ident(inst)} IS NOT NULL GROUP BY 1) "
     )
     return cte, "__hints.__hint_vcpu", "__hints.__hint_mem"
 

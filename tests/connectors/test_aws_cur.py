@@ -926,6 +926,23 @@ def test_product_region_wins_and_no_region_stays_empty(tmp_path: Path) -> None:
     assert _scan(path)["RegionId"].to_list() == ["us-east-1", None]
 
 
+@pytest.mark.parametrize("sparse_first", [True, False])
+def test_cur2_hints_do_not_depend_on_which_row_of_a_type_is_read(tmp_path: Path, sparse_first: bool) -> None:
+    # A CUR 2.0 export with a product_instance_type column reads vcpu and memory from the product map
+    # once per instance type. A fee row of the same type whose map has neither (as real reports have)
+    # must not blank the hints of the usage rows, wherever it sits in the file: both usage rows keep the
+    # 2 vCPU and 8 GiB written on them.
+    usage = Line(**_M5, cost="1.00", vcpu="2", memory="8 GiB")
+    sparse = Line("BoxUsage:m5.large", "0", "0.50", "Hrs", line_item_type="Fee", instance="m5.large")
+    lines = [sparse, *[usage] * 3] if sparse_first else [*[usage] * 3, sparse]
+    path = write_cur2_parquet(tmp_path / "cur2.parquet", lines)
+    table = pq.read_table(path)
+    pq.write_table(table.append_column("product_instance_type", pa.array(["m5.large"] * len(lines))), path)
+    df = _scan(path)
+    hints = df.filter(pl.col("line_item_type") == "Usage").select("vcpu_hint", "memory_gb_hint").rows()
+    assert hints == [(2.0, 8.0)] * 3
+
+
 @pytest.mark.parametrize(
     ("writer", "name"),
     [(write_legacy_csv, "cur.csv"), (write_cur2_csv, "cur2.csv"), (write_legacy_gz, "c.csv.gz")],
