@@ -14,7 +14,7 @@ from cloudcarbon.config import load_config
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.exports import BENCHMARK_COLUMNS, benchmark, benchmark_groups, estimate_for_export, write_csv
 from cloudcarbon.results import EstimateResult
-from tests.conftest import CUR_COLUMNS, cur_row
+from tests.conftest import CUR_COLUMNS, DEFAULT_FACTORS, cur_row
 
 COLUMNS = [*CUR_COLUMNS, "lineItem/ResourceId"]
 REL = 1e-6
@@ -145,7 +145,7 @@ def test_m5_intensity_worked_by_hand(cur_file: Callable[..., Path]) -> None:
         "electricitymaps",
         2025,
     )
-    assert set(df["method"]) == {"cloudcarbon"} and set(df["factor_set"]) == {"2026.11"}
+    assert set(df["method"]) == {"cloudcarbon"} and set(df["factor_set"]) == {DEFAULT_FACTORS}
 
 
 def test_demo_month_read_back_with_polars(demo_result: EstimateResult, tmp_path: Path) -> None:
