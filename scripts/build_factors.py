@@ -48,8 +48,14 @@ COEF_TEADS = f"{COEF}:data/aws-instances.csv (Teads AWS EC2 carbon emissions dat
 COEF_LATEST = f"{COEF}:data/aws-instances-latest-2026.csv"
 COEF_EMBODIED = f"{COEF}:output/coefficients-aws-embodied.csv"
 COEF_CONSTANTS = f"{COEF}:ccfcoef/constants.py"
-METHOD = "cloudcarbon METHOD.md"
+METHOD = "cloudcarbon docs/method.md"
 OWN = "cloudcarbon assumption"
+#: Where cloud regions are: the providers' own region pages, as compiled with the data-centre locations
+#: in these open datasets.
+REGION_PAGES = (
+    "provider region pages (as cited in Boavizta API regions.csv, Green Algorithms "
+    "cloudProviders_datacenters.csv and Cloud Carbon Footprint *Regions.ts)"
+)
 APACHE = "Apache-2.0"
 
 PROVIDER_NAMES = {"AWS": "aws", "GCP": "gcp", "Azure": "azure"}
@@ -266,7 +272,7 @@ def build_accelerators(ref: Path) -> list[dict[str, Any]]:
         tdp = num(r["tdp_watts"])
         idle = num(r["idle_watts_estimate"])
         notes = []
-        base = f"reference accelerators.csv ({r['source']})"
+        base = r["source"]
         if r in extra:
             base = f"scripts/factor_inputs/accelerators_extra.csv ({r['source']})"
         derivation, band = "vendor", VENDOR_BAND
@@ -672,7 +678,7 @@ def build_grid(grid: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "basis": "lifecycle, zone (Electricity Maps yearly average)",
                     "zone": r["em_zone"],
                     "source": f"Electricity Maps yearly averages, {r['source_path']}; "
-                    "region->zone mapping: reference grid/cloud_region_locations.csv",
+                    f"region->zone mapping: {REGION_PAGES}",
                     "licence": "ODbL-1.0",
                 }
             )
@@ -686,7 +692,7 @@ def build_grid(grid: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "source": f"Ember yearly electricity data (attribute: Ember), "
                     f"{r['source_path']}; Ember publishes under CC-BY-4.0 (co2.js "
                     "README states CC-BY-SA-4.0 for its copy); region->country: "
-                    "reference grid/cloud_region_locations.csv",
+                    f"{REGION_PAGES}",
                     "licence": "CC-BY-4.0",
                 }
             )

@@ -16,7 +16,7 @@ Decisions (each also written into the rows' ``source``):
 
 * **Processor per series** is this module's ``SERIES`` table, not CCF's code: CCF resolves a type's
   processor from the first two characters of its name, so n2d/c2d/t2d fall on Intel (a documented
-  defect, METHOD.md section 4). Here n2d = AMD EPYC 2nd Gen, c2d/t2d = EPYC 3rd Gen, c3d = EPYC 4th
+  defect, docs/method.md section 4). Here n2d = AMD EPYC 2nd Gen, c2d/t2d = EPYC 3rd Gen, c3d = EPYC 4th
   Gen, c4d = EPYC 5th Gen; n2 = Cascade Lake;Ice Lake (both are deployed), c2/a2/g2/m2 = Cascade Lake,
   c3/h3/a3 (high/mega/edge) = Sapphire Rapids, c4/n4/a4/a3-ultra = Emerald Rapids, t2a = Ampere
   Altra, c4a = Google Axion.

@@ -64,7 +64,7 @@ def extend(ref: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
                     "basis": "lifecycle, country (Ember yearly average)",
                     "source": f"Ember yearly electricity data (attribute: Ember), {r['source_path']}; "
                     "Ember publishes under CC-BY-4.0 (co2.js README states CC-BY-SA-4.0 for its copy); "
-                    f"via reference grid/country_intensity.csv ({r['country']})",
+                    f"country: {r['country']}",
                     "licence": "CC-BY-4.0",
                 },
             )
@@ -76,7 +76,7 @@ def extend(ref: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
                     "dataset": "electricitymaps",
                     "basis": "lifecycle, country zone (Electricity Maps yearly average)",
                     "source": f"Electricity Maps yearly averages (attribute: Electricity Maps), "
-                    f"{r['source_path']}; via reference grid/country_intensity.csv ({r['country']})",
+                    f"{r['source_path']}; country: {r['country']}",
                     "licence": "ODbL-1.0",
                 },
             )
@@ -98,7 +98,7 @@ def extend(ref: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
                 "dataset": "electricitymaps",
                 "basis": "lifecycle, zone (Electricity Maps yearly average)",
                 "source": f"Electricity Maps yearly averages (attribute: Electricity Maps), "
-                f"{r['source_path']}; via reference grid/grid_zones.csv ({r['zone_name']})",
+                f"{r['source_path']}; zone: {r['zone_name']}",
                 "licence": "ODbL-1.0",
             },
         )

@@ -4,7 +4,7 @@ Factor rows used (factor set 2026.11, all cited in the set's CSVs):
 
 * PUE aws ``*`` = 1.135 (CCF AwsFootprintEstimationConstants)
 * memory 0.000392 kWh per GB-hour; SSD 1.2 Wh per TB-hour; HDD 0.65 Wh per TB-hour (CCF)
-* lifespan 35,040 h; default utilisation 0.5, band 0.1-0.9 (METHOD.md)
+* lifespan 35,040 h; default utilisation 0.5, band 0.1-0.9 (docs/method.md)
 * Skylake 0.612989 / 4.10417 W per vCPU; Cascade Lake 0.690298 / 4.063194; Graviton2 0.474262 / 1.692962
   (ccf-coefficients 2026 output)
 * m5.large 2 vCPU, 8 GB, host 96 vCPU, host embodied 1610.79 kg; m6g.large 2 vCPU, 8 GB, host 64 vCPU,

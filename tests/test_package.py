@@ -45,6 +45,7 @@ def test_wheel_contains_factors_and_loads_them(tmp_path: Path) -> None:
     assert "cloudcarbon/py.typed" in names
     assert "cloudcarbon/_demo/exports.tar.xz" in names
     assert "cloudcarbon/config.schema.json" in names  # the published JSON Schema of cloudcarbon.toml
+    assert "cloudcarbon/_docs/method.md" in names  # the method document factor rows and lookup cite
     # the synthetic generators (numpy, benchmarks) stay out of the installed package
     assert not [n for n in names if "synth" in n]
     target = tmp_path / "site"

@@ -86,7 +86,7 @@ def explain_command(
     console.print(table)
     if left_out:
         console.print(Text(f"Not shown at this width: {', '.join(left_out)} (see --format csv or json)."))
-    legend = Table(title="Legend: documented differences (METHOD.md section 4)", show_header=True)
+    legend = Table(title="Legend: documented differences (docs/method.md section 4)", show_header=True)
     legend.add_column("cause")
     legend.add_column("meaning")
     for code, text in CAUSES.items():

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cloudcarbon.factors import available_factor_sets, load_factor_set
+from cloudcarbon.factors import available_factor_sets, load_factor_set, method_document
 
 __all__ = ["app"]
 
@@ -50,13 +50,16 @@ def lookup(
     key: Annotated[list[str], typer.Argument(help="Values to find in the row (all must match a column).")],
     version: Annotated[str | None, typer.Option("--version", help="Factor-set version.")] = None,
 ) -> None:
-    """Print the factor rows whose columns contain all KEY values, with their source and licence.
+    """Print the factor rows whose columns contain all KEY values, with their source and licence, and
+    where the method that uses them is documented.
 
     Example: cloudcarbon factors lookup instances aws m5.large
 
     Example: cloudcarbon factors lookup grid_intensity_odbl aws us-east-1 2025
     """
     import polars as pl
+
+    from cloudcarbon._escape import safe_terminal
 
     fs = load_factor_set(version)
     try:
@@ -74,3 +77,4 @@ def lookup(
         for col, val in row.items():
             typer.echo(f"{col:>28}: {val}")
         typer.echo("")
+    typer.echo(f"how these factors are used: {safe_terminal(str(method_document()))}")

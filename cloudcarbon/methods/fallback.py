@@ -1,6 +1,6 @@
 """The one fallback (ratio) estimate, shared by every method, by the lines and by ``--detail``.
 
-Rule (METHOD.md): a fallback row's energy is ``fallback_basis x ratio``, where the method supplies the
+Rule (docs/method.md): a fallback row's energy is ``fallback_basis x ratio``, where the method supplies the
 per-row basis (computed in the per-row query, before any aggregation) and a ratio per ``fallback_key``.
 The same expression runs on the aggregated groups (where the basis columns are sums over rows) and on
 the per-row detail, and it is linear in the basis, so detail rows add up to the lines exactly.

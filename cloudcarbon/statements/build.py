@@ -56,7 +56,7 @@ QUANTUM = Decimal("1e-9")
 INVENTORY = "inventory"
 #: Where each method is documented, in the cloudcarbon repository.
 METHOD_DOCS: dict[str, str] = {
-    "cloudcarbon": "cloudcarbon/methods/default/__init__.py (METHOD.md)",
+    "cloudcarbon": "cloudcarbon/methods/default/__init__.py (docs/method.md)",
     "ccf": "cloudcarbon/methods/ccf/__init__.py",
 }
 _ZERO = Decimal(0)

@@ -380,7 +380,7 @@ def test_nc24ads_a100_v4_day_eastus(tmp_path: Path, factors: FactorSet) -> None:
 
 def test_100_hours_pack_is_scaled(tmp_path: Path, factors: FactorSet) -> None:
     # 0.24 packs of "100 Hours" = 24 instance-hours: the same figures as the 24 x "1 Hour" row
-    # (CCF leaves such rows at 0.24 h: METHOD.md section 4)
+    # (CCF leaves such rows at 0.24 h: docs/method.md section 4)
     path = write_csv(tmp_path / "pack.csv", [EA_ROWS[1]])
     (r,) = _detail(path, factors)
     assert r["quantity"] == pytest.approx(24.0)

@@ -249,7 +249,7 @@ def test_spot_checks_instances() -> None:
 
 
 def test_spot_checks_cpu_power() -> None:
-    # METHOD.md section 2: Ice Lake 0.77/3.76, Sapphire Rapids 1.04/4.16 W per vCPU
+    # docs/method.md section 2: Ice Lake 0.77/3.76, Sapphire Rapids 1.04/4.16 W per vCPU
     cpu = {(r["provider"], r["microarchitecture"]): r for r in table("cpu_power.csv")}
     for arch, lo, hi in (("Ice Lake", 0.77, 3.76), ("Sapphire Rapids", 1.04, 4.16)):
         row = cpu[("aws", arch)]

@@ -1,7 +1,7 @@
 """``--method ccf``: Cloud Carbon Footprint's published estimation, its documented defects included.
 
 Users migrating from Cloud Carbon Footprint (CCF) reconcile their old figures with this method; the
-default method (:mod:`cloudcarbon.methods.default`) corrects the defects listed in METHOD.md
+default method (:mod:`cloudcarbon.methods.default`) corrects the defects listed in docs/method.md
 section 4. Every rule below reproduces CCF application code at commit
 ``b7a049c7d25c0022919ab9010199dd9e77aa4577`` of ``cloud-carbon-footprint/cloud-carbon-footprint``
 (cited per block as ``CCF:<path>``), with CCF's own coefficients from the factor set's ``ccf_*.csv``

@@ -1,4 +1,4 @@
-"""cloudcarbon's own method (METHOD.md): factor resolution, activity, energy, emissions, cost-ratio
+"""cloudcarbon's own method (docs/method.md): factor resolution, activity, energy, emissions, cost-ratio
 fallback.
 
 Per row::
@@ -56,7 +56,7 @@ def estimate_rows(
 
 
 class DefaultMethod:
-    """cloudcarbon's method (METHOD.md)."""
+    """cloudcarbon's method (docs/method.md)."""
 
     NAME = "cloudcarbon"
     #: the service class keys the fallback ratio (compute / storage / other)
