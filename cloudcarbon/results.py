@@ -152,7 +152,9 @@ class EstimateResult:
         return float(self.totals.item(0, figure))
 
     def to_pandas(self, frame: str = "lines") -> Any:
-        """One of the result's frames as a pandas DataFrame (pandas is optional: ``pip install pandas``).
+        """One of the result's frames as a pandas DataFrame.
+
+        pandas is optional: ``pip install 'cloudcarbon[pandas]'``.
 
         Parameters
         ----------
@@ -177,8 +179,8 @@ class EstimateResult:
             import pandas  # noqa: F401  # only to give a helpful message when it is missing
         except ImportError:
             raise ImportError(
-                "to_pandas() needs pandas, which cloudcarbon does not install: pip install pandas "
-                "(the result's frames are polars DataFrames without it)"
+                "to_pandas() needs pandas, which cloudcarbon does not install: "
+                "pip install 'cloudcarbon[pandas]' (the result's frames are polars DataFrames without it)"
             ) from None
         frames = ("lines", "totals", "coverage", "excluded", "flags", "groups", "detail")
         if frame not in frames:

@@ -72,5 +72,5 @@ def test_to_pandas_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="detail=True"):
         r.to_pandas("detail")
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
-    with pytest.raises(ImportError, match="pip install pandas"):
+    with pytest.raises(ImportError, match=r"pip install .cloudcarbon\[pandas\]."):
         r.to_pandas()
