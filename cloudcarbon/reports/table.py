@@ -167,7 +167,7 @@ def render_table(result: EstimateResult, width: int = 160) -> Any:
             f"{r['flag']}: {r['subject']} item(s), {r['rows']} rows" for r in summary.iter_rows(named=True)
         )
         parts.append(Text(f"Flagged (see --format json): {fl}", style="yellow"))
-    parts.extend(render_tokens(result))
+    parts.extend(render_tokens(result, width))
     parts.append(
         Text(
             f"Figures: {', '.join(FIGURES[:1])} includes PUE; CO2e is location-based; "

@@ -37,10 +37,13 @@ def _mtok(v: float) -> str:
     return _fmt(v / 1e6)
 
 
-def render_tokens(result: EstimateResult) -> list[Any]:
-    """Rich renderables for ``result.ai["tokens"]`` and ``result.ai["sci"]`` (empty when neither)."""
+def render_tokens(result: EstimateResult, width: int = 160) -> list[Any]:
+    """Rich renderables for ``result.ai["tokens"]`` and ``result.ai["sci"]`` (empty when neither), the
+    table fitted to a terminal ``width`` wide: headers whole, columns that cannot fit left out and named."""
     from rich.table import Table
     from rich.text import Text
+
+    from cloudcarbon.reports._fit import fit_rich_table
 
     parts: list[Any] = []
     tokens = result.ai.get("tokens")
@@ -49,11 +52,19 @@ def render_tokens(result: EstimateResult) -> list[Any]:
             title=Text("Model-API tokens (per-token estimate; the lines above carry these rows by fallback)"),
             title_justify="left",
         )
-        for name in ("provider", "project", "model", "parameters"):
-            table.add_column(name, no_wrap=True)
-        for name in ("Input Mtok", "Output Mtok", "Cached Mtok", "Energy kWh", "CO2e kg (range)"):
+        # the per-token intensity first: at a narrow width the last columns are left out
+        for name in ("provider", "project", "model"):
+            table.add_column(name)
+        for name in (
+            "kgCO2e per Mtok (range)",
+            "CO2e kg (range)",
+            "Energy kWh",
+            "Output Mtok",
+            "Input Mtok",
+            "Cached Mtok",
+        ):
             table.add_column(name, justify="right")
-        table.add_column("kgCO2e per Mtok (range)", justify="right")
+        table.add_column("parameters")
         for r in tokens.iter_rows(named=True):
             params = f"{r['model_class']}{' (estimate)' if r['params_basis'] == 'estimate' else ''}"
             if r["model_status"] == "unknown_model":
@@ -62,16 +73,21 @@ def render_tokens(result: EstimateResult) -> list[Any]:
                 Text(safe_text(r["provider"])),
                 Text(safe_text(r["project"])),
                 Text(safe_text(r["model"])),
-                Text(params),
-                _mtok(r["input_tokens"]),
-                _mtok(r["output_tokens"]),
-                _mtok(r["cached_input_tokens"]),
-                _fmt(r["energy_kwh"]),
-                f"{_fmt(r['co2e_kg'])} ({_fmt(r['co2e_kg_low'])}-{_fmt(r['co2e_kg_high'])})",
                 f"{_fmt(r['kgco2e_per_mtok'])} ({_fmt(r['kgco2e_per_mtok_low'])}-"
                 f"{_fmt(r['kgco2e_per_mtok_high'])})",
+                f"{_fmt(r['co2e_kg'])} ({_fmt(r['co2e_kg_low'])}-{_fmt(r['co2e_kg_high'])})",
+                _fmt(r["energy_kwh"]),
+                _mtok(r["output_tokens"]),
+                _mtok(r["input_tokens"]),
+                _mtok(r["cached_input_tokens"]),
+                Text(params),
             )
+        left_out = fit_rich_table(table, width)
         parts.append(table)
+        if left_out:
+            parts.append(
+                Text(f"Not shown at this width: {', '.join(left_out)} (see --tokens FILE.csv).", style="dim")
+            )
     unknown = result.ai.get("tokens_unrecognised")
     if unknown is not None and unknown.height:
         items = "; ".join(

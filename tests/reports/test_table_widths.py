@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cloudcarbon.cli import app
 from cloudcarbon.cli._ledger_out import TableFormat, render_rows
-from cloudcarbon.config import load_config
+from cloudcarbon.config import config_from_mapping, load_config
 from cloudcarbon.pipeline import estimate
 from cloudcarbon.reports._fit import Col, fit_widths, terminal_width
 from cloudcarbon.reports.table import render_table
@@ -260,3 +260,44 @@ def test_statement_tables_headers_are_whole(statement_ledger: Path) -> None:
                 assert f"Not shown at this width: {left_out}" in " ".join(text.split()) or left_out in text
         heads = [line for line in text.splitlines() if line.lstrip().startswith("┃")]
         assert not any("…" in line for line in heads)
+
+
+TOKEN_HEADERS = [
+    "provider",
+    "project",
+    "model",
+    "kgCO2e per Mtok (range)",
+    "CO2e kg (range)",
+    "Energy kWh",
+    "Output Mtok",
+    "Input Mtok",
+    "Cached Mtok",
+    "parameters",
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_token_table_headers_are_whole(cur_file: Callable[..., Path], width: int) -> None:
+    # Bedrock rows with a long hostile project name: the model-API table under the lines keeps its
+    # headers whole, leaves out (and names) the last columns, and keeps the per-token intensity
+    rows = [
+        cur_row(
+            "USE1-Llama3-1-8B-Instruct-output-tokens",
+            2000,
+            "1.00",
+            "1K tokens",
+            product="AmazonBedrock",
+            project="=cmd|'/Ccalc'!A0-customer-support-assistant",
+        ),
+    ]
+    cfg = config_from_mapping({"projects": {"rules": [{"tag": "user:project"}]}})
+    text = _render(estimate([cur_file(rows)], "2026-10", config=cfg), width)
+    part = text[text.index("Model-API tokens") :]
+    shown = headers(part)
+    assert shown == TOKEN_HEADERS[: len(shown)] and len(shown) >= 4, shown  # the intensity stays
+    assert "…" not in part[: part.index("┡")]
+    left_out = TOKEN_HEADERS[len(shown) :]
+    if left_out:
+        assert f"Not shown at this width: {', '.join(left_out)}" in " ".join(part.split())
+    assert max(len(line) for line in part.splitlines()) <= width
+    assert "=cmd|'/Ccalc'!A0-customer-support-assistant" in column(part, 1)
