@@ -382,7 +382,7 @@ class SharedCostModel(_Table):
     )
 
     project: Text = Field(description='The project whose figures are split (may be "(unallocated)").')
-    split: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
+    split: dict[str, Annotated[float, Field(gt=0.0)]] | None = Field(
         default=None,
         description="Fixed percentages per receiving project, adding up to exactly 100 as written.",
     )

@@ -248,8 +248,13 @@ def _result(
 
 
 def _client(tracking_uri: str) -> MlflowClient:
+    import warnings
+
     try:
-        from mlflow.tracking import MlflowClient
+        with warnings.catch_warnings():
+            # mlflow's own pydantic models name fields model_*; pydantic before 2.10 warns about each
+            warnings.filterwarnings("ignore", message=r"Field \"model_", category=UserWarning)
+            from mlflow.tracking import MlflowClient
     except ImportError as exc:
         raise TrackingError(
             f"logging to MLflow needs mlflow-skinny, which is not installed ({exc.name or exc}); "
