@@ -31,6 +31,7 @@ import polars as pl
 from cloudcarbon.config import Config
 from cloudcarbon.exceptions import ConfigError
 from cloudcarbon.factors import FactorSet
+from cloudcarbon.schema import FIGURES
 
 __all__ = [
     "PROVIDER_UNITS",
@@ -270,22 +271,7 @@ def token_figures(tokens: pl.DataFrame, factors: FactorSet, config: Config, year
     )
 
 
-_SUMS = (
-    "rows",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "tokens",
-    "energy_kwh",
-    "energy_kwh_low",
-    "energy_kwh_high",
-    "co2e_kg",
-    "co2e_kg_low",
-    "co2e_kg_high",
-    "embodied_co2e_kg",
-    "embodied_co2e_kg_low",
-    "embodied_co2e_kg_high",
-)
+_SUMS = ("rows", "input_tokens", "output_tokens", "cached_input_tokens", "tokens", *FIGURES)
 
 
 def _per_mtok(num: pl.Expr) -> pl.Expr:

@@ -11,7 +11,16 @@ import polars as pl
 
 from cloudcarbon.results import EstimateResult
 
-__all__ = ["Renderer", "TextRenderer", "cost", "mostly_fallback", "number", "records", "safe_text"]
+__all__ = [
+    "Renderer",
+    "TextRenderer",
+    "cost",
+    "mostly_fallback",
+    "number",
+    "records",
+    "safe_text",
+    "short_figure",
+]
 
 
 class Renderer(Protocol):
@@ -47,6 +56,21 @@ class TextRenderer:
     def write(self, result: EstimateResult, stream: TextIO) -> None:
         text = self.render(result)
         stream.write(text if text.endswith("\n") else text + "\n")
+
+
+def short_figure(v: float | None) -> str:
+    """A figure for a terminal table: thousands without decimals, units with one, small values with two
+    significant digits; ``-`` for none."""
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:,.1f}"
+    return f"{v:.2g}"
 
 
 def cost(v: object) -> Decimal:

@@ -13,22 +13,12 @@ import polars as pl
 
 from cloudcarbon.reports._fit import Col, fit_widths, terminal_width
 from cloudcarbon.reports.base import cost, mostly_fallback, safe_text
+from cloudcarbon.reports.base import short_figure as _fmt
 from cloudcarbon.reports.tokens import render_tokens
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import FIGURES
 
 __all__ = ["TableRenderer", "render_table"]
-
-
-def _fmt(v: float) -> str:
-    a = abs(v)
-    if a == 0:
-        return "0"
-    if a >= 1000:
-        return f"{v:,.0f}"
-    if a >= 1:
-        return f"{v:,.1f}"
-    return f"{v:.2g}"
 
 
 def _money(v: object) -> str:

@@ -14,23 +14,11 @@ from typing import Any
 import polars as pl
 
 from cloudcarbon.reports.base import safe_text
+from cloudcarbon.reports.base import short_figure as _fmt
 from cloudcarbon.reports.csv import _visible, neutralise
 from cloudcarbon.results import EstimateResult
 
 __all__ = ["render_tokens", "tokens_csv", "write_tokens_csv"]
-
-
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return "-"
-    a = abs(v)
-    if a == 0:
-        return "0"
-    if a >= 1000:
-        return f"{v:,.0f}"
-    if a >= 1:
-        return f"{v:,.1f}"
-    return f"{v:.2g}"
 
 
 def _mtok(v: float) -> str:
