@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cloudcarbon._demo import DEMO_CONFIG
-from cloudcarbon.cli import app, main
+from cloudcarbon.cli import app
 from cloudcarbon.config import DEFAULT_GRID_DATASETS, STAGES, Config, EngineOptions, load_config
 from cloudcarbon.config_model import (
     ENV_VARIABLES,
@@ -29,6 +29,7 @@ from cloudcarbon.config_model import (
     schema_text,
 )
 from cloudcarbon.exceptions import ConfigError
+from tests.test_errors import run_cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 runner = CliRunner()
@@ -309,15 +310,7 @@ def test_documented_variables() -> None:
 # --- the CLI ----------------------------------------------------------------------------------------
 
 
-def _run(
-    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["cloudcarbon", *args])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    out = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out.out, out.err
+_run = run_cli  # the CLI's entry point, as the error tests run it
 
 
 def test_cli_schema_prints_the_shipped_file() -> None:
