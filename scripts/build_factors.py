@@ -3,7 +3,7 @@
 
 Usage::
 
-    python scripts/build_factors.py --reference ../shared/reference --out factors/2026.12
+    python scripts/build_factors.py --reference ../shared/reference --out factors/2026.12.1
 
 Inputs are read only at build time: the reference folder (Cloud Carbon Footprint tables, the
 accelerator list and the grid-intensity tables) and the hand-curated CSVs in
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-VERSION = "2026.12"
+VERSION = "2026.12.1"
 CREATED = "2026-12-01"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INPUTS = Path(__file__).resolve().parent / "factor_inputs"
