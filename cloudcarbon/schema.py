@@ -214,7 +214,7 @@ def validate_usage(lf: nw.LazyFrame[Any], *, source: str, tag_keys: Iterable[str
 # their figures, on the aggregate and on the per-row detail alike, so the two add up by construction.
 
 #: Named sources of spread; each line reports its width (kg) per source and the dominant one.
-BAND_SOURCES = ("utilisation", "accelerator_factor", "grid", "fallback", "embodied")
+BAND_SOURCES = ("utilisation", "accelerator_factor", "grid", "fallback", "embodied", "component_factor")
 
 #: Figures reported per line and in the totals (central value and bounds).
 FIGURES = (

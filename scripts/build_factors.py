@@ -844,7 +844,12 @@ SCHEMAS: dict[str, tuple[list[F], list[str]]] = {
             field("tdp_w", "number", "thermal design power per device", "W"),
             field("memory_gb", "number", "device memory", "GB"),
             field("embodied_kgco2e", "number", "manufacturing emissions per device", "kgCO2e"),
-            field("derivation", "string", "vendor = vendor datasheet TDP; derived = see source"),
+            field(
+                "derivation",
+                "string",
+                "vendor = vendor datasheet TDP; derived = see source; derived_no_vendor_tdp = no "
+                "vendor TDP exists, a sibling's TDP scaled by memory",
+            ),
             field("band_ratio", "number", "relative half-width of the factor's uncertainty", "ratio"),
             SRC,
             LIC,
@@ -1043,6 +1048,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "grid": grid,
         "grid_odbl": grid_odbl,
         "pue": pue,
+        "coefficients": build_coefficients(),
     }
     extra_tables: dict[str, tuple[list[F], list[str]]] = {}
     extra_rows: dict[str, list[dict[str, Any]]] = {}
@@ -1105,7 +1111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "instances.csv": instances,
         "cpu_power.csv": cpu_power,
         "accelerators.csv": accelerators,
-        "coefficients.csv": build_coefficients(),
+        "coefficients.csv": shared["coefficients"],
         "pue.csv": pue,
         "grid_intensity.csv": grid,
         "grid_intensity_odbl.csv": grid_odbl,

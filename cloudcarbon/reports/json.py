@@ -82,6 +82,8 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
             "grid: grid factor of an earlier year or a provider/global mean (grid_substitution_band_ratio)",
             f"fallback: ratio estimate of unmodelled usage (x{fb[0]:g} to x{fb[1]:g})",
             "embodied: embodied-emissions band (embodied_band_ratio)",
+            "component_factor: storage and network coefficients' own low/high values "
+            "(coefficients.csv *_low/_high; factor set 2026.12.1 onwards)",
         ],
         "assumptions": {**result.assumptions, "fallback_kwh_per_cost": result.fallback_kwh_per_cost},
         "config": result.config,

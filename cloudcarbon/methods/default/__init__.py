@@ -76,6 +76,11 @@ class DefaultMethod:
 
     def assumptions(self, factors: FactorSet, config: Config) -> dict[str, Any]:
         p = ModelInputs.from_factors(factors, config)
+        extra: dict[str, Any] = {}
+        if p.whole_server:  # factor set 2026.12.1 onwards: one declared power boundary
+            extra["power_boundary"] = "whole_server"
+        if p.acc_stage:  # per-stage accelerator utilisation defaults (central, low, high)
+            extra["accelerator_utilisation_by_stage"] = {s: [c, lo, hi] for s, c, lo, hi in p.acc_stage}
         return {
             "cpu_utilisation": p.cpu_u,
             "cpu_utilisation_source": "config" if config.cpu_utilisation is not None else "factor_set",
@@ -94,4 +99,5 @@ class DefaultMethod:
                 factors.coefficient("fallback_band_low_ratio"),
                 factors.coefficient("fallback_band_high_ratio"),
             ],
+            **extra,
         }

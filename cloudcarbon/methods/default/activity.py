@@ -8,7 +8,7 @@ from typing import Any
 import narwhals as nw
 
 from cloudcarbon.config import Config
-from cloudcarbon.methods.default.common import ModelInputs, first, utilisation, zero_null
+from cloudcarbon.methods.default.common import ModelInputs, first, per_stage, utilisation, zero_null
 
 __all__ = ["activity"]
 
@@ -38,6 +38,15 @@ def activity(rows: nw.LazyFrame[Any], p: ModelInputs, config: Config) -> nw.Lazy
         .otherwise(q * nw.col("billing_period_hours") / 1024.0)
     )
     storage = est & cls.is_in(["storage_ssd", "storage_hdd"])
+    # accelerator utilisation: per stage where the factor set has per-stage figures (and the config no
+    # global value), else one default; the band is the stage's measured p10-p90 (or the set's range)
+    acc_default: float | nw.Expr = p.acc_u
+    acc_low: nw.Expr = nw.lit(p.acc_u_low)
+    acc_high: nw.Expr = nw.lit(p.acc_u_high)
+    if p.acc_stage:
+        if config.accelerator_utilisation is None:
+            acc_default = per_stage(p.acc_stage, 1)
+        acc_low, acc_high = per_stage(p.acc_stage, 2), per_stage(p.acc_stage, 3)
     return rows.with_columns(
         (hours * vcpu + direct_vcpu + serverless_hours * 1024.0 / p.lambda_mb_per_vcpu).alias("vcpu_hours"),
         (hours * mem_gb + serverless_hours + direct_mem).alias("memory_gb_hours"),
@@ -53,10 +62,12 @@ def activity(rows: nw.LazyFrame[Any], p: ModelInputs, config: Config) -> nw.Lazy
             nw.col("burstable_baseline"),
             utilisation(config.utilisation_overrides, "cpu", p.cpu_u),
         ).alias("cpu_utilisation"),
-        utilisation(config.utilisation_overrides, "accelerator", p.acc_u).alias("accelerator_utilisation"),
+        utilisation(config.utilisation_overrides, "accelerator", acc_default).alias(
+            "accelerator_utilisation"
+        ),
     ).with_columns(
         nw.min_horizontal(nw.lit(p.cpu_u_low), nw.col("cpu_utilisation")).alias("_u_low"),
         nw.max_horizontal(nw.lit(p.cpu_u_high), nw.col("cpu_utilisation")).alias("_u_high"),
-        nw.min_horizontal(nw.lit(p.acc_u_low), nw.col("accelerator_utilisation")).alias("_ua_low"),
-        nw.max_horizontal(nw.lit(p.acc_u_high), nw.col("accelerator_utilisation")).alias("_ua_high"),
+        nw.min_horizontal(acc_low, nw.col("accelerator_utilisation")).alias("_ua_low"),
+        nw.max_horizontal(acc_high, nw.col("accelerator_utilisation")).alias("_ua_high"),
     )

@@ -11,7 +11,19 @@ from cloudcarbon.config import STAGES, Config, StageRule, UtilisationOverride
 from cloudcarbon.factors import FactorSet
 from cloudcarbon.schema import tag_column
 
-__all__ = ["ModelInputs", "first", "global_defaults", "stage_expr", "utilisation", "zero_null"]
+__all__ = [
+    "ModelInputs",
+    "accelerator_stage_expr",
+    "first",
+    "global_defaults",
+    "stage_expr",
+    "utilisation",
+    "zero_null",
+]
+
+#: Stages with their own accelerator-utilisation coefficients (factor set 2026.12.1 onwards):
+#: ``accelerator_utilisation_<stage>`` with ``_low`` / ``_high``.
+ACCELERATOR_STAGES = ("inference", "training", "unknown")
 
 
 @dataclass(frozen=True)
@@ -33,11 +45,46 @@ class ModelInputs:
     acc_u_high: float
     embodied_band_ratio: float
     grid_substitution_band_ratio: float
+    #: bounds of the storage and network coefficients (equal to the central value in sets that have none)
+    ssd_wh_per_tb_hour_low: float = 0.0
+    ssd_wh_per_tb_hour_high: float = 0.0
+    hdd_wh_per_tb_hour_low: float = 0.0
+    hdd_wh_per_tb_hour_high: float = 0.0
+    network_kwh_per_gb_low: float = 0.0
+    network_kwh_per_gb_high: float = 0.0
+    #: ``(stage, central, low, high)`` accelerator utilisation per :data:`ACCELERATOR_STAGES`; empty in
+    #: sets without per-stage figures (one default for every row)
+    acc_stage: tuple[tuple[str, float, float, float], ...] = ()
+    #: the set declares the whole-server power boundary (``power_boundary_whole_server``)
+    whole_server: bool = False
 
     @classmethod
     def from_factors(cls, factors: FactorSet, config: Config) -> ModelInputs:
         c = factors.coefficient
+        names = set(factors.table("coefficients")["name"].to_list())
+
+        def opt(name: str, default: float) -> float:
+            return c(name) if name in names else default
+
+        stages = tuple(
+            (
+                s,
+                c(f"accelerator_utilisation_{s}"),
+                c(f"accelerator_utilisation_{s}_low"),
+                c(f"accelerator_utilisation_{s}_high"),
+            )
+            for s in ACCELERATOR_STAGES
+            if f"accelerator_utilisation_{s}" in names
+        )
         return cls(
+            ssd_wh_per_tb_hour_low=opt("ssd_wh_per_tb_hour_low", c("ssd_wh_per_tb_hour")),
+            ssd_wh_per_tb_hour_high=opt("ssd_wh_per_tb_hour_high", c("ssd_wh_per_tb_hour")),
+            hdd_wh_per_tb_hour_low=opt("hdd_wh_per_tb_hour_low", c("hdd_wh_per_tb_hour")),
+            hdd_wh_per_tb_hour_high=opt("hdd_wh_per_tb_hour_high", c("hdd_wh_per_tb_hour")),
+            network_kwh_per_gb_low=opt("network_kwh_per_gb_low", c("network_kwh_per_gb")),
+            network_kwh_per_gb_high=opt("network_kwh_per_gb_high", c("network_kwh_per_gb")),
+            acc_stage=stages,
+            whole_server=opt("power_boundary_whole_server", 0.0) == 1.0,
             memory_kwh_per_gb_hour=c("memory_kwh_per_gb_hour"),
             ssd_wh_per_tb_hour=c("ssd_wh_per_tb_hour"),
             hdd_wh_per_tb_hour=c("hdd_wh_per_tb_hour"),
@@ -60,10 +107,11 @@ class ModelInputs:
         )
 
 
-def utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default: float) -> nw.Expr:
+def utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default: float | nw.Expr) -> nw.Expr:
+    base = default if isinstance(default, nw.Expr) else nw.lit(default)
     chosen = [o for o in overrides if getattr(o, attr) is not None]
     if not chosen:
-        return nw.lit(default)
+        return base
 
     def cond(o: UtilisationOverride) -> nw.Expr:
         if o.project is not None:
@@ -78,7 +126,33 @@ def utilisation(overrides: tuple[UtilisationOverride, ...], attr: str, default: 
     chain = nw.when(cond(chosen[0])).then(nw.lit(getattr(chosen[0], attr)))
     for o in chosen[1:]:
         chain = chain.when(cond(o)).then(nw.lit(getattr(o, attr)))
-    return chain.otherwise(nw.lit(default))
+    return chain.otherwise(base)
+
+
+def accelerator_stage_expr() -> nw.Expr:
+    """The stage whose accelerator utilisation a row takes: ``inference`` or ``training`` from the
+    row's ``[ai]`` stage; otherwise from the device (AWS Inferentia -> inference, Trainium ->
+    training); else ``unknown`` (data processing, other, no rule)."""
+    stage = nw.col("stage")
+    model = nw.col("accelerator_model").fill_null("")
+    return (
+        nw.when(stage.is_in(["inference", "training"]))
+        .then(stage)
+        .when(model.str.contains("Inferentia"))
+        .then(nw.lit("inference"))
+        .when(model.str.contains("Trainium"))
+        .then(nw.lit("training"))
+        .otherwise(nw.lit("unknown"))
+    )
+
+
+def per_stage(stages: tuple[tuple[str, float, float, float], ...], index: int) -> nw.Expr:
+    """Column ``index`` (1 central, 2 low, 3 high) of the per-stage accelerator utilisation."""
+    key = accelerator_stage_expr()
+    chain = nw.when(key == stages[0][0]).then(nw.lit(stages[0][index]))
+    for s in stages[1:]:
+        chain = chain.when(key == s[0]).then(nw.lit(s[index]))
+    return chain.otherwise(nw.lit(stages[-1][index]))
 
 
 def stage_expr(rules: tuple[StageRule, ...]) -> nw.Expr:

@@ -85,5 +85,8 @@ def emissions(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
             "band_accelerator_factor_kg"
         ),
         (nw.col("energy_kwh") * nw.col("g_co2e_per_kwh") / 1000.0 * 2.0 * grid_band).alias("band_grid_kg"),
+        (nw.col("_w_comp_kwh") * nw.col("pue") * nw.col("g_co2e_per_kwh") / 1000.0).alias(
+            "band_component_factor_kg"
+        ),
         (embodied * 2.0 * p.embodied_band_ratio).alias("band_embodied_kg"),
     )

@@ -4,6 +4,10 @@
 * memory ``kWh = GB-hours x memory_kwh_per_gb_hour``
 * accelerators ``kWh = device-hours x (W_idle + u_acc x (W_tdp - W_idle)) / 1000``
 * storage ``kWh = TB-hours x Wh per TB-hour / 1000 x replication``; network ``kWh = GB x kWh per GB``
+
+Bounds: utilisation swept over its band (CPU, accelerators), the accelerator factor band, and the storage
+and network coefficients' own low/high values (``*_low`` / ``*_high`` coefficients; equal to the central
+value in factor sets that have none).
 """
 
 from __future__ import annotations
@@ -29,18 +33,26 @@ def _acc_kwh(u: nw.Expr) -> nw.Expr:
     return nw.col("accelerator_hours") * w / 1000.0 * nw.col("replication_factor")
 
 
+def _storage_kwh(ssd: float, hdd: float) -> nw.Expr:
+    tier_wh = nw.when(nw.col("usage_class") == "storage_ssd").then(nw.lit(ssd)).otherwise(nw.lit(hdd))
+    return nw.col("storage_tb_hours") * tier_wh / 1000.0 * nw.col("replication_factor")
+
+
+def _network_kwh(inter_region: float, intra_region: float) -> nw.Expr:
+    coef = (
+        nw.when(nw.col("usage_class") == "network").then(nw.lit(inter_region)).otherwise(nw.lit(intra_region))
+    )
+    return nw.col("network_gb") * coef
+
+
 def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
     """Add component kWh, ``energy_kwh`` with bounds (x PUE) and the band widths in IT kWh."""
-    cls = nw.col("usage_class")
-    tier_wh = (
-        nw.when(cls == "storage_ssd")
-        .then(nw.lit(p.ssd_wh_per_tb_hour))
-        .otherwise(nw.lit(p.hdd_wh_per_tb_hour))
+    intra = p.network_intra_region_kwh_per_gb
+    fixed_low = _storage_kwh(p.ssd_wh_per_tb_hour_low, p.hdd_wh_per_tb_hour_low) + _network_kwh(
+        p.network_kwh_per_gb_low, intra
     )
-    net_coef = (
-        nw.when(cls == "network")
-        .then(nw.lit(p.network_kwh_per_gb))
-        .otherwise(nw.lit(p.network_intra_region_kwh_per_gb))
+    fixed_high = _storage_kwh(p.ssd_wh_per_tb_hour_high, p.hdd_wh_per_tb_hour_high) + _network_kwh(
+        p.network_kwh_per_gb_high, intra
     )
     band = zero_null("accelerator_band_ratio")
     return (
@@ -50,10 +62,10 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
                 "memory_kwh"
             ),
             _acc_kwh(nw.col("accelerator_utilisation")).alias("accelerator_kwh"),
-            (nw.col("storage_tb_hours") * tier_wh / 1000.0 * nw.col("replication_factor")).alias(
-                "storage_kwh"
-            ),
-            (nw.col("network_gb") * net_coef).alias("network_kwh"),
+            _storage_kwh(p.ssd_wh_per_tb_hour, p.hdd_wh_per_tb_hour).alias("storage_kwh"),
+            _network_kwh(p.network_kwh_per_gb, intra).alias("network_kwh"),
+            fixed_low.alias("_comp_low"),
+            fixed_high.alias("_comp_high"),
             _cpu_kwh(nw.col("_u_low")).alias("_cpu_low"),
             _cpu_kwh(nw.col("_u_high")).alias("_cpu_high"),
             (_acc_kwh(nw.col("_ua_low")) * (1.0 - band)).alias("_acc_low"),
@@ -69,15 +81,18 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
         )
         .with_columns(
             (nw.col("memory_kwh") + nw.col("storage_kwh") + nw.col("network_kwh")).alias("_fixed_kwh"),
+            (nw.col("memory_kwh") + nw.col("_comp_low")).alias("_fixed_low"),
+            (nw.col("memory_kwh") + nw.col("_comp_high")).alias("_fixed_high"),
+            (nw.col("_comp_high") - nw.col("_comp_low")).alias("_w_comp_kwh"),
         )
         .with_columns(
             ((nw.col("cpu_kwh") + nw.col("accelerator_kwh") + nw.col("_fixed_kwh")) * nw.col("pue")).alias(
                 "energy_kwh"
             ),
-            ((nw.col("_cpu_low") + nw.col("_acc_low") + nw.col("_fixed_kwh")) * nw.col("pue")).alias(
+            ((nw.col("_cpu_low") + nw.col("_acc_low") + nw.col("_fixed_low")) * nw.col("pue")).alias(
                 "energy_kwh_low"
             ),
-            ((nw.col("_cpu_high") + nw.col("_acc_high") + nw.col("_fixed_kwh")) * nw.col("pue")).alias(
+            ((nw.col("_cpu_high") + nw.col("_acc_high") + nw.col("_fixed_high")) * nw.col("pue")).alias(
                 "energy_kwh_high"
             ),
         )
