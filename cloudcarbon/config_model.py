@@ -234,7 +234,8 @@ class UtilisationSection(_Table):
         default=None, description="Default CPU utilisation (else the factor set's)."
     )
     accelerator: Utilisation | None = Field(
-        default=None, description="Default accelerator utilisation (else the factor set's)."
+        default=None,
+        description="Accelerator utilisation for every row (else the factor set's per-stage default).",
     )
     overrides: list[UtilisationOverrideModel] = Field(
         default_factory=list, description="First match wins: by stage, project, instance family or tag value."
