@@ -296,12 +296,36 @@ def _coefficients(ref: Path, idle_ratio: float) -> list[tuple[str, float, str, s
             f"{OWN}: twice the central 0.65 Wh/TB-h ({ccf_doc} Storage). No published spread found",
             APACHE,
         ),
+        (
+            "memory_kwh_per_gb_hour_high",
+            0.000392,
+            "high end only: memory beyond what the measured servers carried per vCPU is not in the "
+            "whole-server watts, so the high bound adds it at cloud-carbon-footprint/cloud-carbon-footprint"
+            "@b7a049c:packages/aws/src/domain/AwsFootprintEstimationConstants.ts MEMORY_COEFFICIENT "
+            f"(0.392 W/GB, mean of Crucial 0.375 and Micron 0.408 W/GB; {ccf_doc} Memory)",
+            APACHE,
+        ),
+        (
+            "memory_gb_per_vcpu_in_boundary",
+            _memory_per_thread(ref),
+            "median installed memory per hardware thread of the SPEC(R) SPECpower_ssj(R)2008 servers of "
+            "server_power_validation.csv (spec.org results): the memory the whole-server per-vCPU watts "
+            "already contain; a row's memory above it counts at the high bound only",
+            APACHE,
+        ),
         *_utilisation_rows(ref, idle_ratio),
     ]
     return [(n, v, "flag" if n.startswith("power_") else _unit(n), s, lic) for n, v, s, lic in rows]
 
 
+def _memory_per_thread(ref: Path) -> float:
+    rows = tables(ref)["server_power_validation.csv"]
+    return round(statistics.median(r["memory_gb"] / r["threads"] for r in rows if r["memory_gb"] != ""), 3)
+
+
 def _unit(name: str) -> str:
+    if name == "memory_gb_per_vcpu_in_boundary":
+        return "GB/vCPU"
     if name.startswith("memory_"):
         return "kWh/GB-h"
     if name.startswith("network_"):

@@ -13,6 +13,8 @@ Worked out by hand from the set's published rows (``cloudcarbon factors lookup .
   p90 0.915) - the ML.ENERGY v3 median of 0.7405 x TDP, converted with the median idle/TDP ratio
   r = 0.1167: (0.7405 - 0.1167) / 0.8833 = 0.7062; unknown stage 0.6785 (band 0.0377-0.915).
 * SSD 1.2 Wh/TB-h (low 0.6, high 2.4); network 0.001 kWh/GB (low 0.0005, high 0.004).
+* memory: 0 centrally; at the high bound, the GB above ``memory_gb_per_vcpu_in_boundary`` = 1.0 GB per
+  vCPU (the median of the SPECpower validation servers) at ``memory_kwh_per_gb_hour_high`` 0.000392.
 * PUE aws 1.135. The month is October 2025 (744 h), whose grid year (2025) exists for us-east-1, so
   the grid band is zero and every remaining width comes from the model's own sources.
 """
@@ -63,14 +65,17 @@ def test_m5_xlarge_counts_memory_once(cur_file: Callable[..., Path], new_set: Fa
     # energy = 0.226423632 x 1.135 = 0.256990822 kWh
     # low (u 0.1): 4 x (0.612989 + 0.1 x 3.491181) = 3.8484284 W -> 24 h x 1.135 = 0.104831190 kWh
     # high (u 0.9): 4 x (0.612989 + 0.9 x 3.491181) = 15.0202076 W -> 24 h x 1.135 = 0.409150455 kWh
+    #   plus memory above 1 GB per vCPU: (16 - 4) GB x 24 h x 0.000392 = 0.112896 kWh x 1.135 = 0.12813696
+    #   -> energy_high = 0.537287415 kWh
     assert r["grid_status"] == "exact"
     assert r["memory_gb_hours"] == pytest.approx(384.0)
     assert r["memory_kwh"] == 0.0
     assert r["cpu_kwh"] == pytest.approx(0.226423632, rel=REL)
     assert r["energy_kwh"] == pytest.approx(0.256990822, rel=REL)
     assert r["energy_kwh_low"] == pytest.approx(0.104831190, rel=REL)
-    assert r["energy_kwh_high"] == pytest.approx(0.409150455, rel=REL)
+    assert r["energy_kwh_high"] == pytest.approx(0.537287415, rel=REL)
     assert r["band_grid_kg"] == 0.0
+    assert r["band_component_factor_kg"] == pytest.approx(0.12813696 * r["co2e_kg"] / 0.256990822, rel=REL)
     assert r["band_utilisation_kg"] > 0.0
 
 
@@ -91,13 +96,14 @@ def test_g5_gpu_row_unknown_stage(cur_file: Callable[..., Path], new_set: Factor
     # CPU W = 4 x (0.474262 + 0.5 x 1.2187) = 4 x 1.083612 = 4.334448 W
     # energy = (209.337 + 4.334448) / 1000 x 1.135 = 0.242517093 kWh
     # high: GPU (18 + 0.915 x 282) x 1.1 = 276.03 x 1.1 = 303.633 W; CPU 4 x (0.474262 + 0.9 x 1.2187)
-    #   = 6.284368 W -> (303.633 + 6.284368) / 1000 x 1.135 = 0.351756213 kWh
+    #   = 6.284368 W; memory above 1 GB per vCPU (16 - 4) GB x 0.392 W = 4.704 W
+    #   -> (303.633 + 6.284368 + 4.704) / 1000 x 1.135 = 0.357095253 kWh
     # low: GPU (18 + 0.0377 x 282) x 0.9 = 28.6314 x 0.9 = 25.76826 W; CPU 4 x (0.474262 + 0.1 x 1.2187)
     #   = 2.384528 W -> (25.76826 + 2.384528) / 1000 x 1.135 = 0.031953414 kWh
     assert r["accelerator_utilisation"] == pytest.approx(0.6785)
     assert r["accelerator_kwh"] == pytest.approx(0.209337, rel=REL)
     assert r["energy_kwh"] == pytest.approx(0.242517093, rel=REL)
-    assert r["energy_kwh_high"] == pytest.approx(0.351756213, rel=REL)
+    assert r["energy_kwh_high"] == pytest.approx(0.357095253, rel=REL)
     assert r["energy_kwh_low"] == pytest.approx(0.031953414, rel=REL)
 
 
@@ -119,13 +125,14 @@ def test_h100_inference_row(cur_file: Callable[..., Path], new_set: FactorSet) -
     # CPU bounds: 192 x (0.455625 + 0.1 x 1.501709) = 116.3125248 W; 192 x (0.455625 + 0.9 x 1.501709)
     #   = 346.9755072 W
     # energy_low = (1833.509552 + 116.3125248) / 1000 x 1.135 = 2.213048057 kWh
-    # energy_high = (6733.4228 + 346.9755072) / 1000 x 1.135 = 8.036252079 kWh
+    # memory above 1 GB per vCPU: (2048 - 192) GB x 0.392 W = 727.552 W (high bound only)
+    # energy_high = (6733.4228 + 346.9755072 + 727.552) / 1000 x 1.135 = 8.862023599 kWh
     assert r["stage"] == "inference"
     assert r["accelerator_utilisation"] == pytest.approx(0.7062)
     assert r["accelerator_kwh"] == pytest.approx(4.14674768, rel=REL)
     assert r["energy_kwh"] == pytest.approx(4.969474629, rel=REL)
     assert r["energy_kwh_low"] == pytest.approx(2.213048057, rel=REL)
-    assert r["energy_kwh_high"] == pytest.approx(8.036252079, rel=REL)
+    assert r["energy_kwh_high"] == pytest.approx(8.862023599, rel=REL)
 
 
 def test_stage_default_overridden_in_config(cur_file: Callable[..., Path], new_set: FactorSet) -> None:

@@ -52,6 +52,10 @@ class ModelInputs:
     hdd_wh_per_tb_hour_high: float = 0.0
     network_kwh_per_gb_low: float = 0.0
     network_kwh_per_gb_high: float = 0.0
+    #: high bound of memory beyond the boundary's own memory (whole-server sets): kWh per GB-h above
+    #: ``memory_gb_per_vcpu_in_boundary`` GB per vCPU; older sets: the central coefficient and 0 GB
+    memory_kwh_per_gb_hour_high: float = 0.0
+    memory_gb_per_vcpu_in_boundary: float = 0.0
     #: ``(stage, central, low, high)`` accelerator utilisation per :data:`ACCELERATOR_STAGES`; empty in
     #: sets without per-stage figures (one default for every row)
     acc_stage: tuple[tuple[str, float, float, float], ...] = ()
@@ -83,6 +87,8 @@ class ModelInputs:
             hdd_wh_per_tb_hour_high=opt("hdd_wh_per_tb_hour_high", c("hdd_wh_per_tb_hour")),
             network_kwh_per_gb_low=opt("network_kwh_per_gb_low", c("network_kwh_per_gb")),
             network_kwh_per_gb_high=opt("network_kwh_per_gb_high", c("network_kwh_per_gb")),
+            memory_kwh_per_gb_hour_high=opt("memory_kwh_per_gb_hour_high", c("memory_kwh_per_gb_hour")),
+            memory_gb_per_vcpu_in_boundary=opt("memory_gb_per_vcpu_in_boundary", 0.0),
             acc_stage=stages,
             whole_server=opt("power_boundary_whole_server", 0.0) == 1.0,
             memory_kwh_per_gb_hour=c("memory_kwh_per_gb_hour"),

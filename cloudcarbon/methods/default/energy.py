@@ -5,9 +5,10 @@
 * accelerators ``kWh = device-hours x (W_idle + u_acc x (W_tdp - W_idle)) / 1000``
 * storage ``kWh = TB-hours x Wh per TB-hour / 1000 x replication``; network ``kWh = GB x kWh per GB``
 
-Bounds: utilisation swept over its band (CPU, accelerators), the accelerator factor band, and the storage
+Bounds: utilisation swept over its band (CPU, accelerators), the accelerator factor band, the storage
 and network coefficients' own low/high values (``*_low`` / ``*_high`` coefficients; equal to the central
-value in factor sets that have none).
+value in factor sets that have none), and, under the whole-server boundary, the memory above the
+boundary's own GB per vCPU at the high end (``memory_kwh_per_gb_hour_high``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
     fixed_high = _storage_kwh(p.ssd_wh_per_tb_hour_high, p.hdd_wh_per_tb_hour_high) + _network_kwh(
         p.network_kwh_per_gb_high, intra
     )
+    # memory above what the whole-server watts contain (the boundary's GB per vCPU): the high bound
+    excess_gb_hours = nw.max_horizontal(
+        nw.col("memory_gb_hours") - p.memory_gb_per_vcpu_in_boundary * nw.col("vcpu_hours"), nw.lit(0.0)
+    )
+    memory_high = excess_gb_hours * p.memory_kwh_per_gb_hour_high * nw.col("replication_factor")
     band = zero_null("accelerator_band_ratio")
     return (
         rows.with_columns(
@@ -66,6 +72,7 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
             _network_kwh(p.network_kwh_per_gb, intra).alias("network_kwh"),
             fixed_low.alias("_comp_low"),
             fixed_high.alias("_comp_high"),
+            memory_high.alias("_mem_high"),
             _cpu_kwh(nw.col("_u_low")).alias("_cpu_low"),
             _cpu_kwh(nw.col("_u_high")).alias("_cpu_high"),
             (_acc_kwh(nw.col("_ua_low")) * (1.0 - band)).alias("_acc_low"),
@@ -82,8 +89,15 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
         .with_columns(
             (nw.col("memory_kwh") + nw.col("storage_kwh") + nw.col("network_kwh")).alias("_fixed_kwh"),
             (nw.col("memory_kwh") + nw.col("_comp_low")).alias("_fixed_low"),
-            (nw.col("memory_kwh") + nw.col("_comp_high")).alias("_fixed_high"),
-            (nw.col("_comp_high") - nw.col("_comp_low")).alias("_w_comp_kwh"),
+            (nw.max_horizontal(nw.col("memory_kwh"), nw.col("_mem_high")) + nw.col("_comp_high")).alias(
+                "_fixed_high"
+            ),
+            (
+                nw.max_horizontal(nw.col("memory_kwh"), nw.col("_mem_high"))
+                - nw.col("memory_kwh")
+                + nw.col("_comp_high")
+                - nw.col("_comp_low")
+            ).alias("_w_comp_kwh"),
         )
         .with_columns(
             ((nw.col("cpu_kwh") + nw.col("accelerator_kwh") + nw.col("_fixed_kwh")) * nw.col("pue")).alias(
