@@ -180,3 +180,23 @@ def test_network_row_band_without_grid_band(cur_file: Callable[..., Path], new_s
     # width = (0.004 - 0.0005) / 0.001 = 3.5 x the central CO2e
     assert r["band_component_factor_kg"] == pytest.approx(3.5 * r["co2e_kg"], rel=REL)
     assert r["co2e_kg_low"] < r["co2e_kg"] < r["co2e_kg_high"]
+
+
+@pytest.mark.parametrize(
+    ("instance", "stage", "u"),
+    [
+        # no [ai] stage rule: AWS Inferentia -> the inference default, Trainium -> training (0.6508, the
+        # Zeus median 0.6915 of the power limit: (0.6915 - 0.1167) / 0.8833)
+        ("inf2.xlarge", "inference", 0.7062),
+        ("trn1.2xlarge", "training", 0.6508),
+    ],
+)
+def test_stage_from_the_device_when_no_rule(
+    cur_file: Callable[..., Path], new_set: FactorSet, instance: str, stage: str, u: float
+) -> None:
+    path = cur_file([_row(f"BoxUsage:{instance}", 1, "1.00", "Hrs", instance=instance)])
+    r = _only(path, new_set)
+    assert r["stage"] == "other"  # the AI lens stage is unchanged; only the utilisation default follows
+    assert r["accelerator_utilisation"] == pytest.approx(u)
+    # and the released set keeps its single default 0.5
+    assert _only(path, load_factor_set("2026.12"))["accelerator_utilisation"] == 0.5
