@@ -8,7 +8,10 @@ public source, never the reference folder).
 * **Boundary** (``power_boundary_whole_server = 1``): the per-vCPU watts of ``cpu_power.csv`` are
   SPECpower_ssj2008 whole-server wall power divided by hardware threads, so they already include the
   server's memory, disks, fans and power supply losses. Memory is therefore not counted again:
-  ``memory_kwh_per_gb_hour = 0``. Accelerators stay separate (SPECpower servers carry none).
+  ``memory_kwh_per_gb_hour = 0``. Accelerators stay separate (SPECpower servers carry none). The
+  measured servers carry about ``memory_gb_per_vcpu_in_boundary`` GB per thread (median of the
+  validation table); a row's memory above that counts at ``memory_kwh_per_gb_hour_high`` in the high
+  bound only.
 * **Validation** (``server_power_validation.csv``): SPEC-published servers with a full load curve whose
   processor has a ``cpu_power`` row; ``tests/factors/test_server_power_validation.py`` compares the
   model ``threads x (W_min + load x (W_max - W_min))`` with the measured watts at each load.

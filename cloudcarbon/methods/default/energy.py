@@ -49,12 +49,6 @@ def _network_kwh(inter_region: float, intra_region: float) -> nw.Expr:
 def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
     """Add component kWh, ``energy_kwh`` with bounds (x PUE) and the band widths in IT kWh."""
     intra = p.network_intra_region_kwh_per_gb
-    fixed_low = _storage_kwh(p.ssd_wh_per_tb_hour_low, p.hdd_wh_per_tb_hour_low) + _network_kwh(
-        p.network_kwh_per_gb_low, intra
-    )
-    fixed_high = _storage_kwh(p.ssd_wh_per_tb_hour_high, p.hdd_wh_per_tb_hour_high) + _network_kwh(
-        p.network_kwh_per_gb_high, intra
-    )
     # memory above what the whole-server watts contain (the boundary's GB per vCPU): the high bound
     excess_gb_hours = nw.max_horizontal(
         nw.col("memory_gb_hours") - p.memory_gb_per_vcpu_in_boundary * nw.col("vcpu_hours"), nw.lit(0.0)
@@ -70,8 +64,10 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
             _acc_kwh(nw.col("accelerator_utilisation")).alias("accelerator_kwh"),
             _storage_kwh(p.ssd_wh_per_tb_hour, p.hdd_wh_per_tb_hour).alias("storage_kwh"),
             _network_kwh(p.network_kwh_per_gb, intra).alias("network_kwh"),
-            fixed_low.alias("_comp_low"),
-            fixed_high.alias("_comp_high"),
+            _storage_kwh(p.ssd_wh_per_tb_hour_low, p.hdd_wh_per_tb_hour_low).alias("_stor_low"),
+            _storage_kwh(p.ssd_wh_per_tb_hour_high, p.hdd_wh_per_tb_hour_high).alias("_stor_high"),
+            _network_kwh(p.network_kwh_per_gb_low, intra).alias("_net_low"),
+            _network_kwh(p.network_kwh_per_gb_high, intra).alias("_net_high"),
             memory_high.alias("_mem_high"),
             _cpu_kwh(nw.col("_u_low")).alias("_cpu_low"),
             _cpu_kwh(nw.col("_u_high")).alias("_cpu_high"),
@@ -88,16 +84,16 @@ def energy(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
         )
         .with_columns(
             (nw.col("memory_kwh") + nw.col("storage_kwh") + nw.col("network_kwh")).alias("_fixed_kwh"),
-            (nw.col("memory_kwh") + nw.col("_comp_low")).alias("_fixed_low"),
-            (nw.max_horizontal(nw.col("memory_kwh"), nw.col("_mem_high")) + nw.col("_comp_high")).alias(
-                "_fixed_high"
-            ),
+            # same order of addition as the central sum, so sets without bands give identical bounds
+            (nw.col("memory_kwh") + nw.col("_stor_low") + nw.col("_net_low")).alias("_fixed_low"),
             (
                 nw.max_horizontal(nw.col("memory_kwh"), nw.col("_mem_high"))
-                - nw.col("memory_kwh")
-                + nw.col("_comp_high")
-                - nw.col("_comp_low")
-            ).alias("_w_comp_kwh"),
+                + nw.col("_stor_high")
+                + nw.col("_net_high")
+            ).alias("_fixed_high"),
+        )
+        .with_columns(
+            (nw.col("_fixed_high") - nw.col("_fixed_low")).alias("_w_comp_kwh"),
         )
         .with_columns(
             ((nw.col("cpu_kwh") + nw.col("accelerator_kwh") + nw.col("_fixed_kwh")) * nw.col("pue")).alias(
