@@ -182,11 +182,21 @@ def pull(
         raise _client_error(exc, bucket, f"pulling the carbon export for {month}") from exc
 
     got = sorted({k[len(root) :].split("/", 1)[0].split("=", 1)[1] for k in wanted})
-    notes: tuple[str, ...] = ()
+    notes: list[str] = []
     if len(got) > 1:
-        notes = (
+        notes.append(
             f"{month} is delivered under {len(got)} model versions ({', '.join(got)}); all were kept in "
-            "their partition folders: use one version per month, never their sum",
+            "their partition folders: use one version per month, never their sum"
+        )
+    # files of an earlier pull that S3 no longer has would be read beside the new ones: say so, never delete
+    stale: list[str] = []
+    for folder in sorted({p.parent for p in written}):
+        stale += [p.name for p in sorted(folder.iterdir()) if p.is_file() and p not in written]
+    if stale:
+        notes.append(
+            f"{len(stale)} file(s) in the month's partition folders under {dest} are not in S3 any more "
+            f"({', '.join(stale[:3])}{', ...' if len(stale) > 3 else ''}); remove them or pull into an "
+            "empty folder, or they will be read too"
         )
     return PullResult(
         provider="aws-carbon",
@@ -195,7 +205,7 @@ def pull(
         rows=None,
         bytes=sum(p.stat().st_size for p in written),
         skipped=tuple(sorted(k for k, _ in listed if not _is_data(k) and not k.endswith("/"))),
-        notes=notes,
+        notes=tuple(notes),
     )
 
 

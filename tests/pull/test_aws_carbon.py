@@ -84,6 +84,21 @@ def test_all_model_versions_of_the_month_byte_for_byte(
     assert rows[0]["total_scope_3_lbm_emissions_value"] == "0.139"
 
 
+def test_stale_local_files_are_named_not_deleted(
+    carbon_bucket: dict[str, bytes], bucket: str, moto_server: str, tmp_path: Path
+) -> None:
+    old = tmp_path / ROOT / "model_version=v3.0.0/usage_period=2025-12/ccft-old-execution.csv.gz"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"left by an earlier pull")
+    result = aws_carbon.pull(
+        "2025-12", tmp_path, bucket=bucket, prefix="exports/acme", export="ccft", endpoint_url=moto_server
+    )
+    assert old.read_bytes() == b"left by an earlier pull"
+    assert len(result.notes) == 1
+    assert "1 file(s) in the month's partition folders" in result.notes[0]
+    assert "ccft-old-execution.csv.gz" in result.notes[0]
+
+
 def test_one_version_gives_no_note(
     carbon_bucket: dict[str, bytes], bucket: str, moto_server: str, tmp_path: Path
 ) -> None:
