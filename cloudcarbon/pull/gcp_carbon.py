@@ -59,6 +59,32 @@ def build_query(
     return sql, params
 
 
+def _paths(schema: Sequence[Any], keys: tuple[str, ...] = ()) -> list[tuple[str, tuple[str, ...]]]:
+    """``(dotted name, keys from the row down to the leaf)`` of every leaf column, in schema order.
+
+    Computed once per result: ``SchemaField.fields`` builds new objects on every access.
+    """
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for field in schema:
+        path = (*keys, str(field.name))
+        sub = field.fields if field.field_type in _RECORD and field.mode != "REPEATED" else ()
+        if sub:
+            out += _paths(sub, path)
+        else:
+            out.append((".".join(path), path))
+    return out
+
+
+def _flat(paths: Sequence[tuple[str, tuple[str, ...]]], row: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, keys in paths:
+        value = row
+        for key in keys:
+            value = None if value is None else value.get(key)
+        out[name] = _text(value)
+    return out
+
+
 def flat_columns(schema: Sequence[Any], prefix: str = "") -> list[str]:
     """Dotted leaf column names of a BigQuery schema, in schema order.
 
@@ -74,14 +100,7 @@ def flat_columns(schema: Sequence[Any], prefix: str = "") -> list[str]:
     list of str
         ``["usage_month", ..., "project.id", "project.number", ...]``; a REPEATED field is one column.
     """
-    out: list[str] = []
-    for field in schema:
-        name = f"{prefix}{field.name}"
-        if field.field_type in _RECORD and field.mode != "REPEATED" and field.fields:
-            out += flat_columns(field.fields, f"{name}.")
-        else:
-            out.append(name)
-    return out
+    return [prefix + name for name, _ in _paths(schema)]
 
 
 def _text(value: Any) -> str:
@@ -115,15 +134,7 @@ def flat_row(schema: Sequence[Any], row: Any, prefix: str = "") -> dict[str, str
     dict
         Values for :func:`flat_columns` of ``schema``; floats as Python's shortest round-trip text.
     """
-    out: dict[str, str] = {}
-    for field in schema:
-        name = f"{prefix}{field.name}"
-        value = None if row is None else row.get(field.name)
-        if field.field_type in _RECORD and field.mode != "REPEATED" and field.fields:
-            out.update(flat_row(field.fields, value, f"{name}."))
-        else:
-            out[name] = _text(value)
-    return out
+    return {prefix + name: text for name, text in _flat(_paths(schema), row).items()}
 
 
 def pull(
@@ -189,14 +200,14 @@ def pull(
     try:
         job = client.query(sql, job_config=config, location=location, project=project)
         result = job.result(page_size=page_size)
-        schema = list(result.schema)
+        paths = _paths(list(result.schema))
         with _atomic_path(target) as tmp:
             with tmp.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.DictWriter(fh, fieldnames=flat_columns(schema), lineterminator="\n")
+                writer = csv.DictWriter(fh, fieldnames=[name for name, _ in paths], lineterminator="\n")
                 writer.writeheader()
                 found: Iterable[Any] = result
                 for row in found:
-                    writer.writerow(flat_row(schema, row))
+                    writer.writerow(_flat(paths, row))
                     rows += 1
             if rows == 0:
                 who = f" for billing account {billing_account}" if billing_account else ""
