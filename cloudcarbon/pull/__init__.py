@@ -10,7 +10,7 @@ over::
 The carbon pulls (``aws_carbon``, ``gcp_carbon``, ``azure_carbon``) fetch the providers' own carbon
 figures the same way, in the file formats :mod:`cloudcarbon.footprint` reads (the AWS ``CARBON_EMISSIONS``
 export objects as delivered, the Google Carbon Footprint table as CSV with dotted column names, Azure
-Carbon Optimization report items as ``{"value": [...]}`` JSON).
+Carbon Optimization report items as ``{"value": [...], "dateRange": {...}}`` JSON).
 
 Each provider module exposes ``pull(month, dest, **options) -> PullResult`` and imports its SDK inside the
 functions, so ``import cloudcarbon`` never needs boto3, google-cloud-* or azure-*. A missing SDK raises

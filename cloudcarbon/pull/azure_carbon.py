@@ -5,8 +5,9 @@
 api-version 2025-04-01) answers one query per call. This connector asks for one month
 (``dateRange.start == dateRange.end == YYYY-MM-01``) and writes the items of every page, unchanged (the
 API's own camelCase field names, ``dataType`` discriminator included), to
-``DEST/azure-carbon-YYYY-MM-<reportType>[-<categoryType>].json`` as ``{"value": [items]}``, the form
-:mod:`cloudcarbon.footprint` reads.
+``DEST/azure-carbon-YYYY-MM-<reportType>[-<categoryType>].json`` as ``{"value": [items], "dateRange":
+{"start": "YYYY-MM-01", "end": "YYYY-MM-01"}}`` (the request's month, which the items do not carry), the
+form :mod:`cloudcarbon.footprint` reads.
 
 * ``ItemDetailsReport`` (default, ``categoryType`` ``Resource``): one item per resource with its
   subscription, resource group, location and resource type; paged with ``skipToken`` in the request body,
@@ -195,7 +196,7 @@ def pull(
     client: Any = None,
     **client_kwargs: Any,
 ) -> PullResult:
-    """Write one month of Carbon Optimization report items to ``dest`` as ``{"value": [...]}``.
+    """Write one month of Carbon Optimization report items to ``dest`` as ``{"value": [...], "dateRange"}``.
 
     Parameters
     ----------
@@ -279,8 +280,10 @@ def pull(
     if list(body["carbonScopeList"]) != list(SCOPES):
         name += "-" + "-".join(body["carbonScopeList"])
     target = Path(dest) / f"{name}.json"
+    # the request's dateRange goes beside the items: they carry no month of their own (ItemDetailsData)
+    doc = {"value": items, "dateRange": body["dateRange"]}
     with _atomic_path(target) as tmp:
-        tmp.write_text(json.dumps({"value": items}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return PullResult(
         provider="azure-carbon",
         month=month,

@@ -72,7 +72,8 @@ def test_item_details_pages_throttle_and_raw_items(tmp_path: Path) -> None:
     path = tmp_path / "azure-carbon-2026-01-ItemDetailsReport-Resource.json"
     assert result.files == (path,) and result.rows == 3 and result.provider == "azure-carbon"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert list(doc) == ["value"]
+    assert list(doc) == ["value", "dateRange"]
+    assert doc["dateRange"] == {"start": "2026-01-01", "end": "2026-01-01"}
     # the items exactly as the API sent them, in page order: same field names, same values
     assert doc["value"] == page1["value"] + page2["value"]
     vm = doc["value"][0]
@@ -95,7 +96,10 @@ def test_monthly_summary_and_scope_subset(tmp_path: Path) -> None:
     }
     path = tmp_path / "azure-carbon-2026-01-MonthlySummaryReport-Scope1-Scope3.json"
     assert result.files == (path,) and result.rows == 1
-    assert json.loads(path.read_text(encoding="utf-8")) == {"value": monthly["value"]}
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        "value": monthly["value"],
+        "dateRange": {"start": "2026-01-01", "end": "2026-01-01"},
+    }
 
 
 def test_denied_subscription_fails_the_pull(tmp_path: Path) -> None:
