@@ -16,8 +16,10 @@ Sustainability API
     emissions types, and writes the results in the ``CARBON_EMISSIONS`` column layout and partition
     folders (``<dest>/sustainability-api/data/model_version=<V>/usage_period=<M>/...csv``). Columns the API
     does not return (``last_refresh_timestamp``, ``payer_account_id``, the ``location`` display name) are
-    left empty. The service model is not in every botocore the ``aws`` extra allows (``botocore>=1.34``);
-    :func:`pull_api` checks the installed botocore has it and says how to upgrade when not.
+    left empty. The API and the Data Export carry the same figures: pull them into different folders
+    (without a payer account the reader cannot tell the copies apart). The service model is not in
+    every botocore the ``aws`` extra allows (``botocore>=1.34``); :func:`pull_api` checks the installed
+    botocore has it and says how to upgrade when not.
 """
 
 from __future__ import annotations
