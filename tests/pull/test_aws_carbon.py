@@ -316,3 +316,12 @@ def test_cli_pull_aws_carbon_api(aws_env: None, loopback: LoopbackServer, tmp_pa
 def test_dispatcher_knows_the_carbon_pulls(tmp_path: Path) -> None:
     with pytest.raises(PullError, match="aws-carbon, aws-carbon-api, gcp-carbon, azure-carbon"):
         pull("oci-carbon", MONTH, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [([], "'--bucket'"), (["--bucket", "b"], "'--export'")],
+)
+def test_cli_aws_carbon_usage_errors(extra: list[str], needle: str) -> None:
+    res = CliRunner().invoke(app, ["pull", "aws-carbon", "-m", MONTH, "-d", "x", *extra])
+    assert res.exit_code == 2 and needle in res.output
