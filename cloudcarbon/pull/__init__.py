@@ -7,6 +7,11 @@ over::
     cloudcarbon pull aws --month 2026-10 --dest ./bills/aws --bucket my-cur --report my-report
     cloudcarbon estimate --month 2026-10 --source aws:./bills/aws
 
+The carbon pulls (``aws_carbon``, ``gcp_carbon``, ``azure_carbon``) fetch the providers' own carbon
+figures the same way, in the file formats :mod:`cloudcarbon.footprint` reads (the AWS ``CARBON_EMISSIONS``
+export objects as delivered, the Google Carbon Footprint table as CSV with dotted column names, Azure
+Carbon Optimization report items as ``{"value": [...], "dateRange": {...}}`` JSON).
+
 Each provider module exposes ``pull(month, dest, **options) -> PullResult`` and imports its SDK inside the
 functions, so ``import cloudcarbon`` never needs boto3, google-cloud-* or azure-*. A missing SDK raises
 :class:`MissingDependency` with the ``pip install 'cloudcarbon[<extra>]'`` line that fixes it.
@@ -29,6 +34,7 @@ from typing import Any, Literal
 from cloudcarbon.exceptions import CloudCarbonError
 
 __all__ = [
+    "CARBON_PROVIDERS",
     "PROVIDERS",
     "MissingDependency",
     "Provider",
@@ -40,6 +46,8 @@ __all__ = [
 
 Provider = Literal["aws", "gcp", "azure"]
 PROVIDERS: tuple[Provider, ...] = ("aws", "gcp", "azure")
+#: Pulls of the providers' own carbon figures (read by :mod:`cloudcarbon.footprint`, not by ``estimate``).
+CARBON_PROVIDERS: tuple[str, ...] = ("aws-carbon", "aws-carbon-api", "gcp-carbon", "azure-carbon")
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -77,17 +85,21 @@ class PullResult:
     Attributes
     ----------
     provider
-        ``"aws"``, ``"gcp"`` or ``"azure"``.
+        ``"aws"``, ``"gcp"`` or ``"azure"``, or one of :data:`CARBON_PROVIDERS`.
     month
         Billing month pulled, ``YYYY-MM``.
     files
         Files written under the destination folder, in the order they were written.
     rows
-        Billing rows written (GCP, Azure); ``None`` when the files were copied as delivered (AWS).
+        Billing (or carbon) rows written (GCP, Azure, the Sustainability API); ``None`` when the files
+        were copied as delivered (AWS).
     bytes
         Total size of the files written, in bytes.
     skipped
         What was deliberately not fetched, e.g. the S3 keys of superseded CUR deliveries.
+    notes
+        Things the user should know about what was written (e.g. a month delivered under two carbon
+        model versions).
     """
 
     provider: str
@@ -96,6 +108,7 @@ class PullResult:
     rows: int | None
     bytes: int
     skipped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -144,7 +157,9 @@ def pull(provider: str, month: str, dest: Path, **options: Any) -> PullResult:
     Parameters
     ----------
     provider
-        ``"aws"``, ``"gcp"`` or ``"azure"``.
+        ``"aws"``, ``"gcp"`` or ``"azure"`` (billing data), or one of :data:`CARBON_PROVIDERS` (the
+        providers' own carbon figures: ``"aws-carbon"`` the ``CARBON_EMISSIONS`` Data Export,
+        ``"aws-carbon-api"`` the Sustainability API, ``"gcp-carbon"``, ``"azure-carbon"``).
     month
         Billing month, ``YYYY-MM``.
     dest
@@ -170,4 +185,21 @@ def pull(provider: str, month: str, dest: Path, **options: Any) -> PullResult:
         from cloudcarbon.pull import azure
 
         return azure.pull(month, dest, **options)
-    raise PullError(f"unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}")
+    if provider == "aws-carbon":
+        from cloudcarbon.pull import aws_carbon
+
+        return aws_carbon.pull(month, dest, **options)
+    if provider == "aws-carbon-api":
+        from cloudcarbon.pull import aws_carbon
+
+        return aws_carbon.pull_api(month, dest, **options)
+    if provider == "gcp-carbon":
+        from cloudcarbon.pull import gcp_carbon
+
+        return gcp_carbon.pull(month, dest, **options)
+    if provider == "azure-carbon":
+        from cloudcarbon.pull import azure_carbon
+
+        return azure_carbon.pull(month, dest, **options)
+    choices = ", ".join((*PROVIDERS, *CARBON_PROVIDERS))
+    raise PullError(f"unknown provider {provider!r}; choose one of {choices}")

@@ -169,3 +169,98 @@ def upload_delivery(s3: Any, bucket: str, generated: Path, prefix: str) -> list[
 def local_keys(dest: Path) -> set[str]:
     """Files under ``dest`` as S3-style keys."""
     return {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
+
+
+# --------------------------------------------------------------------------------------------------
+# A real HTTP server on 127.0.0.1 that serves recorded JSON (for botocore's own HTTP layer)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Seen:
+    """One request the loopback server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"{}")
+
+
+@dataclass
+class JsonRoute:
+    """POST/GET to ``path`` whose JSON body passes ``when`` gets ``replies`` in turn (the last repeats)."""
+
+    method: str
+    path: str
+    replies: list[Reply]
+    when: Callable[[Any], bool] = lambda body: True
+    hits: int = 0
+
+
+class LoopbackServer:
+    """``http.server`` on a free loopback port, serving :class:`JsonRoute` replies; keeps every request."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.routes: list[JsonRoute] = []
+        self.seen: list[Seen] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                seen = Seen(self.command, self.path, dict(self.headers.items()), body)
+                server.seen.append(seen)
+                for route in server.routes:
+                    if route.method == self.command and self.path.split("?")[0] == route.path:
+                        try:
+                            doc = seen.json()
+                        except ValueError:
+                            doc = None
+                        if not route.when(doc):
+                            continue
+                        reply = route.replies[min(route.hits, len(route.replies) - 1)]
+                        route.hits += 1
+                        data = json.dumps(reply.body).encode()
+                        self.send_response(reply.status)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(data)))
+                        for k, v in reply.headers.items():
+                            self.send_header(k, v)
+                        self.end_headers()
+                        self.wfile.write(data)
+                        return
+                self.send_response(599)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = _serve
+            do_POST = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def loopback() -> Iterator[LoopbackServer]:
+    """A :class:`LoopbackServer` for one test."""
+    server = LoopbackServer()
+    try:
+        yield server
+    finally:
+        server.close()
