@@ -16,7 +16,7 @@ from cloudcarbon.factors import FactorSet, load_factor_set
 PINNED_FACTORS = "2026.11"
 #: The set an estimate uses when none is named (the newest shipped one): tests that go through the
 #: command line without ``--factors`` record this version.
-DEFAULT_FACTORS = "2026.12"
+DEFAULT_FACTORS = "2026.12.1"
 
 CUR_COLUMNS = [
     "identity/LineItemId",

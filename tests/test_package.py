@@ -63,8 +63,9 @@ def test_wheel_contains_factors_and_loads_them(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tmp_path
     )
     version, sha, packaged, location = out.stdout.split()
-    # the default is the newest released set (2026.12: the first with the model-API token tables)
-    assert version == max(SHIPPED_SHA256) == "2026.12" and sha == SHIPPED_SHA256[version]
+    # the default is the newest released set (2026.12.1: the whole-server power boundary, declared grid
+    # boundaries, market-based and water factors)
+    assert version == max(SHIPPED_SHA256) == "2026.12.1" and sha == SHIPPED_SHA256[version]
     assert packaged == "True"
     assert location.startswith(str(target))
 

@@ -34,7 +34,7 @@ from cloudcarbon.factors import FactorSet, load_factor_set
 from cloudcarbon.report import to_json_dict
 from cloudcarbon.reports.table import TableRenderer
 from cloudcarbon.reports.tokens import tokens_csv
-from tests.conftest import cur_row
+from tests.conftest import DEFAULT_FACTORS, cur_row
 from tests.reports.test_table_widths import column
 
 REL = 1e-6
@@ -337,7 +337,7 @@ def test_demo_month_shows_token_figures(tmp_path: Path) -> None:
     res = runner.invoke(app, ["demo", "--out", str(out), "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["factor_set"]["version"] == "2026.12" and not doc["factor_set"]["user_made"]
+    assert doc["factor_set"]["version"] == DEFAULT_FACTORS and not doc["factor_set"]["user_made"]
     tokens = {(t["provider"], t["model"]): t for t in doc["ai"]["tokens"]}
     # the demo's generators (scripts/synth/clouds.py), 31 days of October:
     # Vertex AI: 5,000,000 input and 1,200,000 output tokens a day
