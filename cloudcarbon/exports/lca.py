@@ -129,7 +129,7 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
             .otherwise(pl.col("ProviderName"))
             .alias("_grid_provider"),
             # a region's own row, else the provider's mean row (`*`); the global mean has no one row
-            pl.when(pl.col("grid_status").is_in(["exact", "year_substituted"]))
+            pl.when(pl.col("grid_status").is_in(["exact", "year_substituted", "boundary_substituted"]))
             .then(pl.col("RegionId"))
             .otherwise(pl.lit("*"))
             .alias("_grid_region"),
