@@ -21,6 +21,7 @@ Figures worked out by hand from the public sources the rows cite:
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -198,3 +199,29 @@ def test_cli_grid_boundary_option(
     assert '"grid_boundary": "lifecycle"' in out
     code, out, err = run_cli([*args, "--grid-boundary", "upstream"], monkeypatch, capsys)
     assert code == 2 and "'upstream' is not a grid boundary" in err
+
+
+def test_statement_methodology_states_the_boundary(cur_file: Callable[..., Path], tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cloudcarbon.cli import app
+
+    runner = CliRunner(env={"COLUMNS": "400"})
+    bill = cur_file([cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large")])
+    cfg = tmp_path / "cloudcarbon.toml"
+    cfg.write_text('[grid]\nboundary = "lifecycle"\n', encoding="utf-8")
+
+    def paragraphs(factors: str) -> list[str]:
+        ledger = ["--ledger", str(tmp_path / f"ledger-{factors}.sqlite")]
+        res = runner.invoke(
+            app,
+            ["estimate", "-m", "2026-10", "-s", f"aws:{bill}", "-c", str(cfg), "--factors", factors, *ledger],
+        )
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(app, ["statement", "-m", "2026-10", "-c", str(cfg), "--format", "json", *ledger])
+        assert res.exit_code == 0, res.output
+        return list(json.loads(res.output)["methodology"]["paragraphs"])
+
+    assert any(p.startswith("Grid intensities are lifecycle (") for p in paragraphs(NEW))
+    # an old set declares no boundary: the statement says nothing about one
+    assert not any("Grid intensities are" in p for p in paragraphs("2026.12"))
