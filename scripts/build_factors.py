@@ -869,6 +869,23 @@ def build_egrid(grid: Path) -> list[dict[str, Any]]:
                 "licence": "public-domain",
             }
         )
+    # inventory locations: the US average (location "US") and each subregion by its eGRID acronym
+    # ("NWPP"), operational; ISO country codes have two letters and Electricity Maps zones a hyphen
+    for sub, rate in sorted(rates.items()):
+        out.append(
+            {
+                "provider": "location",
+                "region": sub,
+                "year": int(rate["data_year"]),
+                "g_co2e_per_kwh": float(rate["co2e_g_per_kwh_ar5"]),
+                "dataset": "egrid",
+                "basis": f"operational, eGRID {'US average' if sub == 'US' else 'subregion ' + sub} "
+                f"({rate['subregion_name']}), total output emission rate (no upstream, no grid losses)",
+                "zone": sub,
+                "source": EGRID_SOURCE,
+                "licence": "public-domain",
+            }
+        )
     return out
 
 

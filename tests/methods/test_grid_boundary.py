@@ -225,3 +225,37 @@ def test_statement_methodology_states_the_boundary(cur_file: Callable[..., Path]
     assert any(p.startswith("Grid intensities are lifecycle (") for p in paragraphs(NEW))
     # an old set declares no boundary: the statement says nothing about one
     assert not any("Grid intensities are" in p for p in paragraphs("2026.12"))
+
+
+def test_inventory_locations_honour_the_boundary(tmp_path: Path, new_set: FactorSet) -> None:
+    """Inventory servers: location "US" takes eGRID2023's US average (CO2 771.523, CH4 0.057, N2O 0.008
+    lb/MWh -> 771.523 + 28 x 0.057 + 265 x 0.008 = 775.239 lb/MWh x 0.45359237 = 351.6 g/kWh), "NWPP" the
+    subregion (288.2, as above); "DE" has lifecycle factors only (Electricity Maps DE 2025), so it falls
+    back, flagged. Under lifecycle, "US" takes Electricity Maps' US country zone 2025, 414 g/kWh."""
+    from cloudcarbon.connectors.base import Source
+
+    servers = "".join(
+        f'[[server]]\nname = "{name}"\nvcpus = 8\ncpu_microarchitecture = "Skylake"\nalways_on = true\n'
+        f'location = "{loc}"\n\n'
+        for name, loc in (("a", "US"), ("b", "NWPP"), ("c", "DE"))
+    )
+    path = tmp_path / "servers.toml"
+    path.write_text(servers, encoding="utf-8")
+
+    def rows(config: Config | None) -> dict[str, dict[str, object]]:
+        result = estimate(
+            [Source(path, "inventory")], "2026-10", factor_set=new_set, config=config, detail=True
+        )
+        assert result.detail is not None
+        return {r["RegionId"]: r for r in result.detail.to_dicts()}
+
+    op = rows(None)
+    assert op["US"]["g_co2e_per_kwh"] == pytest.approx(351.6) and op["US"]["grid_dataset"] == "egrid"
+    assert op["NWPP"]["g_co2e_per_kwh"] == pytest.approx(288.2)
+    assert op["DE"]["grid_status"] == "boundary_substituted"
+    assert op["DE"]["grid_dataset"] == "electricitymaps"
+    life = rows(config_from_mapping({"grid": {"boundary": "lifecycle"}}))
+    assert (
+        life["US"]["g_co2e_per_kwh"] == pytest.approx(414.0)
+        and life["US"]["grid_status"] == "year_substituted"
+    )
