@@ -40,7 +40,7 @@ __all__ = [
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
     "2026.12": "a6de65f164393e5584844f0fd690d716ec9a2589538454dac0f5549354aaf814",
-    "2026.12.1": "36b77c88fd74f2fbe02def8733896a5fff71d1ac1c9e91392ce05861b8b82149",
+    "2026.12.1": "aafaa13f82371016ddaa8fcab096910449d7ff9b36b7ea16ffb393feaf8edab8",
 }
 
 #: Boundaries a grid factor can have (the ``boundary`` column of 2026.12.1 on): ``operational`` =

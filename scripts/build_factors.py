@@ -866,7 +866,7 @@ def build_egrid(grid: Path) -> list[dict[str, Any]]:
                 "source": f"{EGRID_SOURCE}; region -> subregion ({confidence} confidence): "
                 f"{r['data_centre_location']}, {r['us_state']}: {reason} "
                 "(EPA eGRID subregion map / Power Profiler, https://www.epa.gov/egrid/power-profiler)",
-                "licence": "public-domain",
+                "licence": "public domain",
             }
         )
     # inventory locations: the US average (location "US") and each subregion by its eGRID acronym
@@ -883,7 +883,7 @@ def build_egrid(grid: Path) -> list[dict[str, Any]]:
                 f"({rate['subregion_name']}), total output emission rate (no upstream, no grid losses)",
                 "zone": sub,
                 "source": EGRID_SOURCE,
-                "licence": "public-domain",
+                "licence": "public domain",
             }
         )
     return out
@@ -1085,7 +1085,7 @@ LICENCE_INFO = {
     ),
     "MIT": ("MIT License", "https://opensource.org/license/mit"),
     "MPL-2.0": ("Mozilla Public License 2.0", "https://www.mozilla.org/en-US/MPL/2.0/"),
-    "public-domain": (
+    "public domain": (
         "US government work, public domain (17 U.S.C. 105)",
         "https://www.usa.gov/government-copyright",
     ),

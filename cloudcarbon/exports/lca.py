@@ -50,6 +50,7 @@ LCA_COLUMNS = (
     "grid_year",
     "grid_dataset",
     "grid_status",
+    "grid_boundary",
     "grid_g_co2e_per_kwh",
     "grid_source",
     "grid_licence",
@@ -100,8 +101,13 @@ def _grid_rows(factors: FactorSet) -> pl.DataFrame:
     with contextlib.suppress(KeyError):  # a set may ship without the ODbL table
         frames.append(factors.table("grid_intensity_odbl"))
     cols = ["provider", "region", "year", "dataset", "zone", "source", "licence"]
+    # the factor's boundary (operational / lifecycle): declared from factor set 2026.12.1 on, else empty
+    boundary = [
+        pl.col("boundary") if "boundary" in f.columns else pl.lit(None, pl.String).alias("boundary")
+        for f in frames
+    ]
     return (
-        pl.concat([f.select(cols) for f in frames])
+        pl.concat([f.select(*cols, b) for f, b in zip(frames, boundary, strict=True)])
         .unique(["provider", "region", "year", "dataset"], keep="first", maintain_order=True)
         .rename(
             {
@@ -112,6 +118,7 @@ def _grid_rows(factors: FactorSet) -> pl.DataFrame:
                 "zone": "grid_zone",
                 "source": "grid_source",
                 "licence": "grid_licence",
+                "boundary": "grid_boundary",
             }
         )
     )
@@ -152,6 +159,10 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
         "grid_year",
         "grid_dataset",
         "grid_status",
+        pl.when(is_global)
+        .then(pl.lit(None, pl.String))
+        .otherwise(pl.col("grid_boundary"))
+        .alias("grid_boundary"),
         pl.col("g_co2e_per_kwh").alias("grid_g_co2e_per_kwh"),
         pl.when(is_global)
         .then(pl.lit("mean of the providers' '*' rows of the grid tables (global average, METHOD step 3)"))

@@ -73,7 +73,7 @@ def test_us_west_2_takes_the_egrid_subregion(new_set: FactorSet) -> None:
     row = new_set.table("grid_intensity").filter(
         (pl.col("provider") == "aws") & (pl.col("region") == "us-west-2") & (pl.col("dataset") == "egrid")
     )
-    assert row["zone"].to_list() == ["NWPP"] and row["licence"].to_list() == ["public-domain"]
+    assert row["zone"].to_list() == ["NWPP"] and row["licence"].to_list() == ["public domain"]
     assert "Boardman" in row["source"][0] and "epa.gov/egrid" in row["source"][0]
 
 
