@@ -336,6 +336,26 @@ class FactorSet:
         Older sets do not, and keep their original selection (``boundary`` is then ignored)."""
         return "boundary" in self.table("grid_intensity").columns
 
+    def _check_boundaries(self) -> None:
+        """Every grid row of a set that declares boundaries names one (a blank or unknown value would let
+        a factor of either boundary through unflagged)."""
+        for name in ("grid_intensity", "grid_intensity_odbl"):
+            if name not in self._tables:
+                continue
+            t = self.table(name).with_row_index("_line", offset=2)  # line 1 is the header
+            if "boundary" not in t.columns:
+                raise FactorSetError(
+                    f"factor set {self.label}: {name}.csv has no boundary column while grid_intensity.csv "
+                    "has one; give every grid row a boundary (operational or lifecycle)"
+                )
+            bad = t.filter(~pl.col("boundary").is_in(GRID_BOUNDARIES) | pl.col("boundary").is_null())
+            if bad.height:
+                line, value = bad["_line"][0], bad["boundary"][0]
+                raise FactorSetError(
+                    f"factor set {self.label}: {name}.csv line {line}, column boundary: {value!r} is not "
+                    f"one of {', '.join(GRID_BOUNDARIES)}; correct the row and rebuild the set"
+                )
+
     def grid(self, year: int, datasets: Sequence[str], boundary: str | None = None) -> pl.DataFrame:
         """Resolve one grid intensity per (provider, region) for a usage year.
 
@@ -357,6 +377,8 @@ class FactorSet:
         chosen = boundary or DEFAULT_GRID_BOUNDARY
         if chosen not in GRID_BOUNDARIES:
             raise FactorSetError(f"grid boundary {chosen!r} is not one of {', '.join(GRID_BOUNDARIES)}")
+        if declared:
+            self._check_boundaries()
         cols = ["provider", "region", "year", "g_co2e_per_kwh", "dataset"]
         g = pl.concat(
             [
