@@ -259,3 +259,17 @@ def test_inventory_locations_honour_the_boundary(tmp_path: Path, new_set: Factor
         life["US"]["g_co2e_per_kwh"] == pytest.approx(414.0)
         and life["US"]["grid_status"] == "year_substituted"
     )
+
+
+def test_factors_lookup_shows_the_boundary(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["factors", "lookup", "grid_intensity", "aws", "us-west-2", "egrid", "--version", NEW]
+    code, out, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "boundary: operational" in out and "zone: NWPP" in out and "g_co2e_per_kwh: 288.2" in out
+    # an old set still answers, without the column
+    args = ["factors", "lookup", "grid_intensity_odbl", "aws", "us-west-2", "2025", "--version", "2026.12"]
+    code, out, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "g_co2e_per_kwh: 129.0" in out and "boundary:" not in out
