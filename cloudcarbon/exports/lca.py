@@ -124,6 +124,16 @@ def _grid_rows(factors: FactorSet) -> pl.DataFrame:
     )
 
 
+def _region_countries(factors: FactorSet) -> pl.DataFrame:
+    """(provider, region) -> ISO country, from the set's Ember rows (whose zone is the country)."""
+    return (
+        _grid_rows(factors)
+        .filter((pl.col("grid_dataset") == "ember") & (pl.col("_grid_region") != "*"))
+        .select("_grid_provider", "_grid_region", pl.col("grid_zone").alias("_region_country"))
+        .unique(["_grid_provider", "_grid_region"], keep="first", maintain_order=True)
+    )
+
+
 def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
     keys = ["ProviderName", "RegionId", "grid_status", "grid_dataset", "grid_year", "g_co2e_per_kwh", "pue"]
     el = (
@@ -146,37 +156,48 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
             on=["_grid_provider", "_grid_region", "grid_year", "grid_dataset"],
             how="left",
         )
+        .join(_region_countries(factors), on=["_grid_provider", "_grid_region"], how="left")
     )
     is_global = pl.col("grid_status") == "global_average"
-    return el.select(
-        pl.lit("electricity").alias("activity"),
-        pl.lit("electricity").alias("component"),
-        pl.lit(None, pl.String).alias("model"),
-        pl.col("ProviderName").alias("provider"),
-        pl.col("RegionId").alias("region"),
-        pl.col("energy_kwh").alias("amount"),
-        pl.when(is_global).then(pl.lit("*")).otherwise(pl.col("grid_zone")).alias("grid_zone"),
-        "grid_year",
-        "grid_dataset",
-        "grid_status",
-        pl.when(is_global)
-        .then(pl.lit(None, pl.String))
-        .otherwise(pl.col("grid_boundary"))
-        .alias("grid_boundary"),
-        pl.col("g_co2e_per_kwh").alias("grid_g_co2e_per_kwh"),
-        pl.when(is_global)
-        .then(pl.lit("mean of the providers' '*' rows of the grid tables (global average, METHOD step 3)"))
-        .otherwise(pl.col("grid_source"))
-        .alias("grid_source"),
-        pl.when(is_global)
-        .then(pl.lit(None, pl.String))
-        .otherwise(pl.col("grid_licence"))
-        .alias("grid_licence"),
-        "pue",
-        "co2e_kg",
-        pl.lit(0.0).alias("embodied_kgco2e"),
-        pl.col("rows").alias("billing_rows"),
-    ).with_columns(_geography(pl.col("grid_zone")).alias("geography"))
+    return (
+        el.select(
+            pl.lit("electricity").alias("activity"),
+            pl.lit("electricity").alias("component"),
+            pl.lit(None, pl.String).alias("model"),
+            pl.col("ProviderName").alias("provider"),
+            pl.col("RegionId").alias("region"),
+            pl.col("energy_kwh").alias("amount"),
+            pl.when(is_global).then(pl.lit("*")).otherwise(pl.col("grid_zone")).alias("grid_zone"),
+            "grid_year",
+            "grid_dataset",
+            "grid_status",
+            pl.when(is_global)
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("grid_boundary"))
+            .alias("grid_boundary"),
+            pl.col("g_co2e_per_kwh").alias("grid_g_co2e_per_kwh"),
+            pl.when(is_global)
+            .then(
+                pl.lit("mean of the providers' '*' rows of the grid tables (global average, METHOD step 3)")
+            )
+            .otherwise(pl.col("grid_source"))
+            .alias("grid_source"),
+            pl.when(is_global)
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("grid_licence"))
+            .alias("grid_licence"),
+            "pue",
+            "co2e_kg",
+            pl.lit(0.0).alias("embodied_kgco2e"),
+            pl.col("rows").alias("billing_rows"),
+            "_region_country",
+        )
+        .with_columns(
+            # a zone with no geography of its own (Google's region names) takes its region's country
+            pl.coalesce(_geography(pl.col("grid_zone")), pl.col("_region_country")).alias("geography")
+        )
+        .drop("_region_country")
+    )
 
 
 def _instance_sources(factors: FactorSet) -> pl.DataFrame:

@@ -273,3 +273,18 @@ def test_factors_lookup_shows_the_boundary(
     code, out, err = run_cli(args, monkeypatch, capsys)
     assert code == 0, err
     assert "g_co2e_per_kwh: 129.0" in out and "boundary:" not in out
+
+
+def test_lca_export_names_the_boundary_and_geography(
+    cur_file: Callable[..., Path], new_set: FactorSet
+) -> None:
+    from cloudcarbon.exports import estimate_for_export, lca_activity
+
+    path = cur_file(
+        [cur_row("USW2-BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", region="us-west-2")]
+    )
+    df = lca_activity(estimate_for_export([path], "2026-10", factor_set=new_set))
+    el = df.filter(pl.col("activity") == "electricity").row(0, named=True)
+    # eGRID NWPP is in NERC region WECC (EPA: "WECC Northwest"): ecoinvent geography US-WECC
+    assert (el["grid_zone"], el["geography"], el["grid_boundary"]) == ("NWPP", "US-WECC", "operational")
+    assert el["grid_g_co2e_per_kwh"] == pytest.approx(288.2) and el["grid_licence"] == "public domain"
