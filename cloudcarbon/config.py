@@ -21,7 +21,8 @@ Example::
     ]
 
     [grid]
-    datasets = ["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon"]
+    datasets = ["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon", "egrid"]
+    boundary = "operational"   # or "lifecycle" (factor sets 2026.12.1 on)
 
     [engine]
     memory_limit = "600MB"          # DuckDB spills to disk beyond this (the process stays under 1 GB)
@@ -62,7 +63,8 @@ UNALLOCATED = "(unallocated)"
 #: Lifecycle stages of an AI model's footprint; rows no stage rule matches are ``other``.
 STAGES = ("data_processing", "training", "inference", "other")
 
-DEFAULT_GRID_DATASETS = ("electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon")
+#: egrid (US EPA eGRID subregions) exists from factor set 2026.12.1 on; last, so older sets are unaffected
+DEFAULT_GRID_DATASETS = ("electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon", "egrid")
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,9 @@ class Config:
     accelerator_utilisation: float | None = None
     utilisation_overrides: tuple[UtilisationOverride, ...] = ()
     grid_datasets: tuple[str, ...] = DEFAULT_GRID_DATASETS
+    #: ``[grid] boundary``: operational (default) or lifecycle grid factors; honoured by factor sets
+    #: that declare a boundary per grid row (2026.12.1 on), older sets keep their original selection
+    grid_boundary: Literal["operational", "lifecycle"] = "operational"
     strict: bool = False
     engine: EngineOptions = field(default_factory=EngineOptions)
     ai: AiOptions = field(default_factory=AiOptions)

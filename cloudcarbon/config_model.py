@@ -122,7 +122,8 @@ _FolderText = Annotated[str, AfterValidator(_folder)]
 Folder = Annotated[_FolderText, Field(json_schema_extra={"pattern": r"\S"})]
 Threads = Annotated[int, Field(ge=1)]
 Stage = Literal["data_processing", "training", "inference", "other"]
-Dataset = Literal["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon"]
+Dataset = Literal["electricitymaps", "ember", "ccf-appendix-v", "google-region-carbon", "egrid"]
+Boundary = Literal["operational", "lifecycle"]
 Unmatched = Literal["unallocated", "account"]
 
 
@@ -243,7 +244,7 @@ class UtilisationSection(_Table):
 
 
 class GridSection(_Table):
-    """[grid]: which grid-intensity datasets may be used, in priority order."""
+    """[grid]: which grid-intensity datasets may be used, in priority order, and of which boundary."""
 
     model_config = ConfigDict(title="[grid]")
 
@@ -251,6 +252,12 @@ class GridSection(_Table):
         default_factory=lambda: cast(list[Dataset], list(DEFAULT_GRID_DATASETS)),
         min_length=1,
         description="In priority order.",
+    )
+    boundary: Boundary = Field(
+        default="operational",
+        description="operational (combustion, GHG Protocol scope 2 location-based) or lifecycle (with "
+        "upstream) grid factors; a region without one takes the other, flagged boundary_substituted. "
+        "Factor sets before 2026.12.1 declare no boundary and ignore this.",
     )
 
 
@@ -667,6 +674,7 @@ def build_config(data: Mapping[str, Any], *, path: str | None = None, environmen
         accelerator_utilisation=doc.utilisation.accelerator,
         utilisation_overrides=tuple(UtilisationOverride(**o.model_dump()) for o in doc.utilisation.overrides),
         grid_datasets=tuple(doc.grid.datasets),
+        grid_boundary=doc.grid.boundary,
         strict=doc.estimate.strict,
         engine=EngineOptions(**doc.engine.model_dump()),
         ai=AiOptions(

@@ -168,7 +168,8 @@ _QUALITY_SQL = (
 )
 #: the row's reason; an estimated row whose grid factor was substituted says how
 _REASON_SQL = (
-    "coalesce(reason, CASE WHEN grid_status IN ('provider_average', 'year_substituted') "
+    "coalesce(reason, CASE WHEN grid_status IN "
+    "('provider_average', 'year_substituted', 'boundary_substituted') "
     "THEN 'grid_' || grid_status END)"
 )
 

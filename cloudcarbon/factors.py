@@ -25,6 +25,8 @@ import polars as pl
 from cloudcarbon.exceptions import FactorSetError
 
 __all__ = [
+    "DEFAULT_GRID_BOUNDARY",
+    "GRID_BOUNDARIES",
     "SHIPPED_SHA256",
     "FactorSet",
     "available_factor_sets",
@@ -38,8 +40,15 @@ __all__ = [
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
     "2026.12": "a6de65f164393e5584844f0fd690d716ec9a2589538454dac0f5549354aaf814",
-    "2026.12.1": "a5984f1becd546b29b256e077ce6ee7d4d34190594f11974e4addc46135b7a60",
+    "2026.12.1": "31a59f6def5a2ade8760a52ef0bc2d916759411c0f9468c910b0c0730b06067b",
 }
+
+#: Boundaries a grid factor can have (the ``boundary`` column of 2026.12.1 on): ``operational`` =
+#: combustion / direct emissions of generation, as GHG Protocol scope 2 location-based figures are;
+#: ``lifecycle`` = with upstream fuel supply and plant construction.
+GRID_BOUNDARIES = ("operational", "lifecycle")
+#: The boundary taken unless configured otherwise ([grid] boundary, --grid-boundary).
+DEFAULT_GRID_BOUNDARY = "operational"
 
 _TABLE_FILES = (
     "instances.csv",
@@ -157,6 +166,15 @@ class FactorSet:
                 f"factor set {self.version}: coefficient {name!r} is missing from coefficients.csv"
             )
         return float(df["value"][0])
+
+    def grid_boundary_band_ratio(self) -> float:
+        """Extra relative half-width of a grid factor of the other boundary (``boundary_substituted``):
+        the set's ``grid_boundary_band_ratio``; sets without it never substitute a boundary and give
+        ``grid_substitution_band_ratio``."""
+        c = self.table("coefficients")
+        if c.filter(pl.col("name") == "grid_boundary_band_ratio").height == 1:
+            return self.coefficient("grid_boundary_band_ratio")
+        return self.coefficient("grid_substitution_band_ratio")
 
     def usage_rules(self) -> pl.DataFrame:
         """All ``<provider>_usage_types`` tables as one frame with a ``provider`` column."""
@@ -311,23 +329,67 @@ class FactorSet:
         """PUE per (provider, region) with a ``*`` row per provider."""
         return self.table("pue").select("provider", "region", "pue")
 
-    def grid(self, year: int, datasets: Sequence[str]) -> pl.DataFrame:
+    @property
+    def grid_boundaries(self) -> bool:
+        """The set declares each grid row's ``boundary`` (operational / lifecycle; 2026.12.1 on).
+
+        Older sets do not, and keep their original selection (``boundary`` is then ignored)."""
+        return "boundary" in self.table("grid_intensity").columns
+
+    def _check_boundaries(self) -> None:
+        """Every grid row of a set that declares boundaries names one (a blank or unknown value would let
+        a factor of either boundary through unflagged)."""
+        for name in ("grid_intensity", "grid_intensity_odbl"):
+            if name not in self._tables:
+                continue
+            t = self.table(name).with_row_index("_line", offset=2)  # line 1 is the header
+            if "boundary" not in t.columns:
+                raise FactorSetError(
+                    f"factor set {self.label}: {name}.csv has no boundary column while grid_intensity.csv "
+                    "has one; give every grid row a boundary (operational or lifecycle)"
+                )
+            bad = t.filter(~pl.col("boundary").is_in(GRID_BOUNDARIES) | pl.col("boundary").is_null())
+            if bad.height:
+                line, value = bad["_line"][0], bad["boundary"][0]
+                raise FactorSetError(
+                    f"factor set {self.label}: {name}.csv line {line}, column boundary: {value!r} is not "
+                    f"one of {', '.join(GRID_BOUNDARIES)}; correct the row and rebuild the set"
+                )
+
+    def grid(self, year: int, datasets: Sequence[str], boundary: str | None = None) -> pl.DataFrame:
         """Resolve one grid intensity per (provider, region) for a usage year.
 
         Among the allowed datasets, the usage year's value wins; failing that the latest earlier year
         (``grid_status = year_substituted``); failing that the earliest later year (also substituted).
         Dataset order breaks ties. ``region = *`` rows (provider means) are resolved the same way.
+
+        In a set that declares boundaries (:attr:`grid_boundaries`), only rows of the chosen
+        ``boundary`` (default :data:`DEFAULT_GRID_BOUNDARY`) compete first, by the order above; a region
+        with none of them takes a row of the other boundary by the same order, flagged
+        ``grid_status = boundary_substituted``. Boundaries are never mixed silently. ``grid_boundary``
+        names the boundary of the row taken (null for older sets).
         """
         allowed = list(datasets)
         frames = [self.table("grid_intensity")]
         if "grid_intensity_odbl" in self._tables:
             frames.append(self.table("grid_intensity_odbl"))
+        declared = self.grid_boundaries
+        chosen = boundary or DEFAULT_GRID_BOUNDARY
+        if chosen not in GRID_BOUNDARIES:
+            raise FactorSetError(f"grid boundary {chosen!r} is not one of {', '.join(GRID_BOUNDARIES)}")
+        if declared:
+            self._check_boundaries()
+        cols = ["provider", "region", "year", "g_co2e_per_kwh", "dataset"]
         g = pl.concat(
-            [f.select("provider", "region", "year", "g_co2e_per_kwh", "dataset") for f in frames]
+            [
+                f.select(*cols, pl.col("boundary") if declared else pl.lit(None, pl.String).alias("boundary"))
+                for f in frames
+            ]
         ).filter(pl.col("dataset").is_in(allowed))
         rank = {d: i for i, d in enumerate(allowed)}
         g = g.with_columns(
             pl.col("dataset").replace_strict(rank, return_dtype=pl.Int64).alias("_rank"),
+            (pl.col("boundary") != chosen).fill_null(False).cast(pl.Int64).alias("_bclass"),
             pl.when(pl.col("year") == year)
             .then(0)
             .when(pl.col("year") < year)
@@ -337,7 +399,7 @@ class FactorSet:
             (pl.col("year") - year).abs().alias("_ydist"),
         )
         return (
-            g.sort("_yclass", "_ydist", "_rank")
+            g.sort("_bclass", "_yclass", "_ydist", "_rank")
             .group_by("provider", "region", maintain_order=True)
             .first()
             .select(
@@ -346,10 +408,13 @@ class FactorSet:
                 "g_co2e_per_kwh",
                 pl.col("year").alias("grid_year"),
                 pl.col("dataset").alias("grid_dataset"),
-                pl.when(pl.col("_yclass") == 0)
+                pl.when(pl.col("_bclass") == 1)
+                .then(pl.lit("boundary_substituted"))
+                .when(pl.col("_yclass") == 0)
                 .then(pl.lit("exact"))
                 .otherwise(pl.lit("year_substituted"))
                 .alias("grid_status"),
+                pl.col("boundary").alias("grid_boundary"),
             )
             .sort("provider", "region")
         )

@@ -364,7 +364,7 @@ def _flags(
 ) -> pl.DataFrame:
     flagged = groups.filter(
         pl.col("reason").is_in(["unknown_instance_type", "unit_mismatch", "unmodelled_usage_type"])
-        | pl.col("grid_status").is_in(["provider_average", "year_substituted"])
+        | pl.col("grid_status").is_in(["provider_average", "year_substituted", "boundary_substituted"])
         & (pl.col("fate") != "excluded")
     )
     what = (
@@ -381,6 +381,8 @@ def _flags(
         .then(pl.col("reason"))
         .when(pl.col("grid_status") == "provider_average")
         .then(pl.lit("unknown_region"))
+        .when(pl.col("grid_status") == "boundary_substituted")
+        .then(pl.lit("grid_boundary_substituted"))
         .otherwise(pl.lit("grid_year_substituted"))
     )
     out = (
@@ -665,6 +667,8 @@ def _config_dict(config: Config) -> dict[str, Any]:
     out = asdict(config)
     if not out.get("sharing"):
         out.pop("sharing", None)
+    if out.get("grid_boundary") == "operational":  # the default ([grid] boundary came with set 2026.12.1)
+        out.pop("grid_boundary", None)
     return out
 
 
@@ -806,7 +810,7 @@ def _refuse_fallbacks(flags: pl.DataFrame) -> None:
             "depend more on the reference ratio than on the model; add the missing factors or turn off "
             "[estimate] strict"
         )
-    hard = flags.filter(pl.col("flag") != "grid_year_substituted")
+    hard = flags.filter(~pl.col("flag").is_in(["grid_year_substituted", "grid_boundary_substituted"]))
     if hard.height:
         items = "; ".join(
             f"{r['flag']} {r['subject']} ({r['rows']} rows)" for r in hard.head(8).iter_rows(named=True)

@@ -186,8 +186,9 @@ def _model_class(tokens: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
 
 def _pue_and_grid(rows: pl.DataFrame, factors: FactorSet, config: Config, year: int) -> pl.DataFrame:
     pue = factors.pue()
-    grid = factors.grid(year, config.grid_datasets)
+    grid = factors.grid(year, config.grid_datasets, config.grid_boundary)
     band = factors.coefficient("grid_substitution_band_ratio")
+    boundary_band = factors.grid_boundary_band_ratio()
     out = (
         rows.join(
             pue.filter(pl.col("region") != "*").rename({"provider": "ProviderName", "region": "RegionId"}),
@@ -226,7 +227,12 @@ def _pue_and_grid(rows: pl.DataFrame, factors: FactorSet, config: Config, year: 
         .otherwise(pl.lit("provider_average"))
         .alias("grid_status"),
     ).with_columns(
-        pl.when(pl.col("grid_status") == "exact").then(0.0).otherwise(band).alias("_grid_band"),
+        pl.when(pl.col("grid_status") == "exact")
+        .then(0.0)
+        .when(pl.col("grid_status") == "boundary_substituted")
+        .then(boundary_band)
+        .otherwise(band)
+        .alias("_grid_band"),
     )
 
 

@@ -613,6 +613,17 @@ def build_coefficients() -> list[dict[str, Any]]:
             f"{OWN}: relative half-width of the embodied-emissions band",
         ),
         (
+            "grid_boundary_band_ratio",
+            0.3,
+            "ratio",
+            f"{OWN}: extra relative half-width when a grid factor of the other boundary (lifecycle for "
+            "operational or the reverse) replaces the chosen one; lifecycle Electricity Maps 2025 zone "
+            "averages are about 30% above the providers' operational figures for the same places "
+            "(Netherlands 253 vs Google europe-west4 194.35; US-NW-BPAT 129 vs Google us-west1 Oregon "
+            "97.85 g/kWh: GoogleCloudPlatform/region-carbon-info@74d9bf81:data/yearly/2025.csv, "
+            "thegreenwebfoundation/co2.js@27cbe83:data/output/electricity-maps/yearly_2025.json)",
+        ),
+        (
             "grid_substitution_band_ratio",
             0.1,
             "ratio",
@@ -704,10 +715,15 @@ def build_grid(grid: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 zone, basis_out = m.group(1), "operational, US NERC region (EPA eGRID2020)"
                 under = "EPA eGRID2020 (US public domain)"
             elif "Google" in src:
-                zone, basis_out = r["region"], "Google-published region grid average (~2020)"
+                # CCF's copy of Google's 2020 file, which is lifecycle (see google-region-carbon)
+                zone, basis_out = r["region"], "lifecycle, Google-published region grid average (~2020)"
                 under = "Google region carbon data"
             else:
-                zone, basis_out = r["country_iso2"], "country average (carbonfootprint.com/EEA)"
+                # generation (combustion) emissions per kWh as published, no upstream: operational
+                zone, basis_out = (
+                    r["country_iso2"],
+                    "operational, country average (carbonfootprint.com/EEA)",
+                )
                 under = src.split(";", 1)[1].strip() if ";" in src else src
             permissive.append(
                 {
@@ -731,6 +747,8 @@ def build_grid(grid: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "licence": APACHE,
                 }
             )
+    permissive.extend(build_google_2025(grid))
+    egrid = build_egrid(grid)
     out = []
     for rows in (permissive, odbl):
         groups: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
@@ -753,10 +771,122 @@ def build_grid(grid: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                     "licence": members[0]["licence"],
                 }
             )
+        if rows is permissive:
+            # eGRID covers US regions only: no provider mean (it would be a US mean posing as the
+            # provider's), so rows with an unknown region never take it
+            rows.extend(egrid)
         key = ["provider", "region", "year", "dataset"]
         check_unique(rows, key, "grid")
         out.append(sorted(rows, key=lambda r: tuple(r[k] for k in key)))
     return out[0], out[1]
+
+
+#: Grid-factor boundaries (factor set 2026.12.1 on): ``operational`` = combustion / direct emissions of
+#: generation (GHG Protocol scope 2 location-based), ``lifecycle`` = with upstream fuel supply and plant
+#: construction. The first word of every grid row's ``basis`` names it.
+GRID_BOUNDARIES = ("operational", "lifecycle")
+EGRID_SOURCE = (
+    "US EPA eGRID2023 (data year 2023, released 2025-01), subregion total output emission rates as "
+    "tabulated in the EPA GHG Emission Factors Hub 2025, Table 6 "
+    "(https://www.epa.gov/egrid/download-data, "
+    "https://www.epa.gov/climateleadership/ghg-emission-factors-hub); CO2e = CO2 + 28 CH4 + 265 N2O "
+    "(IPCC AR5 GWP100, the Hub's basis), lb/MWh x 0.45359237 = g/kWh"
+)
+
+
+def declare_boundary(row: dict[str, Any], table: str) -> None:
+    """Set a grid row's ``boundary`` (from the first word of its ``basis``) and ``granularity``."""
+    boundary = str(row["basis"]).split(",", 1)[0].strip()
+    if boundary not in GRID_BOUNDARIES:
+        fail(
+            f"{table}: {row['provider']} {row['region']} {row['year']} {row['dataset']}: basis "
+            f"{row['basis']!r} does not start with one of {GRID_BOUNDARIES}"
+        )
+    row["boundary"] = boundary
+    # every source used publishes yearly averages; a monthly source would set "monthly" here
+    row.setdefault("granularity", "annual")
+
+
+def build_google_2025(grid: Path) -> list[dict[str, Any]]:
+    """Google region-carbon-info 2025 (operational), curated in factor_inputs: current regions only."""
+    current = {r["region"] for r in read_csv(grid / "cloud_region_locations.csv") if r["provider"] == "gcp"}
+    out = []
+    for r in read_csv(INPUTS / "google_region_carbon_2025.csv"):
+        if r["region"] not in current:
+            continue  # not (yet) a region of the location table, like the 2019-2024 files' extras
+        out.append(
+            {
+                "provider": "gcp",
+                "region": r["region"],
+                "year": int(r["year"]),
+                "g_co2e_per_kwh": float(r["g_co2e_per_kwh"]),
+                "dataset": "google-region-carbon",
+                "basis": "operational, region (Google-published grid average)",
+                "zone": r["region"],
+                "source": r["source"],
+                "licence": r["licence"],
+            }
+        )
+    return out
+
+
+def build_egrid(grid: Path) -> list[dict[str, Any]]:
+    """US cloud regions -> eGRID2023 subregion CO2e rate (operational, public domain)."""
+    rates = {r["egrid_subregion"]: r for r in read_csv(grid / "us_egrid_subregions.csv")}
+    review = {(r["provider"], r["region"]): r for r in read_csv(INPUTS / "egrid_region_review.csv")}
+    out = []
+    for r in read_csv(grid / "cloud_region_egrid.csv"):
+        checked = review.get((r["provider"], r["region"]))
+        sub = checked["egrid_subregion"] if checked else r["egrid_subregion"]
+        rate = rates.get(sub)
+        if rate is None:
+            fail(f"cloud_region_egrid.csv: {r['provider']} {r['region']}: no eGRID rate for {sub!r}")
+            raise AssertionError  # unreachable: fail() exits
+        value = float(rate["co2e_g_per_kwh_ar5"])
+        # the CO2e rate recomputed from the Hub's CO2, CH4 and N2O (lb/MWh) must match the table's
+        lb = (
+            float(rate["co2_lb_per_mwh"])
+            + 28 * float(rate["ch4_lb_per_mwh"])
+            + 265 * float(rate["n2o_lb_per_mwh"])
+        )
+        if abs(lb * 0.45359237 - value) > 0.06:
+            fail(f"us_egrid_subregions.csv: {sub}: CO2e {value} g/kWh != {lb * 0.45359237:.2f} recomputed")
+        reason = checked["review"] if checked else r["reason"]
+        confidence = checked["confidence"] if checked else r["confidence"]
+        out.append(
+            {
+                "provider": r["provider"],
+                "region": r["region"],
+                "year": int(rate["data_year"]),
+                "g_co2e_per_kwh": value,
+                "dataset": "egrid",
+                "basis": f"operational, eGRID subregion {sub} ({rate['subregion_name']}), total output "
+                "emission rate (no upstream, no grid losses)",
+                "zone": sub,
+                "source": f"{EGRID_SOURCE}; region -> subregion ({confidence} confidence): "
+                f"{r['data_centre_location']}, {r['us_state']}: {reason} "
+                "(EPA eGRID subregion map / Power Profiler, https://www.epa.gov/egrid/power-profiler)",
+                "licence": "public domain",
+            }
+        )
+    # inventory locations: the US average (location "US") and each subregion by its eGRID acronym
+    # ("NWPP"), operational; ISO country codes have two letters and Electricity Maps zones a hyphen
+    for sub, rate in sorted(rates.items()):
+        out.append(
+            {
+                "provider": "location",
+                "region": sub,
+                "year": int(rate["data_year"]),
+                "g_co2e_per_kwh": float(rate["co2e_g_per_kwh_ar5"]),
+                "dataset": "egrid",
+                "basis": f"operational, eGRID {'US average' if sub == 'US' else 'subregion ' + sub} "
+                f"({rate['subregion_name']}), total output emission rate (no upstream, no grid losses)",
+                "zone": sub,
+                "source": EGRID_SOURCE,
+                "licence": "public domain",
+            }
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -780,9 +910,16 @@ GRID_FIELDS = [
     field("region", "string", "cloud region; * = unweighted mean of the provider's regions"),
     field("year", "integer", "year the intensity is for"),
     field("g_co2e_per_kwh", "number", "location-based grid intensity", "gCO2e/kWh"),
-    field("dataset", "string", "electricitymaps / ember / ccf-appendix-v / google-region-carbon"),
+    field("dataset", "string", "electricitymaps / ember / ccf-appendix-v / google-region-carbon / egrid"),
     field("basis", "string", "lifecycle or operational; zone, country or region"),
     field("zone", "string", "grid zone or country the value is for"),
+    field(
+        "boundary",
+        "string",
+        "operational (combustion / direct emissions of generation, GHG Protocol scope 2 "
+        "location-based) or lifecycle (with upstream fuel supply and plant construction)",
+    ),
+    field("granularity", "string", "annual or monthly: the period one value averages"),
     SRC,
     LIC,
 ]
@@ -953,6 +1090,10 @@ LICENCE_INFO = {
     ),
     "MIT": ("MIT License", "https://opensource.org/license/mit"),
     "MPL-2.0": ("Mozilla Public License 2.0", "https://www.mozilla.org/en-US/MPL/2.0/"),
+    "public domain": (
+        "US government work, public domain (17 U.S.C. 105)",
+        "https://www.usa.gov/government-copyright",
+    ),
 }
 
 
@@ -1091,6 +1232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_unique(instances, ["provider", "instance_type"], "instances")
     check_unique(cpu_power, ["provider", "microarchitecture"], "cpu_power")
     check_unique(accelerators, ["model"], "accelerators")
+    for table, rows in (("grid_intensity", grid), ("grid_intensity_odbl", grid_odbl)):
+        for row in rows:
+            declare_boundary(row, table)
     check_unique(grid, ["provider", "region", "year", "dataset"], "grid_intensity")
     check_unique(grid_odbl, ["provider", "region", "year", "dataset"], "grid_intensity_odbl")
     check_unique(pue, ["provider", "region"], "pue")

@@ -132,7 +132,21 @@ def test_detail_file_and_factor_lookup(cur_file: Callable[..., Path], tmp_path: 
 
     f = cur_file(_rows())
     out = tmp_path / "detail.csv"
-    res = runner.invoke(app, ["estimate", "-m", "2026-10", "-s", str(f), "--detail", str(out), "-f", "json"])
+    # factor set 2026.12's grid rows (2026.12.1 takes operational grid factors)
+    args = [
+        "estimate",
+        "-m",
+        "2026-10",
+        "-s",
+        str(f),
+        "--detail",
+        str(out),
+        "-f",
+        "json",
+        "--factors",
+        "2026.12",
+    ]
+    res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     detail = pl.read_csv(out, infer_schema=False)
     # one row per billing row, in file order, each with its fate and the factor keys it used

@@ -122,7 +122,11 @@ MISTAKES = [
     (
         "[grid]\ndatasets = ['ember', 'embr']\n",
         "[grid] datasets[2] must be one of electricitymaps, ember, ccf-appendix-v, google-region-carbon, "
-        "got 'embr'; did you mean 'ember'?",
+        "egrid, got 'embr'; did you mean 'ember'?",
+    ),
+    (
+        "[grid]\nboundary = 'upstream'\n",
+        "[grid] boundary must be one of operational, lifecycle, got 'upstream'",
     ),
     ("[grid]\ndatasets = []\n", "[grid] datasets must not be an empty list"),
     (

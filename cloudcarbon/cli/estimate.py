@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import typer
 
@@ -20,12 +21,15 @@ from cloudcarbon.cli._options import (
 )
 from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.config import load_config
+from cloudcarbon.factors import GRID_BOUNDARIES
 from cloudcarbon.methods import METHODS
 from cloudcarbon.pipeline import DETAIL_FORMATS, estimate
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import ESTIMATE_DETAIL
 
 __all__ = ["DETAIL_COLUMNS", "emit", "estimate_command"]
+
+Boundary = Literal["operational", "lifecycle"]
 
 #: Per-row columns written by ``--detail`` (declared in :mod:`cloudcarbon.schema`).
 DETAIL_COLUMNS = ESTIMATE_DETAIL
@@ -45,6 +49,12 @@ def _detail_file(value: Path | None) -> Path | None:
             f"{value} has {what}; --detail writes {' or '.join(DETAIL_FORMATS)} "
             "(name the file .csv or .parquet)"
         )
+    return value
+
+
+def _boundary(value: str | None) -> str | None:
+    if value is not None and value not in GRID_BOUNDARIES:
+        raise typer.BadParameter(f"{value!r} is not a grid boundary; choose {' or '.join(GRID_BOUNDARIES)}")
     return value
 
 
@@ -85,6 +95,15 @@ def estimate_command(
             callback=_method,
         ),
     ] = "cloudcarbon",
+    grid_boundary: Annotated[
+        str | None,
+        typer.Option(
+            "--grid-boundary",
+            help="operational (default: combustion emissions, GHG Protocol scope 2 location-based) or "
+            "lifecycle grid factors; overrides [grid] boundary. Factor sets before 2026.12.1 ignore it.",
+            callback=_boundary,
+        ),
+    ] = None,
     tokens: Annotated[
         Path | None,
         typer.Option(
@@ -107,8 +126,12 @@ def estimate_command(
     Example: cloudcarbon estimate -m 2026-10 -s aws:exports/cur -g service
 
     Example: cloudcarbon estimate -m 2026-10 -s aws:./cur -c cloudcarbon.toml --tokens tokens.csv
+
+    Example: cloudcarbon estimate -m 2026-10 -s gcp:export.jsonl --grid-boundary lifecycle
     """
     cfg = load_config(config)
+    if grid_boundary is not None:
+        cfg = dataclasses.replace(cfg, grid_boundary=cast(Boundary, grid_boundary))
     result = estimate(
         source,
         month,

@@ -15,8 +15,9 @@ Fields (TOML keys / CSV columns; unknown ones are ignored)
     accelerators: ``accelerators = "4 x NVIDIA A100 SXM4 40GB"`` or ``accelerator_model`` with
     ``accelerator_count`` (default 1), the model spelled as in ``accelerators.csv``; time:
     ``hours_per_month`` (at most the month's hours) or ``always_on = true`` (all hours of the month);
-    ``location`` (required: ISO 3166 alpha-2 country such as ``DE``, or an Electricity Maps zone such as
-    ``US-CAL-CISO``); ``pue`` (default: the factor set's ``inventory`` PUE row); ``utilisation`` (average
+    ``location`` (required: ISO 3166 alpha-2 country such as ``DE``, an Electricity Maps zone such as
+    ``US-CAL-CISO``, or from factor set 2026.12.1 a US eGRID subregion such as ``NWPP``); ``pue``
+    (default: the factor set's ``inventory`` PUE row); ``utilisation`` (average
     CPU utilisation, 0-1); ``embodied_kgco2e`` (whole machine, spread over the lifespan);
     ``in_service_from`` / ``retired_on`` (ISO dates; the machine runs from the start of
     ``in_service_from`` until the start of ``retired_on``: a month outside that span emits no row, a

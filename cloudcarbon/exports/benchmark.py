@@ -116,7 +116,7 @@ def benchmark_groups(result: EstimateResult, factors: FactorSet | None = None) -
         .then(pl.col("ProviderName"))
         .otherwise(pl.lit(OTHER))
         .alias("provider"),
-        pl.when(pl.col("grid_status").is_in(["exact", "year_substituted"]))
+        pl.when(pl.col("grid_status").is_in(["exact", "year_substituted", "boundary_substituted"]))
         .then(pl.col("RegionId"))
         .otherwise(pl.lit(OTHER))
         .alias("_region"),

@@ -50,6 +50,7 @@ LCA_COLUMNS = (
     "grid_year",
     "grid_dataset",
     "grid_status",
+    "grid_boundary",
     "grid_g_co2e_per_kwh",
     "grid_source",
     "grid_licence",
@@ -100,8 +101,13 @@ def _grid_rows(factors: FactorSet) -> pl.DataFrame:
     with contextlib.suppress(KeyError):  # a set may ship without the ODbL table
         frames.append(factors.table("grid_intensity_odbl"))
     cols = ["provider", "region", "year", "dataset", "zone", "source", "licence"]
+    # the factor's boundary (operational / lifecycle): declared from factor set 2026.12.1 on, else empty
+    boundary = [
+        pl.col("boundary") if "boundary" in f.columns else pl.lit(None, pl.String).alias("boundary")
+        for f in frames
+    ]
     return (
-        pl.concat([f.select(cols) for f in frames])
+        pl.concat([f.select(*cols, b) for f, b in zip(frames, boundary, strict=True)])
         .unique(["provider", "region", "year", "dataset"], keep="first", maintain_order=True)
         .rename(
             {
@@ -112,8 +118,19 @@ def _grid_rows(factors: FactorSet) -> pl.DataFrame:
                 "zone": "grid_zone",
                 "source": "grid_source",
                 "licence": "grid_licence",
+                "boundary": "grid_boundary",
             }
         )
+    )
+
+
+def _region_countries(factors: FactorSet) -> pl.DataFrame:
+    """(provider, region) -> ISO country, from the set's Ember rows (whose zone is the country)."""
+    return (
+        _grid_rows(factors)
+        .filter((pl.col("grid_dataset") == "ember") & (pl.col("_grid_region") != "*"))
+        .select("_grid_provider", "_grid_region", pl.col("grid_zone").alias("_region_country"))
+        .unique(["_grid_provider", "_grid_region"], keep="first", maintain_order=True)
     )
 
 
@@ -129,7 +146,7 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
             .otherwise(pl.col("ProviderName"))
             .alias("_grid_provider"),
             # a region's own row, else the provider's mean row (`*`); the global mean has no one row
-            pl.when(pl.col("grid_status").is_in(["exact", "year_substituted"]))
+            pl.when(pl.col("grid_status").is_in(["exact", "year_substituted", "boundary_substituted"]))
             .then(pl.col("RegionId"))
             .otherwise(pl.lit("*"))
             .alias("_grid_region"),
@@ -139,33 +156,48 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
             on=["_grid_provider", "_grid_region", "grid_year", "grid_dataset"],
             how="left",
         )
+        .join(_region_countries(factors), on=["_grid_provider", "_grid_region"], how="left")
     )
     is_global = pl.col("grid_status") == "global_average"
-    return el.select(
-        pl.lit("electricity").alias("activity"),
-        pl.lit("electricity").alias("component"),
-        pl.lit(None, pl.String).alias("model"),
-        pl.col("ProviderName").alias("provider"),
-        pl.col("RegionId").alias("region"),
-        pl.col("energy_kwh").alias("amount"),
-        pl.when(is_global).then(pl.lit("*")).otherwise(pl.col("grid_zone")).alias("grid_zone"),
-        "grid_year",
-        "grid_dataset",
-        "grid_status",
-        pl.col("g_co2e_per_kwh").alias("grid_g_co2e_per_kwh"),
-        pl.when(is_global)
-        .then(pl.lit("mean of the providers' '*' rows of the grid tables (global average, METHOD step 3)"))
-        .otherwise(pl.col("grid_source"))
-        .alias("grid_source"),
-        pl.when(is_global)
-        .then(pl.lit(None, pl.String))
-        .otherwise(pl.col("grid_licence"))
-        .alias("grid_licence"),
-        "pue",
-        "co2e_kg",
-        pl.lit(0.0).alias("embodied_kgco2e"),
-        pl.col("rows").alias("billing_rows"),
-    ).with_columns(_geography(pl.col("grid_zone")).alias("geography"))
+    return (
+        el.select(
+            pl.lit("electricity").alias("activity"),
+            pl.lit("electricity").alias("component"),
+            pl.lit(None, pl.String).alias("model"),
+            pl.col("ProviderName").alias("provider"),
+            pl.col("RegionId").alias("region"),
+            pl.col("energy_kwh").alias("amount"),
+            pl.when(is_global).then(pl.lit("*")).otherwise(pl.col("grid_zone")).alias("grid_zone"),
+            "grid_year",
+            "grid_dataset",
+            "grid_status",
+            pl.when(is_global)
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("grid_boundary"))
+            .alias("grid_boundary"),
+            pl.col("g_co2e_per_kwh").alias("grid_g_co2e_per_kwh"),
+            pl.when(is_global)
+            .then(
+                pl.lit("mean of the providers' '*' rows of the grid tables (global average, METHOD step 3)")
+            )
+            .otherwise(pl.col("grid_source"))
+            .alias("grid_source"),
+            pl.when(is_global)
+            .then(pl.lit(None, pl.String))
+            .otherwise(pl.col("grid_licence"))
+            .alias("grid_licence"),
+            "pue",
+            "co2e_kg",
+            pl.lit(0.0).alias("embodied_kgco2e"),
+            pl.col("rows").alias("billing_rows"),
+            "_region_country",
+        )
+        .with_columns(
+            # a zone with no geography of its own (Google's region names) takes its region's country
+            pl.coalesce(_geography(pl.col("grid_zone")), pl.col("_region_country")).alias("geography")
+        )
+        .drop("_region_country")
+    )
 
 
 def _instance_sources(factors: FactorSet) -> pl.DataFrame:

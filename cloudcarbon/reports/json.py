@@ -79,7 +79,8 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
         "band_sources": [
             "utilisation: CPU and accelerator utilisation swept over the band (see assumptions)",
             "accelerator_factor: accelerator TDP/idle band (accelerators.csv band_ratio; wider when derived)",
-            "grid: grid factor of an earlier year or a provider/global mean (grid_substitution_band_ratio)",
+            "grid: grid factor of an earlier year or a provider/global mean (grid_substitution_band_ratio), "
+            "or of the other boundary (grid_boundary_band_ratio)",
             f"fallback: ratio estimate of unmodelled usage (x{fb[0]:g} to x{fb[1]:g})",
             "embodied: embodied-emissions band (embodied_band_ratio)",
             "component_factor: storage and network coefficients' own low/high values "

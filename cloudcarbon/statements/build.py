@@ -138,6 +138,22 @@ def _coverage(run: RunRecord) -> tuple[Coverage, ...]:
     )
 
 
+def _grid_boundary(run: RunRecord) -> tuple[str, ...]:
+    """The grid factors' boundary, for factor sets that declare one (recorded among the assumptions)."""
+    boundary = run.assumptions.get("grid_boundary")
+    if not boundary:
+        return ()
+    basis = (
+        "operational (combustion emissions of generation, as GHG Protocol scope 2 location-based figures are)"
+        if boundary == "operational"
+        else "lifecycle (generation plus upstream fuel supply and plant construction)"
+    )
+    return (
+        f"Grid intensities are {basis}. A region without a factor of that boundary takes its factor "
+        "of the other boundary, flagged (grid_boundary_substituted) with a wider range.",
+    )
+
+
 def _methodology(run: RunRecord) -> Methodology:
     doc = METHOD_DOCS.get(run.method, f"method {run.method}")
     fs = run.factor_set_version
@@ -150,6 +166,7 @@ def _methodology(run: RunRecord) -> Methodology:
         "the hardware's power draw at the assumed utilisation and the data centre's PUE) times the "
         "grid intensity of its region. Each figure carries a low-high range from the utilisation, "
         "accelerator, grid, fallback and embodied bands.",
+        *_grid_boundary(run),
         "Rows the method cannot model from usage fall back to the provider's energy per unit of "
         "cost; rows that are not consumption (taxes, credits, fees, commitments) are excluded with "
         "their reason. Estimated, fallback and excluded cost add up to the bill in each currency.",

@@ -127,7 +127,8 @@ def test_m5_intensity_worked_by_hand(cur_file: Callable[..., Path]) -> None:
     #   per vCPU-hour (48 vCPU-h a day): 0.089418581 / 48 = 0.00186288710 kg; 0.213920051 / 48 =
     #   0.00445666773 kWh; embodied 1610.79 / 35040 / 96 = 0.000478852 kg
     rows = [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large") for _ in range(5)]
-    result = estimate_for_export([cur_file(rows)], "2026-10")
+    # the figures above are factor set 2026.12's (2026.12.1 takes operational grid factors)
+    result = estimate_for_export([cur_file(rows)], "2026-10", factor_set=DEFAULT_FACTORS)
     df = benchmark(result)
     m5 = df.filter(pl.col("metric") == "co2e_per_vcpu_hour").row(0, named=True)
     assert (m5["provider"], m5["subject"], m5["n_rows"]) == ("aws", "m5", 5)

@@ -166,3 +166,34 @@ def test_verbatim_copy_of_a_shipped_set_is_the_shipped_set(tmp_path: Path) -> No
     assert not fs.user_made and fs.sha256 == SHIPPED_SHA256[PINNED_FACTORS]
     r = run([cur(tmp_path / "cur.csv", [m5("1.00")])], factor_set=fs)
     assert to_json_dict(r)["factor_set"]["user_made"] is False
+
+
+def _copy_with_grid_edit(tmp_path: Path, old: str, new: str) -> Path:
+    """A user-made copy of 2026.12.1 with one text replaced in grid_intensity.csv, re-hashed."""
+    folder = tmp_path / "fs"
+    shutil.copytree(factor_set_root() / "2026.12.1", folder)
+    grid = folder / "grid_intensity.csv"
+    text = grid.read_text(encoding="utf-8")
+    assert old in text
+    grid.write_text(text.replace(old, new, 1), encoding="utf-8")
+    desc = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    hashes = {}
+    for res in desc["resources"]:
+        res["sha256"] = hashes[res["path"]] = hashlib.sha256((folder / res["path"]).read_bytes()).hexdigest()
+    desc["content_sha256"] = content_sha256(hashes)
+    desc["version"] = "2026.12.1-acme.1"
+    (folder / "datapackage.json").write_text(json.dumps(desc, indent=2), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("value", ["upstream", ""])
+def test_grid_row_with_an_unknown_or_blank_boundary(
+    tmp_path: Path, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the first row (line 2) is aws * 2020 ccf-appendix-v, operational
+    folder = _copy_with_grid_edit(tmp_path, ",operational,annual,", f",{value},annual,")
+    f = cur(tmp_path / "cur.csv", [m5("1.00")])
+    code, err = cli(
+        ["estimate", "--source", str(f), "--month", "2026-10", "--factors", str(folder)], monkeypatch, capsys
+    )
+    one_line_error(code, err, 5, "grid_intensity.csv line 2, column boundary")

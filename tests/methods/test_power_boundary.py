@@ -33,7 +33,8 @@ from cloudcarbon.factors import FactorSet, load_factor_set
 from tests.conftest import cur_row
 
 REL = 1e-6
-MONTH = "2025-10"
+# 2023: the year of the us-east-1 grid factor in 2026.12.1 (EPA eGRID2023 SRVC), so the grid year is exact
+MONTH = "2023-10"
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +44,9 @@ def new_set() -> FactorSet:
 
 def _row(usage_type: str, amount: float, cost: str, unit: str, **kw: Any) -> dict[str, Any]:
     row = cur_row(
-        usage_type, amount, cost, unit, start="2025-10-01T00:00:00Z", end="2025-10-02T00:00:00Z", **kw
+        usage_type, amount, cost, unit, start="2023-10-01T00:00:00Z", end="2023-10-02T00:00:00Z", **kw
     )
-    row["bill/BillingPeriodStartDate"] = "2025-10-01T00:00:00.000Z"
+    row["bill/BillingPeriodStartDate"] = "2023-10-01T00:00:00.000Z"
     return row
 
 

@@ -94,6 +94,17 @@ class DefaultMethod:
                 {k: v for k, v in asdict(o).items() if v is not None} for o in config.utilisation_overrides
             ],
             "grid_datasets": list(config.grid_datasets),
+            # only sets that declare a boundary per grid row honour it (older sets: the old selection)
+            **(
+                {
+                    "grid_boundary": config.grid_boundary,
+                    "grid_boundary_fallback": "the region's factor of the other boundary "
+                    "(grid_status boundary_substituted, band widened by grid_boundary_band_ratio), "
+                    "then the provider's mean of the chosen boundary",
+                }
+                if factors.grid_boundaries
+                else {}
+            ),
             "fallback_basis": BASIS,
             "fallback_band": [
                 factors.coefficient("fallback_band_low_ratio"),

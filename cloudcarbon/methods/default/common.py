@@ -45,6 +45,8 @@ class ModelInputs:
     acc_u_high: float
     embodied_band_ratio: float
     grid_substitution_band_ratio: float
+    #: a grid factor of the other boundary than the one chosen (factor sets 2026.12.1 on)
+    grid_boundary_band_ratio: float
     #: bounds of the storage and network coefficients (equal to the central value in sets that have none)
     ssd_wh_per_tb_hour_low: float = 0.0
     ssd_wh_per_tb_hour_high: float = 0.0
@@ -110,6 +112,7 @@ class ModelInputs:
             acc_u_high=c("accelerator_utilisation_high"),
             embodied_band_ratio=c("embodied_band_ratio"),
             grid_substitution_band_ratio=c("grid_substitution_band_ratio"),
+            grid_boundary_band_ratio=factors.grid_boundary_band_ratio(),
         )
 
 
@@ -198,10 +201,12 @@ def first(*exprs: nw.Expr) -> nw.Expr:
     return out
 
 
-def global_defaults(factors: FactorSet, year: int, datasets: tuple[str, ...]) -> dict[str, float]:
+def global_defaults(
+    factors: FactorSet, year: int, datasets: tuple[str, ...], boundary: str | None = None
+) -> dict[str, float]:
     """Provider-independent last resorts: means over the providers' ``*`` rows (flagged when used)."""
     avg = factors.provider_cpu_average()
-    grid = factors.grid(year, datasets).filter(pl.col("region") == "*")
+    grid = factors.grid(year, datasets, boundary).filter(pl.col("region") == "*")
     pue = factors.pue().filter(pl.col("region") == "*")
     return {
         "cpu_min": float(avg["avg_cpu_min_w_per_vcpu"].mean()),  # type: ignore[arg-type]

@@ -28,6 +28,8 @@ def emissions(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
     grid_band = (
         nw.when(nw.col("grid_status") == "exact")
         .then(nw.lit(0.0))
+        .when(nw.col("grid_status") == "boundary_substituted")
+        .then(nw.lit(p.grid_boundary_band_ratio))
         .otherwise(nw.lit(p.grid_substitution_band_ratio))
     )
     # an input that states the machine's embodied emissions replaces the host-share estimate
@@ -61,6 +63,8 @@ def emissions(rows: nw.LazyFrame[Any], p: ModelInputs) -> nw.LazyFrame[Any]:
         .then(nw.lit("provider_average"))
         .when(nw.col("cpu_factor_status") == "provider_average")
         .then(nw.lit("provider_average"))
+        .when(nw.col("grid_status") == "boundary_substituted")
+        .then(nw.lit("boundary_substituted"))
         .when(nw.col("grid_status") == "year_substituted")
         .then(nw.lit("year_substituted"))
         .otherwise(nw.lit("exact"))

@@ -92,7 +92,7 @@ def _lookups(factors: FactorSet, config: Config, year: int) -> dict[str, pl.Data
         pl.col("embodied_kgco2e").alias("accelerator_embodied_kgco2e"),
     )
     prov = factors.provider_cpu_average().rename({"provider": "ProviderName"})
-    grid_all = factors.grid(year, config.grid_datasets)
+    grid_all = factors.grid(year, config.grid_datasets, config.grid_boundary)
     grid = grid_all.filter(pl.col("region") != "*").rename(
         {"provider": "_grid_provider", "region": "RegionId"}
     )
@@ -168,7 +168,7 @@ def resolve_factors(
     rows: nw.LazyFrame[Any], factors: FactorSet, config: Config, *, year: int
 ) -> nw.LazyFrame[Any]:
     """Pick each factor by its fallback chain, with its status: grid, PUE, CPU watts, embodied share."""
-    g = global_defaults(factors, year, config.grid_datasets)
+    g = global_defaults(factors, year, config.grid_datasets, config.grid_boundary)
     rows = rows.with_columns(
         acc_count().alias("_acc_count"),
         nw.col("g_co2e_per_kwh").is_null().alias("_grid_missing"),
