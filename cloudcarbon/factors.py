@@ -125,6 +125,10 @@ class FactorSet:
         """The version as outputs show it: ``2026.11``, or ``acme-1 (user-made)``."""
         return f"{self.version} (user-made)" if self.user_made else self.version
 
+    def has_table(self, name: str) -> bool:
+        """Whether the set holds table ``name`` (newer sets add tables; e.g. ``water_wue`` from 2026.12.1)."""
+        return name in self._tables
+
     def table(self, name: str) -> pl.DataFrame:
         """A table of the set by file stem (e.g. ``"instances"``), numbers typed per the descriptor."""
         return self._tables[name]

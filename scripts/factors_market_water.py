@@ -330,7 +330,9 @@ def _electricity(ref: Path, regions: list[dict[str, str]]) -> list[dict[str, Any
 
 def tables(ref: Path) -> dict[str, list[dict[str, Any]]]:
     regions = [
-        r for r in _read(ref / "grid" / "cloud_region_locations.csv") if r["provider"] in ("aws", "gcp", "azure")
+        r
+        for r in _read(ref / "grid" / "cloud_region_locations.csv")
+        if r["provider"] in ("aws", "gcp", "azure")
     ]
     zones = [
         {
