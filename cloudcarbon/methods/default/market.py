@@ -54,16 +54,12 @@ def market_factors(
 ) -> list[dict[str, Any]]:
     """One dict per (``ProviderName``, ``RegionId``) of ``pairs``: ``market_g_co2e_per_kwh`` (None when
     there is no factor), ``market_status`` and ``market_reason``."""
-    out: list[dict[str, Any]] = []
     if not factors.has_table("grid_market"):
         reason = (
             f"factor set {factors.label} has no market-based factors (factor sets from 2026.12.1 have them)"
         )
-        for p, r in pairs.iter_rows():
-            out.append(
-                {"market_g_co2e_per_kwh": None, "market_status": "not_in_factor_set", "market_reason": reason}
-            )
-        return out
+        none = {"market_g_co2e_per_kwh": None, "market_status": "not_in_factor_set", "market_reason": reason}
+        return [dict(none) for _ in range(pairs.height)]
     why = {row["provider"]: row["reason"] for row in factors.table("grid_market").iter_rows(named=True)}
     zone_table = {
         (z["provider"], z["region"]): (z["egrid_subregion"] or "", z["country"] or "")
@@ -72,6 +68,7 @@ def market_factors(
     year = int(month[:4])
     mk = config.market
     source = mk.residual_mix or "[market] residual_mix"
+    out: list[dict[str, Any]] = []
     for provider, region in pairs.iter_rows():
         provider, region = str(provider or ""), str(region or "")
         key = "location" if provider == INVENTORY else provider
