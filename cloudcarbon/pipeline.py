@@ -33,7 +33,7 @@ from cloudcarbon.fallback_ratio import fallback_shares
 from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
-from cloudcarbon.methods.market_water import MARKET_WATER_DETAIL, apply_market_water, factor_table, summed
+from cloudcarbon.methods.market_water import apply_market_water, factor_table, summed
 from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import (
     BAND_SOURCES,
@@ -617,7 +617,7 @@ def _detail_path(detail_to: str | Path | None) -> Path | None:
 
 def _detail_columns(rows: nw.LazyFrame[Any]) -> list[str]:
     have = set(rows.collect_schema().names())
-    return [c for c in (*ESTIMATE_DETAIL, *MARKET_WATER_DETAIL) if c in have]
+    return [c for c in ESTIMATE_DETAIL if c in have]
 
 
 #: Text a spreadsheet would run as a formula (OWASP CSV injection): written with a leading ``'``.

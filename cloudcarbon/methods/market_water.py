@@ -24,6 +24,7 @@ import narwhals as nw
 import polars as pl
 
 from cloudcarbon.methods.base import ToLazy
+from cloudcarbon.schema import MARKET_WATER_DETAIL, MARKET_WATER_FIGURES, MARKET_WATER_TEXT
 
 __all__ = [
     "FACTOR_COLUMNS",
@@ -51,35 +52,6 @@ FACTOR_COLUMNS: dict[str, Any] = {
     "water_status": pl.String,
     "water_reason": pl.String,
 }
-#: Figures added to groups, lines and totals (NULL where no factor exists).
-MARKET_WATER_FIGURES = (
-    "market_co2e_kg",
-    "market_co2e_kg_low",
-    "market_co2e_kg_high",
-    "water_l",
-    "water_l_low",
-    "water_l_high",
-    "water_site_l",
-    "water_site_l_low",
-    "water_site_l_high",
-    "water_source_l",
-    "water_source_l_low",
-    "water_source_l_high",
-)
-#: Status and reason columns carried by groups, lines and totals.
-MARKET_WATER_TEXT = ("market_status", "market_reason", "water_status", "water_reason")
-#: Extra ``--detail`` columns: the factors used, their status and the figures.
-MARKET_WATER_DETAIL = (
-    "market_g_co2e_per_kwh",
-    "market_status",
-    "market_reason",
-    "wue_l_per_kwh",
-    "ewf_l_per_kwh",
-    "water_status",
-    "water_reason",
-    *MARKET_WATER_FIGURES,
-)
-
 F = TypeVar("F", nw.DataFrame[Any], nw.LazyFrame[Any])
 
 

@@ -30,11 +30,15 @@ REL = 1e-9
 
 def _cur(tmp_path: Path, region: str = "us-east-1") -> Path:
     ut = "BoxUsage:m5.large" if region == "us-east-1" else "EUC1-BoxUsage:m5.large"
-    return write_cur(tmp_path / "cur.csv", [cur_row(ut, 24, "2.304", "Hrs", instance="m5.large", region=region)])
+    return write_cur(
+        tmp_path / "cur.csv", [cur_row(ut, 24, "2.304", "Hrs", instance="m5.large", region=region)]
+    )
 
 
 def _row(path: Path, config: Config | None = None, factors: str = NEW, method: str = "cloudcarbon") -> dict:
-    r = estimate([path], "2026-10", factor_set=load_factor_set(factors), detail=True, config=config, method=method)
+    r = estimate(
+        [path], "2026-10", factor_set=load_factor_set(factors), detail=True, config=config, method=method
+    )
     assert r.detail is not None
     est = r.detail.filter(r.detail["fate"] == "estimated")
     assert est.height == 1
@@ -133,7 +137,9 @@ def _inv_row(tmp_path: Path, market: MarketOptions) -> dict:
 
 def test_ppa_for_an_inventory_site_with_the_residual_mix_for_the_rest(tmp_path: Path) -> None:
     mk = _residual(tmp_path, "zone,year,g_co2e_per_kwh,source\nDE,2025,600,AIB test edition\n")
-    ppa = Instrument(location="DE", kind="ppa", share=0.6, g_co2e_per_kwh=0.0, reference="PPA-42", start="2026-01")
+    ppa = Instrument(
+        location="DE", kind="ppa", share=0.6, g_co2e_per_kwh=0.0, reference="PPA-42", start="2026-01"
+    )
     r = _inv_row(tmp_path, MarketOptions(mk.residual_mix, mk.residual_rows, (ppa,)))
     # factor = 0.6 x 0 + 0.4 x 600 = 240 g/kWh
     assert r["market_g_co2e_per_kwh"] == pytest.approx(240.0, rel=REL)
@@ -159,6 +165,8 @@ def test_partial_instruments_without_a_residual_mix_give_null(tmp_path: Path) ->
 
 
 def test_an_instrument_outside_its_months_does_not_count(tmp_path: Path) -> None:
-    old = Instrument(location="DE", kind="ppa", share=1.0, g_co2e_per_kwh=0.0, reference="PPA-1", end="2025-12")
+    old = Instrument(
+        location="DE", kind="ppa", share=1.0, g_co2e_per_kwh=0.0, reference="PPA-1", end="2025-12"
+    )
     r = _inv_row(tmp_path, MarketOptions(instruments=(old,)))
     assert r["market_co2e_kg"] is None
