@@ -743,10 +743,24 @@ def _market(section: MarketSection, path: str | None) -> MarketOptions:
     residual = section.residual_mix
     if residual is not None and path is not None and not Path(residual).is_absolute():
         residual = str(Path(path).parent / residual)
+    instruments = tuple(Instrument(**i.model_dump()) for i in section.instruments)
+    # the shares active in any month must not cover more than the whole: the most instruments are
+    # active at one of their start months (or before any start, for those without one)
+    for i, inst in enumerate(instruments):
+        month = inst.start or "0000-00"
+        same = [j for j in instruments if j.location.upper() == inst.location.upper() and j.active(month)]
+        total = sum(j.share for j in same)
+        if total > 1 + 1e-9:
+            raise ConfigError(
+                path,
+                f"[[market.instruments]] #{i + 1} (location {inst.location}): the instruments active from "
+                f"{inst.start or 'the start'} cover {total:g} of the location's electricity, more than 1; "
+                "lower their shares or the months they cover",
+            )
     return MarketOptions(
         residual_mix=residual,
         residual_rows=read_residual_mix(residual) if residual is not None else (),
-        instruments=tuple(Instrument(**i.model_dump()) for i in section.instruments),
+        instruments=instruments,
     )
 
 
