@@ -80,6 +80,32 @@ def _key(line: LineRecord, name: str) -> str | None:
     return dict(line.key).get(name)
 
 
+def _needs_market(ln: LineRecord) -> bool:
+    return ln.figures.get("energy_kwh", _ZERO) > 0
+
+
+def _market_complete(lines: Sequence[LineRecord]) -> bool:
+    """Every line with energy has a market-based figure (and at least one line has one): a market-based
+    total is never a sum that leaves lines out, nor the location-based figure in its place."""
+    return any("market_co2e_kg" in ln.figures for ln in lines) and all(
+        "market_co2e_kg" in ln.figures for ln in lines if _needs_market(ln)
+    )
+
+
+def _market_gap(lines: Sequence[LineRecord]) -> str:
+    """Why a statement has market-based figures for some lines only."""
+    missing = [ln for ln in lines if _needs_market(ln) and "market_co2e_kg" not in ln.figures]
+    kwh = sum((_fig(ln, "energy_kwh") for ln in missing), _ZERO)
+    total = sum((_fig(ln, "energy_kwh") for ln in lines), _ZERO)
+    where = sorted({f"{_key(ln, 'provider')} {_key(ln, 'region')}" for ln in missing})
+    shown = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
+    share = kwh / total if total else _ZERO
+    return (
+        f"no market-based factor for {share:.1%} of the energy ({shown}); add a residual mix for them "
+        "([market] residual_mix) or read the providers' own market-based figures (cloudcarbon footprint)"
+    )
+
+
 def _sum(lines: Iterable[LineRecord], name: str) -> Decimal:
     return sum((_fig(ln, name) for ln in lines), _ZERO)
 
@@ -208,7 +234,9 @@ def build_statement(
     )
     coverage = _coverage(run)
     reason = market_reason(run.factor_set_version)
-    has_market = any("market_co2e_kg" in ln.figures for ln in lines)
+    has_market = _market_complete(lines)
+    if not has_market and any("market_co2e_kg" in ln.figures for ln in lines):
+        reason = _market_gap(lines)
     market = _sum(lines, "market_co2e_kg") if has_market else None
     intensity = tuple(
         Intensity(c.currency, _sum([ln for ln in lines if _key(ln, "currency") == c.currency], "co2e_kg"),
@@ -228,13 +256,11 @@ def build_statement(
     )
     cloud = [ln for ln in lines if _key(ln, "provider") != INVENTORY]
     onprem = [ln for ln in lines if _key(ln, "provider") == INVENTORY]
-    onprem_market = (
-        _sum(onprem, "market_co2e_kg") if any("market_co2e_kg" in ln.figures for ln in onprem) else None
-    )
+    onprem_market = _sum(onprem, "market_co2e_kg") if onprem and _market_complete(onprem) else None
     ghg = ghg_mapping(
         cloud_electricity_location_kg=_sum(cloud, "co2e_kg"),
         cloud_electricity_market_kg=(
-            _sum(cloud, "market_co2e_kg") if any("market_co2e_kg" in ln.figures for ln in cloud) else None
+            _sum(cloud, "market_co2e_kg") if cloud and _market_complete(cloud) else None
         ),
         cloud_hardware_kg=_sum(cloud, "embodied_co2e_kg"),
         market_reason=reason,
