@@ -160,9 +160,12 @@ def _lines(groups: pl.DataFrame) -> tuple[LineRecord, ...]:
     agg = (
         groups.group_by(keys)
         .agg(
-            [pl.col(f).sum() for f in summed],
-            [
-                pl.when(pl.col(f).is_null().any()).then(None).otherwise(pl.col(f).sum()).alias(f)
+            *[pl.col(f).sum() for f in summed],
+            *[
+                pl.when(pl.col(f).is_null().any())
+                .then(pl.lit(None, pl.Float64))
+                .otherwise(pl.col(f).sum())
+                .alias(f)
                 for f in optional
             ],
         )

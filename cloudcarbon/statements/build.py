@@ -84,11 +84,32 @@ def _needs_market(ln: LineRecord) -> bool:
     return ln.figures.get("energy_kwh", _ZERO) > 0
 
 
+def _complete(lines: Sequence[LineRecord], name: str) -> bool:
+    """Every line with energy has figure ``name`` (and at least one line has it)."""
+    return any(name in ln.figures for ln in lines) and all(
+        name in ln.figures for ln in lines if _needs_market(ln)
+    )
+
+
 def _market_complete(lines: Sequence[LineRecord]) -> bool:
     """Every line with energy has a market-based figure (and at least one line has one): a market-based
     total is never a sum that leaves lines out, nor the location-based figure in its place."""
-    return any("market_co2e_kg" in ln.figures for ln in lines) and all(
-        "market_co2e_kg" in ln.figures for ln in lines if _needs_market(ln)
+    return _complete(lines, "market_co2e_kg")
+
+
+def _water_gap(lines: Sequence[LineRecord], factor_set: str) -> str:
+    """Why a statement has no water total."""
+    if not any("water_l" in ln.figures for ln in lines):
+        return f"no water figures recorded (factor set {factor_set} or the method has no water factors)"
+    missing = sorted(
+        {
+            f"{_key(ln, 'provider')} {_key(ln, 'region')}"
+            for ln in lines
+            if _needs_market(ln) and "water_l" not in ln.figures
+        }
+    )
+    return f"no on-site or electricity water factor for {', '.join(missing[:5])}" + (
+        f" and {len(missing) - 5} more" if len(missing) > 5 else ""
     )
 
 
@@ -253,6 +274,8 @@ def build_statement(
         energy_kwh=_sum(lines, "energy_kwh"),
         billed=tuple(Money(c.currency, c.billed) for c in coverage),
         intensity=intensity,
+        water_l=_sum(lines, "water_l") if _complete(lines, "water_l") else None,
+        water_reason=None if _complete(lines, "water_l") else _water_gap(lines, run.factor_set_version),
     )
     cloud = [ln for ln in lines if _key(ln, "provider") != INVENTORY]
     onprem = [ln for ln in lines if _key(ln, "provider") == INVENTORY]
