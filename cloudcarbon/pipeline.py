@@ -750,7 +750,7 @@ def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl
         ),
     ]
     out: dict[str, pl.DataFrame] = {
-        "stages": groups.group_by("stage").agg(*figs).sort("stage"),
+        "stages": groups.group_by("stage").agg(*figs, *summed(groups)).sort("stage"),
         "accelerators": groups.filter(pl.col("accelerator_hours") > 0).select(*figs).with_columns(*per_acc),
     }
     runs = groups.filter(pl.col("run").is_not_null())
@@ -758,6 +758,7 @@ def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl
         runs.group_by("run")
         .agg(
             *figs,
+            *summed(groups),
             pl.col("stage").mode().first().alias("stage"),
             pl.col("project").mode().first().alias("project"),
         )
