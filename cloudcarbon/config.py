@@ -147,7 +147,7 @@ class Instrument:
 @dataclass(frozen=True)
 class MarketOptions:
     """``[market]``: the user's residual-mix file (read and validated when the file is loaded) and
-    contractual instruments for inventory locations (docs/method.md section 3.2)."""
+    contractual instruments for inventory locations (docs/method.md section 3.5)."""
 
     residual_mix: str | None = None
     residual_rows: tuple[ResidualMixRow, ...] = ()

@@ -455,7 +455,7 @@ class InstrumentModel(_Table):
 
 
 class MarketSection(_Table):
-    """[market]: the inputs of market-based figures (docs/method.md section 3.2)."""
+    """[market]: the inputs of market-based figures (docs/method.md section 3.5)."""
 
     model_config = ConfigDict(title="[market]")
 

@@ -19,10 +19,10 @@ Columns
 ``x_PowerConsumption`` is the row's IT energy (kWh, before PUE), as in the proposal: the facility energy
 is ``x_PowerConsumption x x_PUE`` and ``x_CarbonEmissionEquivalentLocationBased = x_PowerConsumption x
 x_PUE x x_GridEmissionFactor / 1000``. ``x_CarbonEmissionEquivalentMarketBased`` is the market-based
-figure where a factor exists (the user's residual mix and instruments, docs/method.md section 3.2) and
+figure where a factor exists (the user's residual mix and instruments, docs/method.md section 3.5) and
 null otherwise, never a copy of the location-based figure, with ``x_CloudCarbonMarketBasedReason`` saying
 which factor was used or why there is none; ``x_WUE`` is the on-site water usage effectiveness (L per IT
-kWh) and ``x_WaterConsumption`` the water in litres (on-site plus electricity generation, section 3.5),
+kWh) and ``x_WaterConsumption`` the water in litres (on-site plus electricity generation, section 3.6),
 null where the factor set has no factor (factor sets before 2026.12.1 have none). Excluded rows (taxes,
 credits, purchases...) come out with null figures, ``x_CloudCarbonDataQuality = Excluded`` and their reason.
 """

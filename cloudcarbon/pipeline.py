@@ -531,7 +531,7 @@ def estimate(
             raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
         ratios = impl.fallback_ratios(groups, factors)
         groups = apply_fallback(nw.from_native(groups, eager_only=True), ratios).to_native()
-        # market-based CO2e and water, from the energy the fallback completed (docs/method.md 3.2, 3.5)
+        # market-based CO2e and water, from the energy the fallback completed (docs/method.md 3.5, 3.6)
         mw = factor_table(impl, groups, factors, cfg, month)
         groups = apply_market_water(nw.from_native(groups, eager_only=True), mw, keep=False).to_native()
         detail_df = None

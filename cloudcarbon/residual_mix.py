@@ -76,7 +76,7 @@ def read_residual_mix(path: str | Path) -> tuple[ResidualMixRow, ...]:
         raise ConfigError(
             p,
             f"row 1: the header must be exactly {','.join(COLUMNS)}, found {shown!r}; "
-            "see docs/method.md section 3.2 for the format",
+            "see docs/method.md section 3.5 for the format",
         )
     rows: list[ResidualMixRow] = []
     seen: dict[tuple[str, int], int] = {}

@@ -317,7 +317,7 @@ ESTIMATE_SUMS = (
     *FALLBACK_BASIS,
 )
 
-#: Market-based CO2e and water figures (docs/method.md 3.2, 3.5), added after the fallback from the
+#: Market-based CO2e and water figures (docs/method.md 3.5, 3.6), added after the fallback from the
 #: method's factors per provider and region (:mod:`cloudcarbon.methods.market_water`): on groups, lines,
 #: totals and the per-row detail. NULL where no factor exists (never the location-based figure).
 MARKET_WATER_FIGURES = (

@@ -131,7 +131,7 @@ def _market() -> list[dict[str, Any]]:
             "status": "none",
             "reason": f"AWS {export}",
             "source": "AWS Customer Carbon Footprint Tool (https://aws.amazon.com/aws-cost-management/"
-            "aws-customer-carbon-footprint-tool/); cloudcarbon docs/method.md section 3.2",
+            "aws-customer-carbon-footprint-tool/); cloudcarbon docs/method.md section 3.5",
             "licence": "Apache-2.0",
         },
         {
@@ -140,7 +140,7 @@ def _market() -> list[dict[str, Any]]:
             "reason": f"Microsoft {export}",
             "source": "Microsoft Emissions Impact Dashboard / Azure carbon optimization "
             "(https://learn.microsoft.com/en-us/azure/carbon-optimization/); cloudcarbon docs/method.md "
-            "section 3.2",
+            "section 3.5",
             "licence": "Apache-2.0",
         },
         {
@@ -151,7 +151,7 @@ def _market() -> list[dict[str, Any]]:
             "Green-e grant no open licence): supply one with [market] residual_mix",
             "source": "github:GoogleCloudPlatform/region-carbon-info (Apache-2.0); GHG Protocol Scope 2 "
             "Guidance (2015) chapter 6, market-based method quality criteria; cloudcarbon docs/method.md "
-            "section 3.2",
+            "section 3.5",
             "licence": "Apache-2.0",
         },
         {
@@ -161,7 +161,7 @@ def _market() -> list[dict[str, Any]]:
             "residual mix ([market] residual_mix); none is shipped (AIB and Green-e grant no open licence)",
             "source": "GHG Protocol Scope 2 Guidance (2015) chapters 6-7; AIB European Residual Mixes "
             "(https://www.aib-net.org/facts/european-residual-mix); Green-e Residual Mix Emissions Rates "
-            "(https://www.green-e.org/residual-mix); cloudcarbon docs/method.md section 3.2",
+            "(https://www.green-e.org/residual-mix); cloudcarbon docs/method.md section 3.5",
             "licence": "Apache-2.0",
         },
     ]

@@ -1,4 +1,4 @@
-"""Market-based CO2e and water beside the location-based figures (docs/method.md sections 3.2 and 3.5).
+"""Market-based CO2e and water beside the location-based figures (docs/method.md sections 3.5 and 3.6).
 
 A method supplies one factor table per (``ProviderName``, ``RegionId``) of the month
 (:data:`FACTOR_COLUMNS`); :func:`apply_market_water` turns a frame's energy into the figures, on the

@@ -132,7 +132,7 @@ class Totals:
     billed: tuple[Money, ...]
     intensity: tuple[Intensity, ...] = ()
     #: water consumed on site and in generating the electricity (litres); None with ``water_reason``
-    #: when a line with energy has no water factor (docs/method.md section 3.5)
+    #: when a line with energy has no water factor (docs/method.md section 3.6)
     water_l: Decimal | None = None
     water_reason: str | None = None
 

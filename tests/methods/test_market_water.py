@@ -1,4 +1,4 @@
-"""Market-based CO2e and water beside the location-based figures (docs/method.md 3.2 and 3.5).
+"""Market-based CO2e and water beside the location-based figures (docs/method.md 3.5 and 3.6).
 
 Factor rows used (factor set 2026.12.1, each citing its public source):
 

@@ -79,7 +79,7 @@ class DefaultMethod:
     def market_water(
         self, pairs: pl.DataFrame, factors: FactorSet, config: Config, month: str
     ) -> list[dict[str, Any]]:
-        """Market-based and water factors per (provider, region) of the month (sections 3.2, 3.5),
+        """Market-based and water factors per (provider, region) of the month (sections 3.5, 3.6),
         applied after the emissions by :func:`cloudcarbon.methods.market_water.apply_market_water`."""
         market = market_factors(pairs, factors, config, month)
         water = water_factors(pairs, factors)

@@ -1,4 +1,4 @@
-"""Market-based grid factors of the default method (docs/method.md section 3.2), per provider and region.
+"""Market-based grid factors of the default method (docs/method.md section 3.5), per provider and region.
 
 Order for one (provider, region) of the month:
 

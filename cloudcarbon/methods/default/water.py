@@ -1,4 +1,4 @@
-"""Water factors of the default method (docs/method.md section 3.5), per provider and region.
+"""Water factors of the default method (docs/method.md section 3.6), per provider and region.
 
 * on-site: WUE (litres per IT kWh) from ``water_wue.csv``: the region's row, else the provider's ``*``
   row (a stand-in, with the provider's range as band);
