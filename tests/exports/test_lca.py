@@ -159,3 +159,31 @@ def test_result_without_factor_keys_refused(cur_file: Callable[..., Path]) -> No
         lca_activity(estimate([path], "2026-10"))
     with pytest.raises(CloudCarbonError, match="default method"):
         lca_activity(estimate([path], "2026-10", method="ccf", keys=("pue",)))
+
+
+def test_electricity_rows_carry_market_based_co2e_and_water(tmp_path: Path) -> None:
+    """Factor set 2026.12.1, one m5.large day in us-east-1 (0.213920051 kWh, tests/test_handworked.py):
+    with a residual mix SRVC 2025 300 g/kWh the market-based CO2e is 0.213920051 x 0.300 = 0.064176015
+    kg; water 0.213920051 / 1.135 x 0.12 + 0.213920051 x 2.312704 = 0.517350996 L. Hardware rows have
+    none. Without a residual mix the market-based figure is null, never the location-based one."""
+    from cloudcarbon.config import Config, MarketOptions
+    from cloudcarbon.residual_mix import read_residual_mix
+    from tests.conftest import cur_row, write_cur
+
+    src = write_cur(
+        tmp_path / "cur.csv", [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large")]
+    )
+    rm = tmp_path / "rm.csv"
+    rm.write_text("zone,year,g_co2e_per_kwh,source\nSRVC,2025,300,Green-e test edition\n", encoding="utf-8")
+    cfg = Config(market=MarketOptions(str(rm), read_residual_mix(rm)))
+    rows = lca_activity(estimate_for_export([src], "2026-10", config=cfg, factor_set="2026.12.1"))
+    (el,) = rows.filter(pl.col("activity") == "electricity").to_dicts()
+    assert el["market_co2e_kg"] == pytest.approx(0.064176015, rel=1e-6)
+    assert el["water_l"] == pytest.approx(0.517350996, rel=1e-6)
+    assert (
+        rows.filter(pl.col("activity") == "hardware")["market_co2e_kg"].null_count()
+        == rows.filter(pl.col("activity") == "hardware").height
+    )
+    plain = lca_activity(estimate_for_export([src], "2026-10", factor_set="2026.12.1"))
+    (el,) = plain.filter(pl.col("activity") == "electricity").to_dicts()
+    assert el["market_co2e_kg"] is None and el["co2e_kg"] > 0
