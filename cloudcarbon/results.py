@@ -150,10 +150,18 @@ class EstimateResult:
         ------
         KeyError
             ``figure`` is not a column of :attr:`totals`; the message lists those that are.
+        ValueError
+            ``figure`` is a market-based or water figure with no factor (null); the message says why.
         """
         if figure not in self.totals.columns:
             raise KeyError(f"{figure!r} is not a total; choose from {', '.join(self.totals.columns)}")
-        return float(self.totals.item(0, figure))
+        value = self.totals.item(0, figure)
+        if value is None:
+            why = self.totals.item(0, "market_reason" if figure.startswith("market") else "water_reason")
+            raise ValueError(
+                f"{figure} has no value ({why}); use total_or_none() for figures that may be null"
+            )
+        return float(value)
 
     def total_or_none(self, figure: str) -> float | None:
         """One figure of :attr:`totals`, or None when it is NULL (a market-based or water figure with no
