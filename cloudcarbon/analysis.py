@@ -469,12 +469,40 @@ def _sums(lines: Iterable[LineRecord], by: str | None) -> dict[str | None, dict[
     return out
 
 
+#: Figures shown beside the trend only where every line of the month (and group) with energy has them:
+#: NULL otherwise, never a part and never the location-based figure (docs/method.md 3.5, 3.6).
+_TREND_WHOLE_ONLY = ("market_co2e_kg", "water_l")
+
+
+def _whole_only(lines: Iterable[LineRecord], by: str | None) -> dict[str | None, dict[str, Decimal | None]]:
+    out: dict[str | None, dict[str, Decimal | None]] = {}
+    for ln in lines:
+        group = dict(ln.key).get(by) if by else None
+        acc = out.setdefault(group, {f: _ZERO for f in _TREND_WHOLE_ONLY})
+        needs = ln.figures.get("energy_kwh", _ZERO) > 0
+        for f in _TREND_WHOLE_ONLY:
+            have, v = acc[f], ln.figures.get(f)
+            if have is None or (v is None and needs):
+                acc[f] = None
+            elif v is not None:
+                acc[f] = have + v
+    # a group where no line has the figure at all has none (not 0)
+    for group, figs in out.items():
+        for f in _TREND_WHOLE_ONLY:
+            if figs[f] == _ZERO and not any(
+                f in ln.figures for ln in lines if not by or dict(ln.key).get(by) == group
+            ):
+                figs[f] = None
+    return out
+
+
 def trend_table(
     ledger: Ledger, start: str, end: str, *, by: str | None = None, against: str | None = None
 ) -> tuple[pl.DataFrame, str]:
     """Month by month (recorded months from ``start`` to ``end``), each month's current version, set
     against a baseline (``against`` as in :func:`parse_against`, a month included; default: the default
-    baseline if any). Returns the rows of :func:`cloudcarbon.compare.trend` and the baseline's label.
+    baseline if any). Returns the rows of :func:`cloudcarbon.compare.trend`, with ``market_co2e_kg`` and
+    ``water_l`` beside them (NULL unless every line with energy has them), and the baseline's label.
 
     The baseline version used is the one computed under the last month's factor set and method when
     one exists, else the latest version (the label says which)."""
@@ -482,10 +510,23 @@ def trend_table(
         raise ValueError(f"by {by!r}: give one of {', '.join(KEY_COLUMNS)}")
     months = _months_between(ledger, start, end)
     rows: list[dict[str, Any]] = []
+    extra: list[dict[str, Any]] = []
     for m in months:
-        for group, figs in _sums(ledger.current(m).lines, by).items():
+        lines = tuple(ledger.current(m).lines)
+        for group, figs in _sums(lines, by).items():
             rounded = {f: v.quantize(_TREND_PLACES, ROUND_HALF_EVEN) for f, v in figs.items()}
             rows.append({"month": m, **({by: group} if by else {}), **rounded})
+        for group, whole in _whole_only(lines, by).items():
+            extra.append(
+                {
+                    "month": m,
+                    **({by: group} if by else {}),
+                    **{
+                        f: None if v is None else v.quantize(_TREND_PLACES, ROUND_HALF_EVEN)
+                        for f, v in whole.items()
+                    },
+                }
+            )
     schema: dict[str, Any] = {"month": pl.String, **({by: pl.String} if by else {})}
     schema.update({f: _TREND_DEC for f in _TREND_FIGURES})
     monthly = pl.DataFrame(rows, schema=schema, orient="row")
@@ -515,6 +556,10 @@ def trend_table(
         if not by and baseline.height == 0:
             baseline = pl.DataFrame([{"co2e_kg": _ZERO}], schema=bschema, orient="row")
     out = trend(monthly, [by] if by else None, baseline, measures=list(_TREND_FIGURES))
+    xschema: dict[str, Any] = {"month": pl.String, **({by: pl.String} if by else {})}
+    xschema.update({f: _TREND_DEC for f in _TREND_WHOLE_ONLY})
+    whole_df = pl.DataFrame(extra, schema=xschema, orient="row")
+    out = out.join(whole_df, on=["month", *([by] if by else [])], how="left", nulls_equal=True)
     return out, label
 
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudcarbon.exceptions import ConfigError
+from cloudcarbon.residual_mix import ResidualMixRow
 from cloudcarbon.sharing import SharingRule
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "AiOptions",
     "Config",
     "EngineOptions",
+    "Instrument",
+    "MarketOptions",
     "ProjectRule",
     "StageRule",
     "UtilisationOverride",
@@ -125,6 +128,35 @@ class UtilisationOverride:
 
 
 @dataclass(frozen=True)
+class Instrument:
+    """A contractual instrument for an inventory location (``[[market.instruments]]``): a PPA, energy
+    attribute certificates or a supplier-specific rate covering ``share`` of the location's electricity
+    at ``g_co2e_per_kwh``, from month ``start`` to month ``end`` (``YYYY-MM``, inclusive; open if None)."""
+
+    location: str
+    kind: str
+    share: float
+    g_co2e_per_kwh: float
+    reference: str
+    start: str | None = None
+    end: str | None = None
+
+    def active(self, month: str) -> bool:
+        """Whether the instrument covers ``month`` (``YYYY-MM``)."""
+        return (self.start is None or self.start <= month) and (self.end is None or month <= self.end)
+
+
+@dataclass(frozen=True)
+class MarketOptions:
+    """``[market]``: the user's residual-mix file (read and validated when the file is loaded) and
+    contractual instruments for inventory locations (docs/method.md section 3.5)."""
+
+    residual_mix: str | None = None
+    residual_rows: tuple[ResidualMixRow, ...] = ()
+    instruments: tuple[Instrument, ...] = ()
+
+
+@dataclass(frozen=True)
 class EngineOptions:
     """DuckDB settings: spilling to disk is a choice, made explicit here."""
 
@@ -157,6 +189,8 @@ class Config:
     organisation: str | None = None
     #: ``[[allocation.shared]]``: shared projects split among others (:mod:`cloudcarbon.sharing`).
     sharing: tuple[SharingRule, ...] = ()
+    #: ``[market]``: residual mix and contractual instruments for market-based figures.
+    market: MarketOptions = field(default_factory=MarketOptions)
 
     def tag_keys(self) -> tuple[str, ...]:
         """Tag keys the rules read, in first-use order."""

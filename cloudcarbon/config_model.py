@@ -44,11 +44,14 @@ from cloudcarbon.config import (
     AiOptions,
     Config,
     EngineOptions,
+    Instrument,
+    MarketOptions,
     ProjectRule,
     StageRule,
     UtilisationOverride,
 )
 from cloudcarbon.exceptions import ConfigError
+from cloudcarbon.residual_mix import read_residual_mix
 from cloudcarbon.sharing import sharing_rules
 
 __all__ = [
@@ -426,6 +429,54 @@ class AllocationSection(_Table):
     )
 
 
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
+
+
+class InstrumentModel(_Table):
+    """One ``[[market.instruments]]`` entry: a contractual instrument for an inventory location."""
+
+    model_config = ConfigDict(title="Contractual instrument")
+
+    location: Text = Field(description="The inventory location it covers, as the inventory writes it (DE).")
+    kind: Literal["ppa", "certificates", "supplier"] = Field(
+        description="ppa (power purchase agreement with its certificates), certificates (GOs, RECs) or "
+        "supplier (a supplier-specific emission rate)."
+    )
+    share: float = Field(
+        gt=0.0, le=1.0, description="Share of the location's electricity the instrument covers (0-1]."
+    )
+    g_co2e_per_kwh: float = Field(
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Emission factor of the covered electricity (0 for renewables).",
+    )
+    reference: Text = Field(description="Contract or certificate reference, shown with the figure.")
+    start: Month | None = Field(default=None, description="First month covered (YYYY-MM).")
+    end: Month | None = Field(default=None, description="Last month covered (YYYY-MM).")
+
+    @model_validator(mode="after")
+    def _span(self) -> InstrumentModel:
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class MarketSection(_Table):
+    """[market]: the inputs of market-based figures (docs/method.md section 3.5)."""
+
+    model_config = ConfigDict(title="[market]")
+
+    residual_mix: Text | None = Field(
+        default=None,
+        description="CSV zone,year,g_co2e_per_kwh,source (relative to this file): residual-mix factors "
+        "you obtained (AIB European Residual Mixes, Green-e); none are shipped.",
+    )
+    instruments: list[InstrumentModel] = Field(
+        default_factory=list, description="[[market.instruments]]: PPAs, certificates, supplier rates."
+    )
+
+
 class ConfigFile(_Table):
     """cloudcarbon configuration (cloudcarbon.toml): allocation rules, utilisation, grid datasets, the
     DuckDB engine, the AI lens, the ledger and the organisation. Every key is optional; unknown keys are
@@ -455,6 +506,7 @@ class ConfigFile(_Table):
     organisation: OrganisationSection = OrganisationSection()
     statement: StatementSection = StatementSection()
     allocation: AllocationSection = AllocationSection()
+    market: MarketSection = MarketSection()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -690,6 +742,34 @@ def build_config(data: Mapping[str, Any], *, path: str | None = None, environmen
         organisation=doc.organisation.name or doc.statement.organisation,
         # the shape is checked above; percentages are summed exactly as written, so from the raw table
         sharing=sharing_rules(data.get("allocation"), path),
+        market=_market(doc.market, path),
+    )
+
+
+def _market(section: MarketSection, path: str | None) -> MarketOptions:
+    """``[market]`` as read: the residual-mix file is read and validated now, so that a bad row stops
+    the run before any export is read."""
+    residual = section.residual_mix
+    if residual is not None and path is not None and not Path(residual).is_absolute():
+        residual = str(Path(path).parent / residual)
+    instruments = tuple(Instrument(**i.model_dump()) for i in section.instruments)
+    # the shares active in any month must not cover more than the whole: the most instruments are
+    # active at one of their start months (or before any start, for those without one)
+    for i, inst in enumerate(instruments):
+        month = inst.start or "0000-00"
+        same = [j for j in instruments if j.location.upper() == inst.location.upper() and j.active(month)]
+        total = sum(j.share for j in same)
+        if total > 1 + 1e-9:
+            raise ConfigError(
+                path,
+                f"[[market.instruments]] #{i + 1} (location {inst.location}): the instruments active from "
+                f"{inst.start or 'the start'} cover {total:g} of the location's electricity, more than 1; "
+                "lower their shares or the months they cover",
+            )
+    return MarketOptions(
+        residual_mix=residual,
+        residual_rows=read_residual_mix(residual) if residual is not None else (),
+        instruments=instruments,
     )
 
 

@@ -18,10 +18,13 @@ Columns
 
 ``x_PowerConsumption`` is the row's IT energy (kWh, before PUE), as in the proposal: the facility energy
 is ``x_PowerConsumption x x_PUE`` and ``x_CarbonEmissionEquivalentLocationBased = x_PowerConsumption x
-x_PUE x x_GridEmissionFactor / 1000``. The factor set has no market-based factors and no water-usage
-effectiveness: ``x_CarbonEmissionEquivalentMarketBased`` and ``x_WUE`` are null (never a copy of the
-location-based figure), and the file's metadata says so. Excluded rows (taxes, credits, purchases...) come
-out with null figures, ``x_CloudCarbonDataQuality = Excluded`` and their reason.
+x_PUE x x_GridEmissionFactor / 1000``. ``x_CarbonEmissionEquivalentMarketBased`` is the market-based
+figure where a factor exists (the user's residual mix and instruments, docs/method.md section 3.5) and
+null otherwise, never a copy of the location-based figure, with ``x_CloudCarbonMarketBasedReason`` saying
+which factor was used or why there is none; ``x_WUE`` is the on-site water usage effectiveness (L per IT
+kWh) and ``x_WaterConsumption`` the water in litres (on-site plus electricity generation, section 3.6),
+null where the factor set has no factor (factor sets before 2026.12.1 have none). Excluded rows (taxes,
+credits, purchases...) come out with null figures, ``x_CloudCarbonDataQuality = Excluded`` and their reason.
 """
 
 from __future__ import annotations
@@ -118,12 +121,16 @@ CARBON_COLUMNS: Mapping[str, CarbonColumn] = _carbon(
         "x_CarbonEmissionEquivalentMarketBased",
         pa.float64(),
         "kgCO2e",
-        "always null: the factor set has no market-based factors yet (never a copy of the location-based)",
+        "market-based emissions; null where no market-based factor exists (never a copy of the "
+        "location-based): see x_CloudCarbonMarketBasedReason",
     ),
     CarbonColumn("x_GridEmissionFactor", pa.float64(), "gCO2e/kWh", "grid carbon intensity used"),
     CarbonColumn("x_PUE", pa.float64(), "ratio", "power usage effectiveness used"),
     CarbonColumn(
-        "x_WUE", pa.float64(), "L/kWh", "always null: the factor set has no water-usage effectiveness yet"
+        "x_WUE",
+        pa.float64(),
+        "L/kWh",
+        "on-site water usage effectiveness (per IT kWh); null where none is published",
     ),
     CarbonColumn("x_EmbodiedEmissions", pa.float64(), "kgCO2e", "embodied emissions of the hardware used"),
     CarbonColumn(
@@ -137,6 +144,18 @@ CARBON_COLUMNS: Mapping[str, CarbonColumn] = _carbon(
     ),
     CarbonColumn("x_CloudCarbonSourceFile", pa.string(), "", "file the row was read from"),
     CarbonColumn("x_CloudCarbonSourceRow", pa.int64(), "", "row of the file (1-based data row)"),
+    CarbonColumn(
+        "x_WaterConsumption",
+        pa.float64(),
+        "L",
+        "water: IT kWh x WUE (on site) + facility kWh x electricity water factor; null unless both known",
+    ),
+    CarbonColumn(
+        "x_CloudCarbonMarketBasedReason",
+        pa.string(),
+        "",
+        "the market-based factor used (residual mix, instruments) or why there is none",
+    ),
 )
 
 #: Canonical usage column -> output column for non-FOCUS inputs (FOCUS 1.2 names where FOCUS has one).
@@ -184,15 +203,17 @@ _CARBON_SQL: Mapping[str, str] = {
     "x_CarbonEmissionEquivalentLocationBased": _figure("co2e_kg"),
     "x_CarbonEmissionEquivalentLocationBasedLow": _figure("co2e_kg_low"),
     "x_CarbonEmissionEquivalentLocationBasedHigh": _figure("co2e_kg_high"),
-    "x_CarbonEmissionEquivalentMarketBased": "NULL::DOUBLE",
+    "x_CarbonEmissionEquivalentMarketBased": _figure("market_co2e_kg"),
     "x_GridEmissionFactor": _figure("g_co2e_per_kwh"),
     "x_PUE": _figure("pue"),
-    "x_WUE": "NULL::DOUBLE",
+    "x_WUE": _figure("wue_l_per_kwh"),
     "x_EmbodiedEmissions": _figure("embodied_co2e_kg"),
     "x_CloudCarbonDataQuality": _QUALITY_SQL,
     "x_CloudCarbonDataQualityReason": _REASON_SQL,
     "x_CloudCarbonSourceFile": "source_file",
     "x_CloudCarbonSourceRow": "CAST(source_row AS BIGINT)",
+    "x_WaterConsumption": _figure("water_l"),
+    "x_CloudCarbonMarketBasedReason": "CASE WHEN fate = 'excluded' THEN NULL ELSE market_reason END",
 }
 assert list(_CARBON_SQL) == list(CARBON_COLUMNS)
 
@@ -300,8 +321,18 @@ def enrich(
         "cloudcarbon.factor_set.user_made": "true" if factors.user_made else "false",
         "cloudcarbon.month": month,
         "cloudcarbon.power_consumption": "x_PowerConsumption is IT energy in kWh, before PUE",
-        "cloudcarbon.market_based": "null: the factor set has no market-based emission factors yet",
-        "cloudcarbon.wue": "null: the factor set has no water-usage effectiveness factors yet",
+        "cloudcarbon.market_based": (
+            "x_CarbonEmissionEquivalentMarketBased: from [market] residual_mix and instruments; null where "
+            "no market-based factor exists (x_CloudCarbonMarketBasedReason says why)"
+            if factors.has_table("grid_market")
+            else "null: the factor set has no market-based emission factors"
+        ),
+        "cloudcarbon.wue": (
+            "x_WUE: on-site L per IT kWh (water_wue.csv); x_WaterConsumption adds the electricity's water; "
+            "null where the factor set has no factor"
+            if factors.has_table("water_wue")
+            else "null: the factor set has no water-usage effectiveness factors"
+        ),
         "cloudcarbon.data_quality": ", ".join(DATA_QUALITY) + " (Calibrated reserved, not yet produced)",
     }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")

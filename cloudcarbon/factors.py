@@ -40,7 +40,7 @@ __all__ = [
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
     "2026.12": "a6de65f164393e5584844f0fd690d716ec9a2589538454dac0f5549354aaf814",
-    "2026.12.1": "31a59f6def5a2ade8760a52ef0bc2d916759411c0f9468c910b0c0730b06067b",
+    "2026.12.1": "1deaec7e0e3c9b464a4f5ab09686c5fa4883536284cdbf880031db955f95ee6d",
 }
 
 #: Boundaries a grid factor can have (the ``boundary`` column of 2026.12.1 on): ``operational`` =
@@ -133,6 +133,10 @@ class FactorSet:
     def label(self) -> str:
         """The version as outputs show it: ``2026.11``, or ``acme-1 (user-made)``."""
         return f"{self.version} (user-made)" if self.user_made else self.version
+
+    def has_table(self, name: str) -> bool:
+        """Whether the set holds table ``name`` (newer sets add tables; e.g. ``water_wue`` from 2026.12.1)."""
+        return name in self._tables
 
     def table(self, name: str) -> pl.DataFrame:
         """A table of the set by file stem (e.g. ``"instances"``), numbers typed per the descriptor."""

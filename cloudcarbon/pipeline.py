@@ -33,6 +33,7 @@ from cloudcarbon.fallback_ratio import fallback_shares
 from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
+from cloudcarbon.methods.market_water import apply_market_water, factor_table, summed
 from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import (
     BAND_SOURCES,
@@ -291,6 +292,7 @@ def _lines(groups: pl.DataFrame, group_by: Sequence[str]) -> pl.DataFrame:
             *[pl.col(c).sum() for c in FIGURES],
             pl.col("accelerator_hours").sum(),
             *[pl.col(b).sum() for b in bands],
+            *summed(groups),
         )
         .with_columns(_dominant(bands).alias("band_dominant"))
         .sort(["co2e_kg", *by], descending=[True, *([False] * len(by))], nulls_last=True)
@@ -531,9 +533,13 @@ def estimate(
             raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
         ratios = impl.fallback_ratios(groups, factors)
         groups = apply_fallback(nw.from_native(groups, eager_only=True), ratios).to_native()
+        # market-based CO2e and water, from the energy the fallback completed (docs/method.md 3.5, 3.6)
+        mw = factor_table(impl, groups, factors, cfg, month)
+        groups = apply_market_water(nw.from_native(groups, eager_only=True), mw, keep=False).to_native()
         detail_df = None
         if per_row:
             detail_rows = apply_fallback(rows, ratios, engine.to_lazy)
+            detail_rows = apply_market_water(detail_rows, mw, engine.to_lazy, keep=True)
             if detail_path is not None:
                 cols = _detail_columns(detail_rows)
                 if detail_path.suffix.lower() == ".csv":
@@ -748,7 +754,7 @@ def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl
         ),
     ]
     out: dict[str, pl.DataFrame] = {
-        "stages": groups.group_by("stage").agg(*figs).sort("stage"),
+        "stages": groups.group_by("stage").agg(*figs, *summed(groups)).sort("stage"),
         "accelerators": groups.filter(pl.col("accelerator_hours") > 0).select(*figs).with_columns(*per_acc),
     }
     runs = groups.filter(pl.col("run").is_not_null())
@@ -756,6 +762,7 @@ def ai_metrics(groups: pl.DataFrame, config: Config, month: str) -> dict[str, pl
         runs.group_by("run")
         .agg(
             *figs,
+            *summed(groups),
             pl.col("stage").mode().first().alias("stage"),
             pl.col("project").mode().first().alias("project"),
         )

@@ -55,6 +55,7 @@ from cloudcarbon.results import EstimateResult
 __all__ = [
     "LINE_FIGURES",
     "LINE_KEYS",
+    "OPTIONAL_LINE_FIGURES",
     "UNRECORDED_CONFIG",
     "config_from_record",
     "exact",
@@ -92,6 +93,19 @@ LINE_FIGURES = (
     "storage_tb_hours",
     "network_gb",
     "rows",
+)
+#: Market-based and water figures, recorded on a line only where the line has them (a line's provider
+#: and region fix its factors, so a line has each either for all its rows or for none); older records
+#: simply lack them. Their totals are recorded only when every line with energy has them.
+OPTIONAL_LINE_FIGURES = (
+    "market_co2e_kg",
+    "market_co2e_kg_low",
+    "market_co2e_kg_high",
+    "water_l",
+    "water_l_low",
+    "water_l_high",
+    "water_site_l",
+    "water_source_l",
 )
 #: Totals recorded besides ``cost_<CURRENCY>``: sums of these line figures.
 TOTAL_FIGURES = tuple(f for f in LINE_FIGURES if f not in ("cost",))
@@ -142,11 +156,27 @@ def recorded_config(config: Mapping[str, Any]) -> dict[str, Any]:
 def _lines(groups: pl.DataFrame) -> tuple[LineRecord, ...]:
     keys = list(LINE_KEYS.values())
     summed = [f for f in LINE_FIGURES if f in groups.columns]
-    agg = groups.group_by(keys).agg([pl.col(f).sum() for f in summed]).sort(keys, nulls_last=True)
+    optional = [f for f in OPTIONAL_LINE_FIGURES if f in groups.columns]
+    agg = (
+        groups.group_by(keys)
+        .agg(
+            *[pl.col(f).sum() for f in summed],
+            *[
+                pl.when(pl.col(f).is_null().any())
+                .then(pl.lit(None, pl.Float64))
+                .otherwise(pl.col(f).sum())
+                .alias(f)
+                for f in optional
+            ],
+        )
+        .sort(keys, nulls_last=True)
+    )
     out = []
     for row in agg.iter_rows(named=True):
         key = tuple((name, None if row[col] is None else str(row[col])) for name, col in LINE_KEYS.items())
-        out.append(LineRecord(key, {f: exact(row[f]) for f in summed}))
+        figures = {f: exact(row[f]) for f in summed}
+        figures.update({f: exact(row[f]) for f in optional if row[f] is not None})
+        out.append(LineRecord(key, figures))
     return tuple(out)
 
 
@@ -158,6 +188,10 @@ def _totals(lines: tuple[LineRecord, ...]) -> dict[str, Decimal]:
             for f, v in ln.figures.items():
                 name = f"cost_{cur}" if f == "cost" else f
                 totals[name] = totals.get(name, Decimal(0)) + v
+    # a market-based or water total is the whole or nothing: not a sum that silently leaves lines out
+    for f in OPTIONAL_LINE_FIGURES:
+        if any(f not in ln.figures and ln.figures.get("energy_kwh", Decimal(0)) > 0 for ln in lines):
+            totals.pop(f, None)
     return totals
 
 

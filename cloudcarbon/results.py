@@ -24,8 +24,12 @@ __all__ = ["EstimateResult", "FactorSetInfo", "InputFile", "file_sha256", "total
 
 def totals_of(frame: pl.DataFrame) -> pl.DataFrame:
     """The one-row :attr:`EstimateResult.totals` of ``frame``: each figure of
-    :data:`~cloudcarbon.schema.FIGURES` summed over its rows, as Float64."""
-    return frame.select(pl.col(c).sum().cast(pl.Float64) for c in FIGURES)
+    :data:`~cloudcarbon.schema.FIGURES` summed over its rows, as Float64; and, when ``frame`` has them,
+    the market-based and water figures (NULL when no row has a factor), the share of the energy they
+    cover and the reasons of the rows without (:func:`cloudcarbon.methods.market_water.summed`)."""
+    from cloudcarbon.methods.market_water import summed
+
+    return frame.select(*(pl.col(c).sum().cast(pl.Float64) for c in FIGURES), *summed(frame))
 
 
 @dataclass(frozen=True)
@@ -146,10 +150,27 @@ class EstimateResult:
         ------
         KeyError
             ``figure`` is not a column of :attr:`totals`; the message lists those that are.
+        ValueError
+            ``figure`` is a market-based or water figure with no factor (null); the message says why.
         """
         if figure not in self.totals.columns:
             raise KeyError(f"{figure!r} is not a total; choose from {', '.join(self.totals.columns)}")
-        return float(self.totals.item(0, figure))
+        value = self.totals.item(0, figure)
+        if value is None:
+            why = self.totals.item(0, "market_reason" if figure.startswith("market") else "water_reason")
+            raise ValueError(
+                f"{figure} has no value ({why}); use total_or_none() for figures that may be null"
+            )
+        return float(value)
+
+    def total_or_none(self, figure: str) -> float | None:
+        """One figure of :attr:`totals`, or None when it is NULL (a market-based or water figure with no
+        factor: :attr:`totals` then says why in ``market_reason`` / ``water_reason``) or absent (a result
+        made before these figures existed)."""
+        if figure not in self.totals.columns:
+            return None
+        value = self.totals.item(0, figure)
+        return None if value is None else float(value)
 
     def to_pandas(self, frame: str = "lines") -> Any:
         """One of the result's frames as a pandas DataFrame.

@@ -33,6 +33,9 @@ __all__ = [
     "FATES",
     "FIGURES",
     "HINT_COLUMNS",
+    "MARKET_WATER_DETAIL",
+    "MARKET_WATER_FIGURES",
+    "MARKET_WATER_TEXT",
     "USAGE_CLASSES",
     "Column",
     "duckdb_type",
@@ -314,6 +317,38 @@ ESTIMATE_SUMS = (
     *FALLBACK_BASIS,
 )
 
+#: Market-based CO2e and water figures (docs/method.md 3.5, 3.6), added after the fallback from the
+#: method's factors per provider and region (:mod:`cloudcarbon.methods.market_water`): on groups, lines,
+#: totals and the per-row detail. NULL where no factor exists (never the location-based figure).
+MARKET_WATER_FIGURES = (
+    "market_co2e_kg",
+    "market_co2e_kg_low",
+    "market_co2e_kg_high",
+    "water_l",
+    "water_l_low",
+    "water_l_high",
+    "water_site_l",
+    "water_site_l_low",
+    "water_site_l_high",
+    "water_source_l",
+    "water_source_l_low",
+    "water_source_l_high",
+)
+#: Status and reason of the market-based and water figures (the reason says why a figure is NULL, or
+#: which factor and source made it).
+MARKET_WATER_TEXT = ("market_status", "market_reason", "water_status", "water_reason")
+#: ``--detail`` columns of the market-based and water figures: the factors used, status, figures.
+MARKET_WATER_DETAIL = (
+    "market_g_co2e_per_kwh",
+    "market_status",
+    "market_reason",
+    "wue_l_per_kwh",
+    "ewf_l_per_kwh",
+    "water_status",
+    "water_reason",
+    *MARKET_WATER_FIGURES,
+)
+
 #: Per-row columns written by ``--detail``: the billing row, its fate, the factors used and the figures.
 ESTIMATE_DETAIL = (
     "source_file",
@@ -353,4 +388,5 @@ ESTIMATE_DETAIL = (
     "grid_status",
     "factor_status",
     *ESTIMATE_SUMS,
+    *MARKET_WATER_DETAIL,
 )

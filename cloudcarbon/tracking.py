@@ -8,7 +8,9 @@ per run (:attr:`EstimateResult.ai` ``["runs"]``). :func:`mlflow_log` finds the M
   ``cloudcarbon.kwh``, ``cloudcarbon.kgco2e`` and its range ``cloudcarbon.kgco2e_low`` /
   ``cloudcarbon.kgco2e_high``, ``cloudcarbon.embodied_kgco2e``, ``cloudcarbon.accelerator_hours``,
   ``cloudcarbon.kgco2e_per_accelerator_hour``, ``cloudcarbon.total_kgco2e_per_accelerator_hour``
-  (operational + embodied) and, when ``[ai] requests`` counts the run's project, ``cloudcarbon.sci``:
+  (operational + embodied), ``cloudcarbon.market_kgco2e`` and ``cloudcarbon.water_l`` (only when a
+  market-based or water factor covers all of the run's energy: never a part, never the location-based
+  figure) and, when ``[ai] requests`` counts the run's project, ``cloudcarbon.sci``:
   the project's SCI score ``(E x I + M) / R`` in kgCO2e per functional unit;
 * tags: ``cloudcarbon.month``, ``cloudcarbon.method``, ``cloudcarbon.factor_set``,
   ``cloudcarbon.factor_set_sha256``, ``cloudcarbon.billing_run``, ``cloudcarbon.project``,
@@ -76,7 +78,12 @@ METRICS: dict[str, str] = {
     "cloudcarbon.accelerator_hours": "accelerator_hours",
     "cloudcarbon.kgco2e_per_accelerator_hour": "co2e_kg_per_accelerator_hour",
     "cloudcarbon.total_kgco2e_per_accelerator_hour": "total_kg_per_accelerator_hour",
+    "cloudcarbon.market_kgco2e": "market_co2e_kg",
+    "cloudcarbon.water_l": "water_l",
 }
+#: Figures logged only when they cover all of the run's energy (a part would read as the whole): the
+#: column of the share they cover. Without a factor they are not logged at all (never the location figure).
+WHOLE_ONLY: dict[str, str] = {"market_co2e_kg": "market_kwh_share", "water_l": "water_kwh_share"}
 SCI_METRIC = "cloudcarbon.sci"
 
 # characters an MLflow search filter cannot quote in a tag key (the key goes between backticks)
@@ -371,6 +378,9 @@ def _metrics(row: Mapping[str, Any]) -> dict[str, float]:
     out = {}
     for name, col in METRICS.items():
         v = row.get(col)
+        share = row.get(WHOLE_ONLY[col]) if col in WHOLE_ONLY else 1.0
+        if share is None or share < 1 - 1e-12:
+            continue
         if v is not None and not math.isnan(float(v)):
             out[name] = float(v)
     if row.get("sci") is not None:
@@ -531,6 +541,8 @@ _LABELS = {
     "cloudcarbon.accelerator_hours": ("Accelerator-hours", "h"),
     "cloudcarbon.kgco2e_per_accelerator_hour": ("CO2e per accelerator-hour", "kg/h"),
     "cloudcarbon.total_kgco2e_per_accelerator_hour": ("CO2e incl. embodied per accelerator-hour", "kg/h"),
+    "cloudcarbon.market_kgco2e": ("Market-based CO2e", "kg"),
+    "cloudcarbon.water_l": ("Water (on-site + electricity)", "L"),
 }
 
 

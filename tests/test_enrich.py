@@ -489,3 +489,30 @@ def test_cur_rows_come_out_under_focus_names(
     assert tax["x_PowerConsumption"] is None
     units = {f.name: (f.metadata or {}).get(b"unit", b"").decode() for f in got.schema}
     assert units["BilledCost"] == "BillingCurrency"
+
+
+def test_market_based_and_water_filled_where_a_factor_exists(tmp_path: Path) -> None:
+    """Factor set 2026.12.1 with a user residual mix: an m5.large day in us-east-1 (eGRID SRVC).
+
+    energy 0.128495411 kWh (whole-server: 2 x 2.3585795 W x 24 h x PUE 1.135),
+    IT 0.128495411 / 1.135 = 0.113211816 kWh;
+    market = 0.128495411 x 300 g/kWh / 1000 = 0.0385486233 kg; WUE us-east-1 = 0.12 L per IT kWh (AWS 2024);
+    water = 0.113211816 x 0.12 + 0.128495411 x 2.312704 (WRI, SRVC) = 0.013585418 + 0.297171851 L.
+    """
+    from cloudcarbon.config import Config, MarketOptions
+    from cloudcarbon.residual_mix import read_residual_mix
+    from tests.conftest import write_cur
+
+    src = write_cur(
+        tmp_path / "cur.csv", [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large")]
+    )
+    rm = tmp_path / "rm.csv"
+    rm.write_text("zone,year,g_co2e_per_kwh,source\nSRVC,2025,300,Green-e test edition\n", encoding="utf-8")
+    cfg = Config(market=MarketOptions(residual_mix=str(rm), residual_rows=read_residual_mix(rm)))
+    out = tmp_path / "out.parquet"
+    enrich([src], MONTH, out, config=cfg, factor_set="2026.12.1")
+    r = pq.read_table(out).to_pylist()[0]
+    assert r["x_CarbonEmissionEquivalentMarketBased"] == pytest.approx(0.0385486233, rel=1e-6)
+    assert "SRVC 2025" in r["x_CloudCarbonMarketBasedReason"]
+    assert r["x_WUE"] == pytest.approx(0.12)
+    assert r["x_WaterConsumption"] == pytest.approx(0.013585418 + 0.297171851, rel=1e-6)

@@ -56,6 +56,9 @@ LCA_COLUMNS = (
     "grid_licence",
     "pue",
     "co2e_kg",
+    # electricity rows: market-based CO2e and water (docs/method.md 3.5, 3.6); null where no factor
+    "market_co2e_kg",
+    "water_l",
     "embodied_kgco2e",
     "embodied_factor",
     "embodied_factor_unit",
@@ -139,7 +142,19 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
     el = (
         groups.filter(pl.col("energy_kwh") != 0)
         .group_by(keys)
-        .agg(pl.col("energy_kwh").sum(), pl.col("co2e_kg").sum(), pl.col("rows").sum())
+        .agg(
+            pl.col("energy_kwh").sum(),
+            pl.col("co2e_kg").sum(),
+            pl.col("rows").sum(),
+            *[
+                pl.when(pl.col(f).is_null().any())
+                .then(pl.lit(None, pl.Float64))
+                .otherwise(pl.col(f).sum())
+                .alias(f)
+                for f in ("market_co2e_kg", "water_l")
+                if f in groups.columns
+            ],
+        )
         .with_columns(
             pl.when(pl.col("ProviderName") == PROVIDER)
             .then(pl.lit(LOCATION))
@@ -188,6 +203,10 @@ def _electricity(groups: pl.DataFrame, factors: FactorSet) -> pl.DataFrame:
             .alias("grid_licence"),
             "pue",
             "co2e_kg",
+            *[
+                pl.col(f) if f in el.columns else pl.lit(None, pl.Float64).alias(f)
+                for f in ("market_co2e_kg", "water_l")
+            ],
             pl.lit(0.0).alias("embodied_kgco2e"),
             pl.col("rows").alias("billing_rows"),
             "_region_country",

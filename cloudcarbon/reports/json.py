@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from cloudcarbon._version import __version__
+from cloudcarbon.methods.market_water import MARKET_WATER_FIGURES
 from cloudcarbon.reports.base import TextRenderer, cost, mostly_fallback, number, records
 from cloudcarbon.results import EstimateResult
 
@@ -33,6 +34,9 @@ def _coverage(result: EstimateResult, by_currency: list[dict[str, Any]]) -> dict
         "rows": sum(int(r.get("rows", 0)) for r in by_currency),
         "note": "several billing currencies: see coverage_by_currency (costs are not added across them)",
     }
+
+
+_NULLABLE = frozenset((*MARKET_WATER_FIGURES, "market_kwh_share", "water_kwh_share"))
 
 
 def to_json_dict(result: EstimateResult) -> dict[str, Any]:
@@ -63,7 +67,12 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
         },
         "coverage": _coverage(result, cov),
         "coverage_by_currency": cov,
-        "totals": {k: number(v) or 0.0 for k, v in result.totals.row(0, named=True).items()},
+        # location-based figures are never null; market-based and water figures are null (with a
+        # reason in market_reason / water_reason) where no factor exists
+        "totals": {
+            k: v if isinstance(v, str) else number(v) if k in _NULLABLE else number(v) or 0.0
+            for k, v in result.totals.row(0, named=True).items()
+        },
         "lines": records(result.lines),
         # [[allocation.shared]]: what each rule split, from which project to which
         "sharing": records(result.sharing),
@@ -86,6 +95,12 @@ def to_json_dict(result: EstimateResult) -> dict[str, Any]:
             "component_factor: storage and network coefficients' own low/high values "
             "(coefficients.csv *_low/_high; factor set 2026.12.1 onwards)",
         ],
+        "market_water_note": (
+            "market_co2e_kg: market-based CO2e from the residual mix and contractual instruments in "
+            "[market], null with market_reason where none exists (never the location-based figure); "
+            "water_l = water_site_l (IT kWh x WUE) + water_source_l (kWh x electricity water factor), "
+            "null unless both are known; *_kwh_share: share of the energy the figure covers"
+        ),
         "assumptions": {**result.assumptions, "fallback_kwh_per_cost": result.fallback_kwh_per_cost},
         "config": result.config,
     }

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 import polars as pl
 
 from cloudcarbon.reports._fit import Col, fit_widths, terminal_width
+from cloudcarbon.reports._market import market_water_text
 from cloudcarbon.reports.base import cost, mostly_fallback, safe_text
 from cloudcarbon.reports.base import short_figure as _fmt
 from cloudcarbon.reports.tokens import render_tokens
@@ -157,6 +158,7 @@ def render_table(result: EstimateResult, width: int = 160) -> Any:
             f"{r['flag']}: {r['subject']} item(s), {r['rows']} rows" for r in summary.iter_rows(named=True)
         )
         parts.append(Text(f"Flagged (see --format json): {fl}", style="yellow"))
+    parts.extend(Text(safe_text(line)) for line in market_water_text(result))
     parts.extend(render_tokens(result, width))
     parts.append(
         Text(

@@ -80,6 +80,53 @@ def _key(line: LineRecord, name: str) -> str | None:
     return dict(line.key).get(name)
 
 
+def _needs_market(ln: LineRecord) -> bool:
+    return ln.figures.get("energy_kwh", _ZERO) > 0
+
+
+def _complete(lines: Sequence[LineRecord], name: str) -> bool:
+    """Every line with energy has figure ``name`` (and at least one line has it)."""
+    return any(name in ln.figures for ln in lines) and all(
+        name in ln.figures for ln in lines if _needs_market(ln)
+    )
+
+
+def _market_complete(lines: Sequence[LineRecord]) -> bool:
+    """Every line with energy has a market-based figure (and at least one line has one): a market-based
+    total is never a sum that leaves lines out, nor the location-based figure in its place."""
+    return _complete(lines, "market_co2e_kg")
+
+
+def _water_gap(lines: Sequence[LineRecord], factor_set: str) -> str:
+    """Why a statement has no water total."""
+    if not any("water_l" in ln.figures for ln in lines):
+        return f"no water figures recorded (factor set {factor_set} or the method has no water factors)"
+    missing = sorted(
+        {
+            f"{_key(ln, 'provider')} {_key(ln, 'region')}"
+            for ln in lines
+            if _needs_market(ln) and "water_l" not in ln.figures
+        }
+    )
+    return f"no on-site or electricity water factor for {', '.join(missing[:5])}" + (
+        f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    )
+
+
+def _market_gap(lines: Sequence[LineRecord]) -> str:
+    """Why a statement has market-based figures for some lines only."""
+    missing = [ln for ln in lines if _needs_market(ln) and "market_co2e_kg" not in ln.figures]
+    kwh = sum((_fig(ln, "energy_kwh") for ln in missing), _ZERO)
+    total = sum((_fig(ln, "energy_kwh") for ln in lines), _ZERO)
+    where = sorted({f"{_key(ln, 'provider')} {_key(ln, 'region')}" for ln in missing})
+    shown = ", ".join(where[:5]) + (f" and {len(where) - 5} more" if len(where) > 5 else "")
+    share = kwh / total if total else _ZERO
+    return (
+        f"no market-based factor for {share:.1%} of the energy ({shown}); add a residual mix for them "
+        "([market] residual_mix) or read the providers' own market-based figures (cloudcarbon footprint)"
+    )
+
+
 def _sum(lines: Iterable[LineRecord], name: str) -> Decimal:
     return sum((_fig(ln, name) for ln in lines), _ZERO)
 
@@ -225,7 +272,9 @@ def build_statement(
     )
     coverage = _coverage(run)
     reason = market_reason(run.factor_set_version)
-    has_market = any("market_co2e_kg" in ln.figures for ln in lines)
+    has_market = _market_complete(lines)
+    if not has_market and any("market_co2e_kg" in ln.figures for ln in lines):
+        reason = _market_gap(lines)
     market = _sum(lines, "market_co2e_kg") if has_market else None
     intensity = tuple(
         Intensity(c.currency, _sum([ln for ln in lines if _key(ln, "currency") == c.currency], "co2e_kg"),
@@ -242,16 +291,16 @@ def build_statement(
         energy_kwh=_sum(lines, "energy_kwh"),
         billed=tuple(Money(c.currency, c.billed) for c in coverage),
         intensity=intensity,
+        water_l=_sum(lines, "water_l") if _complete(lines, "water_l") else None,
+        water_reason=None if _complete(lines, "water_l") else _water_gap(lines, run.factor_set_version),
     )
     cloud = [ln for ln in lines if _key(ln, "provider") != INVENTORY]
     onprem = [ln for ln in lines if _key(ln, "provider") == INVENTORY]
-    onprem_market = (
-        _sum(onprem, "market_co2e_kg") if any("market_co2e_kg" in ln.figures for ln in onprem) else None
-    )
+    onprem_market = _sum(onprem, "market_co2e_kg") if onprem and _market_complete(onprem) else None
     ghg = ghg_mapping(
         cloud_electricity_location_kg=_sum(cloud, "co2e_kg"),
         cloud_electricity_market_kg=(
-            _sum(cloud, "market_co2e_kg") if any("market_co2e_kg" in ln.figures for ln in cloud) else None
+            _sum(cloud, "market_co2e_kg") if cloud and _market_complete(cloud) else None
         ),
         cloud_hardware_kg=_sum(cloud, "embodied_co2e_kg"),
         market_reason=reason,

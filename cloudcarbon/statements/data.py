@@ -54,6 +54,8 @@ def statement_data(st: Statement) -> dict[str, Any]:
             "market_reason": t.market_reason,
             "embodied_co2e_kg": _d(t.embodied_co2e_kg),
             "energy_kwh": _d(t.energy_kwh),
+            "water_l": _d(t.water_l),
+            "water_reason": t.water_reason,
             "billed": [{"currency": m.currency, "amount": _d(m.amount)} for m in t.billed],
             "intensity": [
                 {
@@ -194,6 +196,9 @@ def render_csv(st: Statement) -> str:
         row("totals", "", "market_reason", t.market_reason)
     row("totals", "", "embodied_co2e_kg", t.embodied_co2e_kg, "kg")
     row("totals", "", "energy_kwh", t.energy_kwh, "kWh")
+    row("totals", "", "water_l", t.water_l, "L")
+    if t.water_l is None:
+        row("totals", "", "water_reason", t.water_reason)
     for mo in t.billed:
         row("totals", mo.currency, "billed", mo.amount, mo.currency)
     for i in t.intensity:
@@ -284,6 +289,10 @@ def render_table(st: Statement) -> Any:
     )
     tot.add_row("Embodied CO2e (hardware)", f"{kg(t.embodied_co2e_kg)} kg")
     tot.add_row("Energy", f"{kg(t.energy_kwh)} kWh")
+    tot.add_row(
+        "Water (on-site + electricity)",
+        f"{kg(t.water_l)} L" if t.water_l is not None else e(f"n/a: {t.water_reason}"),
+    )
     for mo in t.billed:
         tot.add_row(f"Billed cost ({e(mo.currency)})", e(money(mo.amount, mo.currency)))
     for it in t.intensity:

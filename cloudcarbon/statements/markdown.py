@@ -59,6 +59,8 @@ def render_markdown(st: Statement) -> str:
         ["Market-based CO2e", market],
         ["Embodied CO2e (hardware)", f"{kg(t.embodied_co2e_kg)} kg"],
         ["Energy", f"{kg(t.energy_kwh)} kWh"],
+        ["Water (on-site + electricity)",
+         f"{kg(t.water_l)} L" if t.water_l is not None else f"not available: {esc(t.water_reason or '')}"],
     ]  # fmt: skip
     rows += [[f"Billed cost ({esc(m.currency)})", money(m.amount, esc(m.currency))] for m in t.billed]
     for i in t.intensity:

@@ -131,10 +131,15 @@ class Totals:
     energy_kwh: Decimal
     billed: tuple[Money, ...]
     intensity: tuple[Intensity, ...] = ()
+    #: water consumed on site and in generating the electricity (litres); None with ``water_reason``
+    #: when a line with energy has no water factor (docs/method.md section 3.6)
+    water_l: Decimal | None = None
+    water_reason: str | None = None
 
     def __post_init__(self) -> None:
         _check_nonneg(
             "Totals",
+            water_l=self.water_l,
             location_co2e_kg_low=self.location_co2e_kg_low,
             market_co2e_kg=self.market_co2e_kg,
             embodied_co2e_kg=self.embodied_co2e_kg,

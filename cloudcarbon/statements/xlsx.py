@@ -140,6 +140,10 @@ def render_xlsx(st: Statement, target: str | Path | IO[bytes]) -> None:
         ["Energy", t.energy_kwh, "kWh", ""],
     ]
     rows += [["Billed cost", m.amount, m.currency, ""] for m in t.billed]
+    # after the billed rows, whose cells are rewritten in money format by their position below
+    rows.append(
+        ["Water (on-site + electricity)", t.water_l, "L", "" if t.water_l is not None else t.water_reason]
+    )
     row = w.table(
         ws, 2, ["Figure", "Value", "Unit", "Note"], rows, [w.text, w.kg, w.text, w.text], [28, 18, 8, 60]
     )

@@ -14,7 +14,7 @@ from cloudcarbon.config import load_config
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.exports import BENCHMARK_COLUMNS, benchmark, benchmark_groups, estimate_for_export, write_csv
 from cloudcarbon.results import EstimateResult
-from tests.conftest import CUR_COLUMNS, DEFAULT_FACTORS, cur_row
+from tests.conftest import CUR_COLUMNS, cur_row
 
 COLUMNS = [*CUR_COLUMNS, "lineItem/ResourceId"]
 REL = 1e-6
@@ -128,7 +128,7 @@ def test_m5_intensity_worked_by_hand(cur_file: Callable[..., Path]) -> None:
     #   0.00445666773 kWh; embodied 1610.79 / 35040 / 96 = 0.000478852 kg
     rows = [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large") for _ in range(5)]
     # the figures above are factor set 2026.12's (2026.12.1 takes operational grid factors)
-    result = estimate_for_export([cur_file(rows)], "2026-10", factor_set=DEFAULT_FACTORS)
+    result = estimate_for_export([cur_file(rows)], "2026-10", factor_set="2026.12")
     df = benchmark(result)
     m5 = df.filter(pl.col("metric") == "co2e_per_vcpu_hour").row(0, named=True)
     assert (m5["provider"], m5["subject"], m5["n_rows"]) == ("aws", "m5", 5)
@@ -146,7 +146,7 @@ def test_m5_intensity_worked_by_hand(cur_file: Callable[..., Path]) -> None:
         "electricitymaps",
         2025,
     )
-    assert set(df["method"]) == {"cloudcarbon"} and set(df["factor_set"]) == {DEFAULT_FACTORS}
+    assert set(df["method"]) == {"cloudcarbon"} and set(df["factor_set"]) == {"2026.12"}
 
 
 def test_demo_month_read_back_with_polars(demo_result: EstimateResult, tmp_path: Path) -> None:

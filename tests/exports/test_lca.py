@@ -14,7 +14,7 @@ from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.exports import LCA_COLUMNS, estimate_for_export, lca_activity, lca_processes, write_csv
 from cloudcarbon.pipeline import estimate
 from cloudcarbon.results import EstimateResult
-from tests.conftest import DEFAULT_FACTORS, cur_row
+from tests.conftest import cur_row
 
 REL = 1e-6
 ELECTRICITY_ECOINVENT = "market for electricity, medium voltage | electricity, medium voltage | Cutoff, U"
@@ -79,7 +79,7 @@ def test_rows_worked_by_hand(cur_file: Callable[..., Path]) -> None:
         ]
     )
     # the figures below are those of factor set 2026.12 (2026.12.1 takes operational grid factors)
-    df = lca_activity(estimate_for_export([path], "2026-10", factor_set=DEFAULT_FACTORS))
+    df = lca_activity(estimate_for_export([path], "2026-10", factor_set="2026.12"))
     rows = {(r["activity"], r["component"], r["model"]): r for r in df.iter_rows(named=True)}
     # electricity, all in us-east-1 (tests/test_handworked.py works each from the factor rows):
     #   m5.large day 0.213920051 + p4d hour 2.796358084 + gp3 month 0.197915625 kWh
@@ -160,3 +160,32 @@ def test_result_without_factor_keys_refused(cur_file: Callable[..., Path]) -> No
         lca_activity(estimate([path], "2026-10"))
     with pytest.raises(CloudCarbonError, match="default method"):
         lca_activity(estimate([path], "2026-10", method="ccf", keys=("pue",)))
+
+
+def test_electricity_rows_carry_market_based_co2e_and_water(tmp_path: Path) -> None:
+    """Factor set 2026.12.1, one m5.large day in us-east-1 (0.128495411 kWh:
+    whole-server: 2 x 2.3585795 W x 24 h x PUE 1.135):
+    with a residual mix SRVC 2025 300 g/kWh the market-based CO2e is 0.128495411 x 0.300 = 0.0385486233
+    kg; water 0.128495411 / 1.135 x 0.12 + 0.128495411 x 2.312704 = 0.310757269 L. Hardware rows have
+    none. Without a residual mix the market-based figure is null, never the location-based one."""
+    from cloudcarbon.config import Config, MarketOptions
+    from cloudcarbon.residual_mix import read_residual_mix
+    from tests.conftest import cur_row, write_cur
+
+    src = write_cur(
+        tmp_path / "cur.csv", [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large")]
+    )
+    rm = tmp_path / "rm.csv"
+    rm.write_text("zone,year,g_co2e_per_kwh,source\nSRVC,2025,300,Green-e test edition\n", encoding="utf-8")
+    cfg = Config(market=MarketOptions(str(rm), read_residual_mix(rm)))
+    rows = lca_activity(estimate_for_export([src], "2026-10", config=cfg, factor_set="2026.12.1"))
+    (el,) = rows.filter(pl.col("activity") == "electricity").to_dicts()
+    assert el["market_co2e_kg"] == pytest.approx(0.0385486233, rel=1e-6)
+    assert el["water_l"] == pytest.approx(0.310757269, rel=1e-6)
+    assert (
+        rows.filter(pl.col("activity") == "hardware")["market_co2e_kg"].null_count()
+        == rows.filter(pl.col("activity") == "hardware").height
+    )
+    plain = lca_activity(estimate_for_export([src], "2026-10", factor_set="2026.12.1"))
+    (el,) = plain.filter(pl.col("activity") == "electricity").to_dicts()
+    assert el["market_co2e_kg"] is None and el["co2e_kg"] > 0

@@ -409,3 +409,44 @@ def test_a_server_that_is_not_mlflow(
             server.shutdown()
             thread.join()
     assert "\n" not in str(exc.value)
+
+
+def test_market_based_and_water_metrics_only_with_a_factor(
+    mlflow_server: str, cur_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Factor set 2026.12.1: us-east-1 is eGRID SRVC; the user's residual mix gives SRVC 300 g/kWh, so
+    the market metric is kWh x 0.300 kg; water is kWh / 1.135 (PUE) x 0.12 L (AWS WUE us-east-1, 2024)
+    + kWh x 2.312704 L (WRI, SRVC). Without a residual mix no market metric is logged at all."""
+    import dataclasses
+
+    from cloudcarbon.config import MarketOptions
+    from cloudcarbon.factors import load_factor_set
+    from cloudcarbon.residual_mix import read_residual_mix
+
+    f = cur_file([_p4d_hour("train", "run-42")], columns=COLUMNS)
+    rm = tmp_path / "rm.csv"
+    rm.write_text("zone,year,g_co2e_per_kwh,source\nSRVC,2025,300,Green-e test edition\n", encoding="utf-8")
+    base = _config(tmp_path)
+    new = load_factor_set("2026.12.1")
+    client = MlflowClient(mlflow_server)
+    exp_name, exp = _experiment(client)
+    with_rm = _run(client, exp, {"run": "run-42"})
+    cfg = dataclasses.replace(base, market=MarketOptions(str(rm), read_residual_mix(rm)))
+    mlflow_log(
+        estimate([f], "2026-10", factor_set=new, config=cfg),
+        tracking_uri=mlflow_server,
+        experiments=[exp_name],
+    )
+    m = client.get_run(with_rm).data.metrics
+    kwh = m["cloudcarbon.kwh"]
+    assert m["cloudcarbon.market_kgco2e"] == pytest.approx(kwh * 0.300, rel=1e-9)
+    assert m["cloudcarbon.water_l"] == pytest.approx(kwh / 1.135 * 0.12 + kwh * 2.312704, rel=1e-6)
+    exp2_name, exp2 = _experiment(client)
+    without = _run(client, exp2, {"run": "run-42"})
+    mlflow_log(
+        estimate([f], "2026-10", factor_set=new, config=base),
+        tracking_uri=mlflow_server,
+        experiments=[exp2_name],
+    )
+    m = client.get_run(without).data.metrics
+    assert "cloudcarbon.market_kgco2e" not in m and "cloudcarbon.kwh" in m

@@ -36,6 +36,8 @@ from cloudcarbon.methods.default.fallback import (
     fallback_ratios,
 )
 from cloudcarbon.methods.default.fate import decide_fate
+from cloudcarbon.methods.default.market import market_factors
+from cloudcarbon.methods.default.water import water_factors
 from cloudcarbon.methods.rows import complete
 
 __all__ = ["DefaultMethod", "ModelInputs", "classify", "estimate_rows"]
@@ -73,6 +75,15 @@ class DefaultMethod:
 
     def fallback_ratios(self, groups: pl.DataFrame, factors: FactorSet) -> FallbackRatios:
         return fallback_ratios(groups, factors)
+
+    def market_water(
+        self, pairs: pl.DataFrame, factors: FactorSet, config: Config, month: str
+    ) -> list[dict[str, Any]]:
+        """Market-based and water factors per (provider, region) of the month (sections 3.5, 3.6),
+        applied after the emissions by :func:`cloudcarbon.methods.market_water.apply_market_water`."""
+        market = market_factors(pairs, factors, config, month)
+        water = water_factors(pairs, factors)
+        return [{**m, **w} for m, w in zip(market, water, strict=True)]
 
     def assumptions(self, factors: FactorSet, config: Config) -> dict[str, Any]:
         p = ModelInputs.from_factors(factors, config)
