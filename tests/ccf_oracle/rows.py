@@ -1,0 +1,239 @@
+"""Billing rows covering every CCF classification path, for the CCF oracle (tests/test_ccf_oracle.py).
+
+Each row is written through the real connectors (a legacy CUR CSV, an Azure EA cost-details CSV) for
+``cloudcarbon --method ccf`` and given to Cloud Carbon Footprint's own npm packages (``oracle.js``) as the
+equivalent Athena result row / Azure usage detail. Every row has an account / subscription of its own so
+both sides give one figure per row. ``python -m tests.ccf_oracle.rows`` prints the agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["AZURE_CRASH_ROWS", "AwsRow", "AzureRow", "aws_rows", "azure_rows"]
+
+
+@dataclass(frozen=True)
+class AwsRow:
+    """One row of CCF's Athena query: usage type, pricing unit, product code, product_vcpu, amount, cost."""
+
+    usage_type: str
+    unit: str
+    service: str = "AmazonEC2"
+    amount: float = 24.0
+    cost: float = 2.0
+    vcpus: str = ""
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True)
+class AzureRow:
+    """One Azure usage detail: meter category, meter name, unit of measure, quantity, cost, location."""
+
+    category: str
+    meter: str
+    unit: str
+    quantity: float = 24.0
+    cost: float = 2.0
+    region: str = "eastus"
+    subcategory: str = ""
+
+
+def aws_rows() -> list[AwsRow]:
+    r = AwsRow
+    ec2 = [
+        # compute per family: Intel, AMD, Graviton, burstable, GPU, m5zn/z1d chips, metal, xl suffix
+        r("BoxUsage:m5.large", "Hrs", vcpus="2"),
+        r("BoxUsage:m5.24xlarge", "Hrs", vcpus="96"),
+        r("BoxUsage:m5.large", "Hrs", region="eu-west-1", amount=100.0, cost=9.6),
+        r("USW2-BoxUsage:c5.xlarge", "Hrs", region="us-west-2"),
+        r("BoxUsage:c6g.xlarge", "Hrs", vcpus="4"),
+        r("BoxUsage:m6a.2xlarge", "Hrs", vcpus="8"),
+        r("BoxUsage:r5.4xlarge", "Hrs"),
+        r("BoxUsage:t3.micro", "Hrs", vcpus="2"),
+        r("BoxUsage:t2.medium", "Hrs"),
+        r("USW2-BoxUsage:p3.2xlarge", "Hrs", vcpus="8", region="us-west-2"),
+        r("BoxUsage:g4dn.xlarge", "Hrs", vcpus="4"),
+        r("BoxUsage:inf1.xlarge", "Hrs"),
+        r("BoxUsage:m5zn.large", "Hrs"),
+        r("BoxUsage:z1d.large", "Hrs"),
+        r("BoxUsage:i3.metal", "Hrs"),
+        r("SpotUsage:r5.2xl", "Hrs"),
+        r("BoxUsage:x9z.large", "Hrs"),  # an instance CCF does not know
+        r("CPUCredits:t3", "vCPU-Hours", amount=3.0, cost=0.15),
+        r("DedicatedUsage:c5.large", "Hrs", vcpus="2"),
+        r("HostBoxUsage:m5.large", "Hrs", cost=0.0),
+        r("NatGateway-Hours", "Hrs", cost=1.08),
+        r("EBS:VolumeUsage.gp2", "GB-Mo", amount=100.0, cost=10.0),
+        r("EBS:VolumeUsage.gp3", "GB-Mo", amount=50.0, cost=4.0),
+        r("EBS:VolumeUsage.st1", "GB-Mo", amount=500.0, cost=22.5),
+        r("EBS:VolumeUsage", "GB-Mo", amount=20.0, cost=1.0),
+        r("EBS:SnapshotUsage", "GB-Mo", amount=80.0, cost=4.0),
+        r("DataTransfer-Out-Bytes", "GB", amount=120.0, cost=10.8),
+        r("USE1-USW2-AWS-Out-Bytes", "GB", amount=40.0, cost=0.8),
+        r("DataTransfer-In-Bytes", "GB", amount=40.0, cost=0.0),
+        r("EBS:VolumeIOUsage", "IOs", amount=1e6, cost=0.05),
+    ]
+    other = [
+        # prefixed families: db./cache. (all lookups) and ml./dax./dms./mq. (vCPU and GPU only)
+        r("InstanceUsage:db.r5.large", "Hrs", "AmazonRDS", vcpus="2"),
+        r("InstanceUsage:db.t3.medium", "Hrs", "AmazonRDS"),
+        r("Multi-AZUsage:db.m5.xl", "Hrs", "AmazonRDS"),
+        r("NodeUsage:cache.m5.large", "Hrs", "AmazonElastiCache"),
+        r("USE1-Train:ml.m5.xlarge", "Hrs", "AmazonSageMaker"),
+        r("USE1-Notebk:ml.t3.medium", "Hrs", "AmazonSageMaker"),
+        r("USE1-Host:ml.p3.2xlarge", "Hrs", "AmazonSageMaker"),
+        r("USE1-Host:ml.g4dn.xlarge", "Hrs", "AmazonSageMaker", vcpus="4"),
+        r("USE1-NodeUsage:dax.r4.large", "Hrs", "AmazonDAX"),
+        r("USE1-InstanceUsg:dms.c5.large", "Hrs", "AWSDatabaseMigrationSvc"),
+        r("USE1-InstanceUsg:dms.t3.medium", "Hrs", "AWSDatabaseMigrationSvc"),
+        r("USE1-BrokerUsage:mq.m5.large", "Hrs", "AmazonMQ"),
+        r("USE1-Kafka.m5.large", "Hrs", "AmazonMSK"),
+        r("USE1-ES:m5.large.search", "Hrs", "AmazonES"),
+        # Redshift: dc2 / ds2 / ra3 with and without product_vcpu; the seconds unit becomes hours
+        r("USE1-Node:dc2.large", "Hrs", "AmazonRedshift", vcpus="2"),
+        r("USE1-Node:dc2.large", "Hrs", "AmazonRedshift", amount=48.0),
+        r("USE1-Node:ra3.4xlarge", "Hrs", "AmazonRedshift"),
+        r("USE1-Node:ra3.4xlarge", "Hrs", "AmazonRedshift", vcpus="12"),
+        r("USE1-Node:ds2.xlarge", "Hrs", "AmazonRedshift"),
+        r("USE1-RMS:ra3.xlplus", "Hrs", "AmazonRedshift"),
+        r("USE1-Node:dc2.8xlarge", "seconds", "AmazonRedshift", amount=86400.0, vcpus="32"),
+        r("USE1-RedshiftManagedStorage:ra3.4xlarge", "GB-Mo", "AmazonRedshift", amount=200.0),
+        # Fargate, Glue, Aurora serverless, SimpleDB, Lambda, EKS, ECS
+        r("USE1-Fargate-vCPU-Hours:perCPU", "hours", "AmazonECS", amount=48.0),
+        r("USE1-Fargate-GB-Hours", "hours", "AmazonECS", amount=96.0),
+        r("USE1-Fargate-EphemeralStorage-GB-Hours", "GB-Hours", "AmazonECS", amount=200.0),
+        r("USE1-ETL-DPU-Hour", "DPU-Hour", "AWSGlue", amount=10.0),
+        r("Aurora:ServerlessUsage", "ACU-Hr", "AmazonRDS", amount=16.0),
+        r("BoxUsage", "Hrs", "AmazonSimpleDB", amount=5.0),
+        r("Lambda-GB-Second", "Lambda-GB-Second", "AWSLambda", amount=3.6e6, cost=60.0),
+        r("USE1-Lambda-GB-Second-ARM", "Lambda-GB-Second", "AWSLambda", amount=3.6e6, cost=48.0),
+        r("USE1-Request", "Requests", "AWSLambda", amount=1e6, cost=0.2),
+        r("USE1-AmazonEKS-Hours:perCluster", "Hours", "AmazonEKS", amount=720.0, cost=72.0),
+        r("USE1-ECS-EC2-vCPU-Hours", "hours", "AmazonECS"),
+        # storage: SSD / HDD usage types, SSD services, byte-hours in GB-Mo (the S3 defect), backups
+        r("TimedStorage-ByteHrs", "GB-Mo", "AmazonS3", amount=1000.0, cost=23.0),
+        r("TimedStorage-ZIA-ByteHrs", "GB-Mo", "AmazonS3", amount=300.0, cost=3.0),
+        r("TimedStorage-GlacierByteHrs", "GB-Mo", "AmazonGlacier", amount=2000.0, cost=8.0),
+        r("TimedStorage-ByteHrs", "GB-Mo", "AmazonDynamoDB", amount=25.0, cost=6.25),
+        r("TimedPITRStorage-ByteHrs", "GB-Mo", "AmazonDynamoDB", amount=25.0, cost=5.0),
+        r("USE1-TimedStorage-ByteHrs", "GB-Mo", "AmazonEFS", amount=60.0, cost=18.0),
+        r("RDS:GP2-Storage", "GB-Mo", "AmazonRDS", amount=100.0, cost=11.5),
+        r("RDS:Multi-AZ-StorageUsage", "GB-Mo", "AmazonRDS", amount=100.0, cost=23.0),
+        r("RDS:ChargedBackupUsage", "GB-Mo", "AmazonRDS", amount=400.0, cost=38.0),
+        r("Aurora:StorageUsage", "GB-Mo", "AmazonRDS", amount=50.0, cost=5.0),
+        r("Aurora:BackupUsage", "GB-Mo", "AmazonRDS", amount=50.0, cost=1.05),
+        r("USE1-BackupUsage", "GB-Mo", "AmazonDocDB", amount=10.0, cost=0.2),
+        r("USE1-StorageUsage", "GB-Mo", "AmazonDocDB", amount=10.0, cost=1.0),
+        r("USE1-Storage", "GB-Mo", "AmazonLightsail", amount=10.0, cost=1.0),
+        r("USE1-ES:GP2-Storage", "GB-Mo", "AmazonES", amount=10.0, cost=1.35),
+        r("USE1-TimedStorage-INT-FA-ByteHrs", "GB-Mo", "AmazonS3", amount=40.0, cost=0.9),
+        r("USE1-Storage-Unknown", "GB-Mo", "AmazonWorkSpaces", amount=10.0, cost=1.0),
+        # networking: CloudFront is not networking for CCF; GigaBytes unit
+        r("DataTransfer-Out-Bytes", "GB", "AmazonCloudFront", amount=500.0, cost=42.5),
+        r("USE1-DataTransfer-Regional-Bytes", "GigaBytes", "AmazonEC2", amount=30.0, cost=0.3),
+        r("USE1-CW:DataProcessing-Bytes", "GB", "AmazonCloudWatch", amount=30.0, cost=15.0),
+        # unknown usage: a usage type in CCF's list with a known unit (Hrs, GB), unknown units with and
+        # without an estimated row of the same unit, and a service with no estimated row of the unit
+        r("LoadBalancerUsage", "Hrs", "AWSELB", amount=720.0, cost=18.0),
+        r("USE1-NatGateway-Bytes", "GB", "AmazonEC2", amount=100.0, cost=4.5),
+        r("USE1-VpcEndpoint-Hours", "Hrs", "AmazonVPC", amount=720.0, cost=7.2),
+        r("Requests-Tier1", "Requests", "AmazonS3", amount=1e6, cost=5.0),
+        r("USE1-DataScanned", "Terabytes", "AmazonAthena", amount=2.0, cost=10.0),
+        r("USE1-Dollar", "Dollar", "AWSSupportBusiness", amount=100.0, cost=100.0),
+        r("USE1-Storage-Dollar", "GB-Mo", "AmazonS3", amount=1.0, cost=1.0),
+        r("USE1-MemoryStore-ByteHrs", "GB-Mo", "AmazonTimestream", amount=1.0, cost=0.036),
+        r("USE1-SoftwareUsage:m5.large", "Hrs", "AmazonEC2", amount=24.0, cost=2.0),
+    ]
+    return ec2 + other
+
+
+def azure_rows() -> list[AzureRow]:
+    r = AzureRow
+    vm = "Virtual Machines"
+    return [
+        # compute: series sizes, constrained sizes, '/' meters, Spot, GPU, unknown size, pack units
+        r(vm, "D2 v3/D2s v3", "1 Hour"),
+        r(vm, "D4s v5", "1 Hour", region="westeurope"),
+        r(vm, "D4s v5", "1 Hour", region="EastUS"),
+        r(vm, "D2 v3/D2s v3", "1 Hour", region="eastus2"),
+        r(vm, "D2 v3/D2s v3", "1 Hour", region="centralus"),
+        r(vm, "D2 v3/D2s v3", "1 Hour", region="westus2"),
+        r(vm, "D2 v3/D2s v3", "1 Hour", region="uksouth"),
+        r(vm, "D2 v3/D2s v3", "1 Hour", region="US East"),
+        r(vm, "D2 v3/D2s v3", "1 Hour", region="Unknown-Region"),
+        r(vm, "E8 v3/E8s v3", "1 Hour"),
+        r(vm, "F4s v2", "1 Hour"),
+        r(vm, "B2ms", "1 Hour"),
+        r(vm, "D4s v5 Spot", "1 Hour"),
+        r(vm, "D2 v3/D2s v3 Spot", "1 Hour"),
+        r(vm, "D16 v5 Low Priority", "1 Hour"),
+        r(vm, "NC6", "1 Hour"),
+        r(vm, "NC24ads A100 v4", "1 Hour"),
+        r(vm, "ND40rs v2", "1 Hour"),
+        r(vm, "E4-2ds v4", "1 Hour"),
+        r(vm, "M416ms v2", "1 Hour"),
+        r(vm, "Z9 v9", "1 Hour"),
+        r(vm, "D2 v3/D2s v3", "10 Hours", quantity=2.4),
+        r(vm, "D4s v5", "100 Hours", quantity=0.24),
+        r(vm, "D2 v3/D2s v3", "1000 Hours", quantity=0.024),
+        r("Azure App Service", "P1 v2", "1 Hour"),
+        r("Azure App Service", "S1", "1 Hour"),
+        r("Azure Database for PostgreSQL", "vCore", "1 Hour"),
+        r("SQL Database", "vCore", "1 Hour"),
+        r("Azure Cosmos DB", "100 RU/s", "100 Hours", quantity=7.2),
+        # storage: managed disk tiers (SSD / HDD), LRS / GRS, TB/Month, container registry, unknown
+        r("Storage", "P10 LRS Disk", "1 /Month", quantity=0.5, subcategory="Premium SSD Managed Disks"),
+        r("Storage", "E10 LRS Disk", "1 /Month", quantity=0.5, subcategory="Standard SSD Managed Disks"),
+        r("Storage", "S10 Disks", "1 /Month", quantity=0.5, subcategory="Standard HDD Managed Disks"),
+        r("Storage", "LRS Data Stored", "1 GB/Month", quantity=100.0),
+        r("Storage", "Hot LRS Data Stored", "1 GB/Month", quantity=100.0),
+        r("Storage", "GRS Data Stored", "1 GB/Month", quantity=100.0),
+        r("Storage", "Cool ZRS Data Stored", "1 GB/Month", quantity=50.0),
+        r("Storage", "Archive Data Stored", "1 TB/Month", quantity=0.5),
+        r("Storage", "Hot Write Operations", "10K", quantity=3.0, cost=0.15),
+        r("Storage", "Data Stored", "100 GB/Month", quantity=2.0),
+        r("Container Registry", "Standard Registry Unit", "1 /Day", quantity=30.0),
+        r("Storage", "Snapshots", "1 GB/Month", quantity=10.0),
+        r("Backup", "Azure VM Protected Instances", "1 /Month", quantity=1.0),
+        r("Azure Monitor", "Pay-as-you-go Data at Rest", "1 GB/Month", quantity=5.0),
+        # networking
+        r("Bandwidth", "Standard Data Transfer Out", "1 GB", quantity=120.0),
+        r("Bandwidth", "Inter-Region Data Transfer Out", "1 GB", quantity=30.0),
+        r("Bandwidth", "Data Transfer Out To Any Destination", "1 GB", quantity=30.0),
+        r("Bandwidth", "Data Transfer In", "1 GB", quantity=30.0),
+        r("Bandwidth", "Standard Data Transfer Out", "1 TB", quantity=0.1),
+        r("Bandwidth", "Standard Data Transfer Out", "10 GB", quantity=3.0),
+        # memory meters: Functions execution time, GB hours, Redis cache, container memory
+        r("Functions", "Standard Execution Time", "50000 GB Seconds", quantity=4.0),
+        r("Functions", "Execution Time", "1 GB Second", quantity=360000.0),
+        r("Azure Container Apps", "Standard Memory Active Usage", "1 GB Hour", quantity=48.0),
+        r("Azure Container Instances", "Standard Memory Duration", "1 GB Hour", quantity=48.0),
+        r("Redis Cache", "C1 Cache Instance", "1 Hour"),
+        r("Azure Kubernetes Service", "Memory Duration", "1000 GB Hours", quantity=0.5),
+        # whole-word list matches: 'Rules' / 'License' / 'LRS' inside longer words must not match
+        r("Azure Firewall", "Standard Rules", "1 Hour"),
+        r("Azure Front Door Service", "Rulesets", "1 /Month"),
+        r("Virtual Machines Licenses", "D2 v3/D2s v3", "1 Hour"),
+        r("Storage", "LRSX Data Stored", "1 GB/Month", quantity=10.0),
+        r("Storage", "Nodes Data", "1 GB/Month", quantity=10.0),
+        r("Bandwidth", "Egressing Zone", "1 GB", quantity=10.0),
+        # unknown usage: an unknown service, an unknown meter, units with and without estimated rows
+        r("Load Balancer", "Standard Data Processed", "1 GB", quantity=200.0),
+        r("Azure Bastion", "Standard Gateway", "1 Hour", quantity=720.0),
+        r("Functions", "Total Executions", "10", quantity=100.0),
+        r("Storage", "Read Operations", "10K", quantity=50.0),
+        r("Azure DNS", "Public Queries", "1M", quantity=2.0),
+        r("Log Analytics", "Requests", "1 GB", quantity=5.0),
+        r("Event Hubs", "Standard Throughput Unit", "1 /Day", quantity=30.0),
+        r("Azure App Service", "Custom Domain", "1 /Month", quantity=1.0),
+        # CCF's default branch (a unit it lists by substring but does not handle): a zero estimate
+        r("Storage", "Premium Page Blob", "1 GB/Month/Day", quantity=10.0),
+    ]
+
+
+#: Rows CCF itself crashes on (the whole batch fails): a managed disk tier missing from CCF's SSD
+#: table (S30 is HDD; 'LRS' makes it SSD storage, then the P/E tier lookup returns nothing)
+AZURE_CRASH_ROWS = [
+    AzureRow("Storage", "S30 LRS Disk", "1 /Month", quantity=1.0, subcategory="Standard HDD Managed Disks")
+]
