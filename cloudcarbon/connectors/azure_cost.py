@@ -360,6 +360,9 @@ def _select_sql(
         "memory_gb_hint": "NULL::DOUBLE",
         "project_hint": _project(h, project),
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[3:]},
+        # the unit as billed and its pack multiplier (a method reading the bill's own quantity divides)
+        "pack_size": mult,
+        "billed_unit": _col(h, "unit"),
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
         "source_row": "CAST(__row AS BIGINT)",

@@ -126,16 +126,35 @@ def run_cloudcarbon(
     cur = write_cur(
         folder / "cur.csv",
         [
-            cur_row(r.usage_type, repr(r.amount), repr(r.cost), r.unit, product=r.service, region=r.region,
-                    account=aws_id(i), vcpu=r.vcpus, end="2026-10-01T01:00:00Z")
+            cur_row(
+                r.usage_type,
+                repr(r.amount),
+                repr(r.cost),
+                r.unit,
+                product=r.service,
+                region=r.region,
+                account=aws_id(i),
+                vcpu=r.vcpus,
+                end="2026-10-01T01:00:00Z",
+            )
             for i, r in enumerate(aws)
         ],
     )
     az = write_azure_csv(
         folder / "azure.csv",
         [
-            azure_csv_row(r.category, r.subcategory, r.meter, repr(r.quantity), repr(r.cost), r.unit,
-                          location=r.region, subscription=azure_id(i), date="10/01/2026", tags="")
+            azure_csv_row(
+                r.category,
+                r.subcategory,
+                r.meter,
+                repr(r.quantity),
+                repr(r.cost),
+                r.unit,
+                location=r.region,
+                subscription=azure_id(i),
+                date="10/01/2026",
+                tags="",
+            )
             for i, r in enumerate(azure)
         ],
     )
@@ -171,7 +190,9 @@ class Comparison:
         if not self.ours_estimated:
             return f"CCF {self._ccf()}, ours not estimated ({self.ours and self.ours['fate']})"
         assert self.ours is not None
-        for a, b in ((self.ccf["kwh"], self.ours["energy_kwh"]), (self.ccf["co2e"], self.ours["co2e_t"])):
+        # CCF reports NaN t CO2e (with 0 kWh) for an instance whose vCPU count it cannot find; we give 0
+        ccf_co2e = 0.0 if math.isnan(self.ccf["co2e"]) and self.ccf["kwh"] == 0 else self.ccf["co2e"]
+        for a, b in ((self.ccf["kwh"], self.ours["energy_kwh"]), (ccf_co2e, self.ours["co2e_t"])):
             if not math.isclose(a, b, rel_tol=REL, abs_tol=1e-12):
                 return f"CCF {self._ccf()}, ours {self._ours()}"
         return None

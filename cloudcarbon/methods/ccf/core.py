@@ -97,23 +97,40 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     # the pack size off the unit, so the CCF unit is rebuilt as the 1-pack unit of the same kind.
     raw_ut = nw.col("usage_type").fill_null("")
     cu = nw.col("ConsumedUnit").fill_null("")
+    names = classified.collect_schema().names()
+    billed = "billed_unit" in names and "pack_size" in names
+    # Azure: CCF's usageUnit is the UnitOfMeasure as billed ("100 Hours", "10K") and its usageAmount the
+    # billed quantity (the pack is not multiplied out: CCF's unscaled-quantity defect). The connector
+    # keeps both (billed_unit, pack_size); without them the 1-pack unit is rebuilt from ConsumedUnit.
     az_unit = azure_rules.unit(cu)
-    rows = classified.with_columns(
-        nw.when(azure).then(raw_ut.str.replace_all(r"^.*\|", "")).otherwise(raw_ut).alias("_ut"),
-        nw.col("ServiceName").fill_null("").alias("_svc"),
-        nw.when(azure).then(az_unit).otherwise(cu).alias("ccf_unit"),
-        nw.col("ConsumedQuantity").fill_null(0.0).alias("_amt"),
-    )
-    # CCF reads usageAmount as billed. For Azure pack units ("100 Hours") our connector multiplies the
-    # pack out; when it exposes the pack size (``azure_pack_size``) the pack count is restored here.
-    amount = nw.col("_amt")
-    if "azure_pack_size" in rows.collect_schema().names():
+    amount = nw.col("ConsumedQuantity").fill_null(0.0)
+    if billed:
+        az_unit = first(nw.col("billed_unit"), az_unit)
         amount = (
-            nw.when(azure & (nw.col("azure_pack_size") > 0))
-            .then(nw.col("_amt") / nw.col("azure_pack_size"))
-            .otherwise(nw.col("_amt"))
+            nw.when(azure & (nw.col("pack_size") > 0)).then(amount / nw.col("pack_size")).otherwise(amount)
         )
-    rows = rows.with_columns(amount.alias("ccf_usage_amount"))
+    # Azure: the meter name as CCF's ConsumptionDetailRow.parseUsageType reads it: " Spot" removed when
+    # present, else the text before the first "/"
+    meter = raw_ut.str.replace_all(r"^.*\|", "")
+    az_ut = (
+        nw.when(meter.str.contains("Spot", literal=True))
+        .then(meter.str.replace_all(" Spot", "", literal=True))
+        .when(meter.str.contains("/", literal=True))
+        .then(meter.str.replace_all(r"/.*$", ""))
+        .otherwise(meter)
+    )
+    svc0 = nw.col("ServiceName").fill_null("")
+    rows = classified.with_columns(
+        nw.when(azure).then(az_ut).otherwise(raw_ut).alias("_ut"),
+        svc0.alias("_svc"),
+        nw.when(azure)
+        .then(az_unit)
+        .when(aws)
+        .then(aws_rules.unit(raw_ut, svc0, cu))
+        .otherwise(cu)
+        .alias("ccf_unit"),
+        nw.when(aws).then(aws_rules.amount(svc0, cu, amount)).otherwise(amount).alias("ccf_usage_amount"),
+    )
     ut = nw.col("_ut")
 
     # ---- the CCF key of the row's instance / machine / VM ----
@@ -130,6 +147,13 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .otherwise(nw.lit(None, nw.String()))
         .alias("_ccf_key"),
         nw.when(gcp).then(nw.col("instance_type").str.slice(0, 2)).alias("_ccf_prefix"),
+        nw.when(aws).then(aws_rules.vcpu_key(ut)).otherwise(nw.lit(None, nw.String())).alias("_ccf_vkey"),
+    )
+    rows = rows.with_columns(
+        nw.when(aws)
+        .then(aws_rules.embodied_key(nw.col("_ccf_key")))
+        .otherwise(nw.lit(None, nw.String()))
+        .alias("_ccf_ekey"),
     )
     return rows
 
@@ -139,9 +163,14 @@ def _join_tables(rows: nw.LazyFrame[Any], ctx: _Ctx, to_lazy: ToLazy) -> nw.Lazy
     tab = ctx.tab
     prov = nw.col("ProviderName")
     lookup = pl.concat([tab.aws_lookup(), tab.gcp_lookup(), tab.azure_lookup()], how="diagonal_relaxed")
+    # CCF maps the bill's location to its own region name (AzureRegions.ts: EastUS for eastus / East US);
+    # the connector's RegionId is that name lower case without spaces, so the keys are matched that way
+    region_key = pl.col("region").str.to_lowercase().str.replace_all(" ", "")
     grid = tab.grid.select(
-        "provider", pl.col("region").alias("RegionId"), pl.col("g_co2e_per_kwh").alias("_g")
-    )
+        "provider",
+        pl.when(pl.col("region") == "Unknown").then(pl.col("region")).otherwise(region_key).alias("RegionId"),
+        pl.col("g_co2e_per_kwh").alias("_g"),
+    ).unique(["provider", "RegionId"], keep="first", maintain_order=True)
     grid_unknown = grid.filter(pl.col("RegionId") == "Unknown").select(
         pl.col("provider").alias("ProviderName"), pl.col("_g").alias("_g_unknown")
     )
@@ -155,6 +184,8 @@ def _join_tables(rows: nw.LazyFrame[Any], ctx: _Ctx, to_lazy: ToLazy) -> nw.Lazy
     )
     rows = (
         rows.join(to_lazy(lookup), on=["ProviderName", "_ccf_key"], how="left")
+        .join(to_lazy(tab.aws_vcpu_lookup()), on=["ProviderName", "_ccf_vkey"], how="left")
+        .join(to_lazy(tab.aws_embodied_lookup()), on=["ProviderName", "_ccf_ekey"], how="left")
         .join(to_lazy(tab.gcp_series_lookup()), on="_ccf_prefix", how="left")
         .with_columns(prov.alias("provider"))
         .join(to_lazy(grid), on=["provider", "RegionId"], how="left")
@@ -236,7 +267,7 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     )
     gpu_h = (
         nw.when(aws & hours_row)
-        .then(zero_null("_c_gpus") * amt)
+        .then(zero_null("_v_gpus") * amt)
         .when(gcp & est & (k == "gpu"))
         .then(amt / 3600.0)
         .when(azure & hours_row & ~nw.col("_c_gpu_model").is_null())
@@ -247,6 +278,9 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     lambda_arm = aws & (svc == "AWSLambda") & ut.str.ends_with("-ARM")
     arm = tab.watts("aws", ["AWS Graviton2"])
     rows = rows.with_columns(
+        # CCF: a vCPU count it cannot find makes the compute kWh NaN; the row is then returned with 0 kWh
+        # (and NaN CO2e), memory and embodied dropped (CostAndUsageReports.ts getEstimateByUsageUnit)
+        (aws & hours_row & aws_vcpu_h.is_null()).alias("_ccf_nan"),
         vcpu_h.alias("vcpu_hours"),
         gpu_h.alias("accelerator_hours"),
         nw.when(lambda_arm)
@@ -314,8 +348,10 @@ def _energy(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     instance_mem_ok = (aws | azure) & hours_row & nw.col("_c_mem_ok").fill_null(False) & ~burst
     # Azure meters of memory (Execution Time, ...): GB-seconds / 3600, or the usage as GB-hours
     az_mem = (
-        nw.when(unit == "50000 GB Seconds")
+        nw.when(unit.is_in(["1 GB Second", "50000 GB Seconds"]))
         .then(amt / 3600.0)
+        .when(unit == "1 GB Hour")
+        .then(amt)
         .when(nw.col("_az_mem_exact"))
         .then(amt)
         .otherwise(nw.lit(0.0))
@@ -386,17 +422,24 @@ def _embodied(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     # with usageTimePeriod = usage / instance vCPU (AWS CostAndUsageReports.ts, Azure
     # ConsumptionManagement.ts: the usage is instance-hours, so the vCPU count cancels and every size
     # gets 1/largest of the host) or usage / vCPU / 3600 (GCP: core-seconds, a true share).
-    emb_vcpu = nw.col("_c_vcpus")
+    aws = nw.col("ProviderName") == "aws"
+    emb_vcpu = nw.when(aws).then(nw.col("_e_vcpus")).otherwise(nw.col("_c_vcpus"))
+    emb_scope3 = nw.when(aws).then(nw.col("_e_emb_t")).otherwise(nw.col("_c_emb_t"))
+    emb_big = nw.when(aws).then(nw.col("_e_big_vcpu")).otherwise(nw.col("_c_big_vcpu"))
+    emb_found = (
+        nw.when(aws).then(~nw.col("_e_vcpus").is_null()).otherwise(nw.col("_c_emb_ok").fill_null(False))
+    )
     period = nw.when(gcp).then(amt / emb_vcpu / 3600.0).otherwise(amt / emb_vcpu)
-    emb_t = nw.col("_c_emb_t") * (period / per_provider("life")) * (emb_vcpu / nw.col("_c_big_vcpu"))
+    emb_t = emb_scope3 * (period / per_provider("life")) * (emb_vcpu / emb_big)
     emb_ok = (
         est
+        & ~nw.col("_ccf_nan")
         & (k == "compute")
-        & nw.col("_c_emb_ok").fill_null(False)
+        & emb_found
         & (emb_vcpu > 0)
-        & (nw.col("_c_emb_t") > 0)
-        & (nw.col("_c_big_vcpu") > 0)
-    ) | (gcp & est & (k == "gpu") & (emb_vcpu > 0) & (nw.col("_c_emb_t") > 0))
+        & (emb_scope3 > 0)
+        & (emb_big > 0)
+    ) | (gcp & est & (k == "gpu") & (emb_vcpu > 0) & (emb_scope3 > 0))
     rows = rows.with_columns(
         nw.when(emb_ok).then(emb_t * 1000.0).otherwise(nw.lit(0.0)).fill_null(0.0).alias("embodied_co2e_kg"),
     ).with_columns(
@@ -497,8 +540,16 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         defect.alias("ccf_defect"),
         # CCF feeds its unknown-usage ratios from the compute (hour units), storage and networking
         # branches only: AWS Lambda / seconds rows and zero-estimate rows do not accumulate
-        (est & ~k.is_in(["seconds", "zero"])).alias("ccf_accumulate"),
-        nw.when(est).then(op_kwh + nw.col("ccf_embodied_kwh")).otherwise(nw.lit(0.0)).alias("energy_kwh"),
+        (
+            est
+            & ~k.is_in(["seconds", "zero"])
+            & ~nw.col("_ccf_nan")
+            & ~(azure & (k == "memory") & is_in(unit, ctx.lists("azure", "COMPUTE_USAGE_UNITS")))
+        ).alias("ccf_accumulate"),
+        nw.when(est & ~nw.col("_ccf_nan"))
+        .then(op_kwh + nw.col("ccf_embodied_kwh"))
+        .otherwise(nw.lit(0.0))
+        .alias("energy_kwh"),
     )
     rows = (
         rows.with_columns(

@@ -107,6 +107,35 @@ class Tables:
         ]
         return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit("aws").alias("ProviderName"))
 
+    def aws_vcpu_lookup(self) -> pl.DataFrame:
+        """vCPU, GPU and burstable figures by CCF's vCPU key (CostAndUsageReportsRow.ts getVCpuHours,
+        getGpuHours): EC2_INSTANCE_TYPES' vCPU, REDSHIFT_INSTANCE_TYPES' vCPU for Redshift rows."""
+        t = self.aws
+        ec2 = pl.col("source_table") == "EC2_INSTANCE_TYPES"
+        rs = pl.col("source_table") == "REDSHIFT_INSTANCE_TYPES"
+        return t.select(
+            pl.col("instance_type").alias("_ccf_vkey"),
+            pl.when(ec2).then(pl.col("vcpus").cast(pl.Float64)).alias("_v_vcpus"),
+            pl.col("gpu_count").cast(pl.Float64).alias("_v_gpus"),
+            pl.col("burstable_baseline_pct").cast(pl.Float64).alias("_v_burst"),
+            pl.when(rs).then(pl.col("vcpus").cast(pl.Float64)).alias("_v_rs_vcpus"),
+        ).with_columns(pl.lit("aws").alias("ProviderName"))
+
+    def aws_embodied_lookup(self) -> pl.DataFrame:
+        """Embodied inputs by CCF's embodied key (CostAndUsageReports.ts getDataFromInstanceType):
+        EC2_INSTANCE_TYPES or INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING only."""
+        ok = pl.col("source_table").is_in(["EC2_INSTANCE_TYPES", "INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING"])
+        return (
+            self.aws.filter(ok)
+            .select(
+                pl.col("instance_type").alias("_ccf_ekey"),
+                pl.col("vcpus").cast(pl.Float64).alias("_e_vcpus"),
+                pl.col("embodied_tco2e").cast(pl.Float64).alias("_e_emb_t"),
+                pl.col("family_largest_vcpus").cast(pl.Float64).alias("_e_big_vcpu"),
+            )
+            .with_columns(pl.lit("aws").alias("ProviderName"))
+        )
+
     def _size_row(self, provider: str, r: dict[str, Any], *, key: str, group: str) -> dict[str, Any]:
         """The columns CCF reads for one instance or VM size: vCPU, memory, watts, GPUs, family sizes."""
         lo, hi, mem, avg = self.watts(provider, split(r["cpu_processors"]) or ["Unknown"])

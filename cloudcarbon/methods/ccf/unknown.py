@@ -1,8 +1,11 @@
 """CCF's unknown-usage ratios (CCF:packages/core/src/unknown/UnknownEstimator.ts).
 
-AWS: kWh = cost x (kWh / cost) of the estimated rows of the same service and usage unit, else of the
-same usage unit over all services, else of everything (ESTIMATE_UNKNOWN_USAGE_BY = cost).
-GCP and Azure: the same with usageAmount instead of cost (ESTIMATE_UNKNOWN_USAGE_BY = usageAmount).
+AWS: kWh = cost x (kWh / cost) of the estimated rows of the same usage unit over all services, else 0
+(ESTIMATE_UNKNOWN_USAGE_BY = cost): CCF's AWS and Azure code never passes the service into the unknown
+estimate (CostAndUsageReports.ts / ConsumptionManagement.ts getEstimateForUnknownUsage), so the
+per-service ratio of UnknownEstimator.ts never applies, and there is no provider-wide level.
+Azure: the same with usageAmount instead of cost. GCP passes the service: the service-and-unit ratio
+first, then the unit's, else 0 (usageAmount).
 co2e = kWh x the row's grid factor. Only the compute (hour units), storage and networking branches
 accumulate the totals. CCF estimates unknown rows only when some row was estimated.
 
@@ -67,7 +70,7 @@ def level_ratios(groups: pl.DataFrame, amount: str, cost: str) -> dict[str, floa
 
 
 def fallback_ratios(groups: pl.DataFrame) -> FallbackRatios:
-    """Per fallback key: the service-and-unit ratio, else the unit's, else the provider's, else 0."""
+    """Per fallback key: (GCP only) the service-and-unit ratio, else the unit's, else 0."""
     levels = level_ratios(groups, "ccf_usage_amount", "cost")
     keys = groups.filter(pl.col("fate") == "fallback").select(
         "fallback_key", "ProviderName", "ServiceName", "ccf_unit"
@@ -77,7 +80,8 @@ def fallback_ratios(groups: pl.DataFrame) -> FallbackRatios:
         if r["fallback_key"] is None:
             continue
         p, svc, unit = str(r["ProviderName"]), str(r["ServiceName"]), str(r["ccf_unit"])
-        for k in (f"svc|{p}|{svc}|{unit}", f"unit|{p}|{unit}", f"all|{p}"):
+        tries = (f"svc|{p}|{svc}|{unit}", f"unit|{p}|{unit}") if p == "gcp" else (f"unit|{p}|{unit}",)
+        for k in tries:
             if k in levels:
                 resolved[r["fallback_key"]] = levels[k]
                 break
