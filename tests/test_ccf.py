@@ -269,3 +269,28 @@ def test_azure_d2s_v3_day(tmp_path: Path, factors: FactorSet) -> None:
     emb_t = 1.4829 * (24 / 2 / 35040) * (2 / 64)  # 1.587007e-5 t: the vCPU cancels
     assert r["embodied_co2e_kg"] == approx(emb_t * 1000)
     assert r["energy_kwh"] == approx(op + emb_t / 0.0003284)
+
+
+def test_azure_pack_unit_meter_alternatives_and_us_region(tmp_path: Path, factors: FactorSet) -> None:
+    """CCF reads the meter before '/', the billed quantity of a pack unit, and EastUS's grid factor."""
+    path = tmp_path / "azure.csv"
+    path.write_text(
+        "Date,BillingPeriodStartDate,SubscriptionId,MeterCategory,MeterSubCategory,MeterName,UnitOfMeasure,"
+        "Quantity,CostInBillingCurrency,BillingCurrency,ResourceLocation,ChargeType\n"
+        "10/01/2026,10/01/2026,sub-1,Virtual Machines,Dv3 Series,D2 v3/D2s v3,100 Hours,0.24,2.3,USD,"
+        "eastus,Usage\n",
+        encoding="utf-8",
+    )
+    r = _run(path, factors, prefix="azure").row(0, named=True)
+    # CCF's usage type "D2 v3" (text before '/'): ccf_azure_vm_sizes D2 v3 = 2 vCPU, 8 GB, 1.4829 t,
+    # Cascade Lake; Skylake; Broadwell; Haswell, series D2-64 v3 ends with 64 vCPU, 256 GB (watts and
+    # GB/chip as in the test above: 2.4575 W, 69.2 GB). CCF counts the billed 0.24 (of '100 Hours') as
+    # hours: 0.48 vCPU-h, not the 24 hours billed.
+    assert r["vcpu_hours"] == approx(0.48)
+    mem = (256 - 69.2) * 8 / 256 * 0.24  # 1.401 GB-h
+    op = (0.48 * 2.4575 / 1000 + mem * 0.000392) * 1.185  # 0.0020486185 kWh
+    # ccf_grid azure,EastUS = 379.069 g (SERC); the bill's "eastus" is CCF's EastUS, not Unknown (351.28)
+    assert r["co2e_kg"] == approx(op * 379.069 / 1000)
+    emb_t = 1.4829 * (0.24 / 2 / 35040) * (2 / 64)
+    assert r["energy_kwh"] == approx(op + emb_t / 0.000379069)
+    assert r["ccf_defect"] == "azure_pack_units"

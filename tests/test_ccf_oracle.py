@@ -22,23 +22,25 @@ from cloudcarbon.factors import load_factor_set
 from tests.ccf_oracle import harness
 from tests.ccf_oracle.rows import AZURE_CRASH_ROWS
 
-#: Rows still apart from CCF, with the cause (see docs/method.md, CCF differences). Each entry is a
-#: (provider, usage type / meter) pair; the test fails if one of them starts agreeing (remove it then).
-KNOWN_APART: dict[tuple[str, str], str] = {
-    # Redshift dc2/ds2/ra3: CCF reads vCPU from REDSHIFT_INSTANCE_TYPES but embodied from
-    # EC2_INSTANCE_TYPES; the shipped ccf_aws_instances table keeps only the Redshift row
-    ("aws", "USE1-Node:dc2.large"): "redshift table",
-    ("aws", "USE1-Node:ra3.4xlarge"): "redshift table",
-    ("aws", "USE1-Node:ds2.xlarge"): "redshift table",
-    ("aws", "USE1-Node:dc2.8xlarge"): "redshift table",
-    # unknown Hrs rows: their ratio includes the Redshift rows above
-    ("aws", "NatGateway-Hours"): "redshift table (Hrs ratio)",
-    ("aws", "LoadBalancerUsage"): "redshift table (Hrs ratio)",
-    ("aws", "USE1-VpcEndpoint-Hours"): "redshift table (Hrs ratio)",
-    ("aws", "USE1-SoftwareUsage:m5.large"): "redshift table (Hrs ratio)",
-    # memory of a 3-part key (m5.large.search): CCF takes family and size from its first two parts
-    ("aws", "USE1-ES:m5.large.search"): "memory key",
+#: Under factor set 2026.12 (kept byte-identical), whose ccf_aws_instances table lost the EC2 rows of
+#: the Redshift node families dc2/ds2/ra3 (and so their embodied) to REDSHIFT_INSTANCE_TYPES, these rows
+#: stay apart from CCF: the Redshift rows, and the unknown rows in Hrs whose ratio includes them.
+#: 2026.12.1 keeps both tables (ccf_aws_redshift_instances) and agrees on every row.
+APART_UNDER_2026_12 = {
+    ("aws", "USE1-Node:dc2.large"),
+    ("aws", "USE1-Node:ra3.4xlarge"),
+    ("aws", "USE1-Node:ds2.xlarge"),
+    ("aws", "USE1-Node:dc2.8xlarge"),
+    ("aws", "NatGateway-Hours"),
+    ("aws", "LoadBalancerUsage"),
+    ("aws", "USE1-VpcEndpoint-Hours"),
+    ("aws", "USE1-SoftwareUsage:m5.large"),
+    ("aws", "USE1-Kafka.mcu.general"),
 }
+
+
+def _key(c: harness.Comparison) -> tuple[str, str]:
+    return (c.provider, c.row.usage_type if isinstance(c.row, harness.AwsRow) else c.row.meter)
 
 
 @pytest.fixture(scope="module")
@@ -57,30 +59,26 @@ def comparison(modules: Path, tmp_path_factory: pytest.TempPathFactory) -> list[
     return harness.compare(tmp_path_factory.mktemp("oracle"), load_factor_set("2026.12.1"), modules)
 
 
+@pytest.fixture(scope="module")
+def comparison_2026_12(modules: Path, tmp_path_factory: pytest.TempPathFactory) -> list[harness.Comparison]:
+    return harness.compare(tmp_path_factory.mktemp("oracle-2026.12"), load_factor_set("2026.12"), modules)
+
+
 def test_oracle_is_the_pinned_packages(modules: Path) -> None:
     out = harness.run_oracle([], [], modules)
     assert out["versions"]["aws"] == "0.15.0" and out["versions"]["azure"] == "1.8.0"
 
 
 def test_every_row_agrees_with_ccf(comparison: list[harness.Comparison]) -> None:
-    assert len(comparison) > 150
-    apart = {}
-    for c in comparison:
-        key = (c.provider, c.row.usage_type if isinstance(c.row, harness.AwsRow) else c.row.meter)
-        problem = c.problem()
-        if problem and key not in KNOWN_APART:
-            apart[f"{c.provider} #{c.index} {c.row}"] = problem
-        if (
-            not problem
-            and key in KNOWN_APART
-            and all(
-                not d.problem()
-                for d in comparison
-                if (d.provider, getattr(d.row, "usage_type", getattr(d.row, "meter", ""))) == key
-            )
-        ):
-            apart[f"{key} is listed in KNOWN_APART but agrees now"] = "remove it from KNOWN_APART"
+    assert len(comparison) > 200
+    apart = {f"{c.provider} #{c.index} {c.row}": c.problem() for c in comparison if c.problem()}
     assert not apart, "\n".join(f"{k}: {v}" for k, v in apart.items())
+
+
+def test_2026_12_apart_only_on_the_redshift_table(comparison_2026_12: list[harness.Comparison]) -> None:
+    """The code fixes apply to 2026.12 too; only the rows that need the 2026.12.1 table stay apart."""
+    apart = {_key(c) for c in comparison_2026_12 if c.problem()}
+    assert apart == APART_UNDER_2026_12
 
 
 def test_estimated_rows_are_ccfs(comparison: list[harness.Comparison]) -> None:

@@ -149,11 +149,16 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         nw.when(gcp).then(nw.col("instance_type").str.slice(0, 2)).alias("_ccf_prefix"),
         nw.when(aws).then(aws_rules.vcpu_key(ut)).otherwise(nw.lit(None, nw.String())).alias("_ccf_vkey"),
     )
+    key_parts = nw.col("_ccf_key").str.split(".")
     rows = rows.with_columns(
         nw.when(aws)
         .then(aws_rules.embodied_key(nw.col("_ccf_key")))
         .otherwise(nw.lit(None, nw.String()))
         .alias("_ccf_ekey"),
+        nw.when(aws)
+        .then(nw.concat_str([key_parts.list.get(0), nw.lit("."), key_parts.list.get(1)]))
+        .otherwise(nw.lit(None, nw.String()))
+        .alias("_ccf_mkey"),
     )
     return rows
 
@@ -186,12 +191,27 @@ def _join_tables(rows: nw.LazyFrame[Any], ctx: _Ctx, to_lazy: ToLazy) -> nw.Lazy
         rows.join(to_lazy(lookup), on=["ProviderName", "_ccf_key"], how="left")
         .join(to_lazy(tab.aws_vcpu_lookup()), on=["ProviderName", "_ccf_vkey"], how="left")
         .join(to_lazy(tab.aws_embodied_lookup()), on=["ProviderName", "_ccf_ekey"], how="left")
+        .join(to_lazy(tab.aws_memory_lookup()), on=["ProviderName", "_ccf_mkey"], how="left")
         .join(to_lazy(tab.gcp_series_lookup()), on="_ccf_prefix", how="left")
         .with_columns(prov.alias("provider"))
         .join(to_lazy(grid), on=["provider", "RegionId"], how="left")
         .join(to_lazy(grid_unknown), on="ProviderName", how="left")
         .join(to_lazy(pue), on=["ProviderName", "RegionId"], how="left")
         .join(to_lazy(pue_avg), on="ProviderName", how="left")
+    )
+    # AWS memory reads family and size from the first two parts of the instance key, the GB per chip from
+    # the processors of the whole key (MEMORY_AVG when unknown)
+    aws = prov == "aws"
+    rows = rows.with_columns(
+        nw.when(aws).then(nw.col("_m_mem")).otherwise(nw.col("_c_mem")).alias("_c_mem"),
+        nw.when(aws).then(nw.col("_m_big_mem")).otherwise(nw.col("_c_big_mem")).alias("_c_big_mem"),
+        nw.when(aws).then(nw.col("_m_big_vcpu")).otherwise(nw.col("_c_big_vcpu")).alias("_c_big_vcpu"),
+        nw.when(aws).then(nw.col("_m_family")).otherwise(nw.col("_c_family")).alias("_c_family"),
+        nw.when(aws).then(~nw.col("_m_mem").is_null()).otherwise(nw.col("_c_mem_ok")).alias("_c_mem_ok"),
+        nw.when(aws)
+        .then(nw.col("_c_mem_chip").fill_null(tab.const("aws", "MEMORY_AVG")))
+        .otherwise(nw.col("_c_mem_chip"))
+        .alias("_c_mem_chip"),
     )
     return rows
 
@@ -500,6 +520,12 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .then(nw.lit("ccf_skipped"))
         .when(k == "unknown")
         .then(nw.lit("fallback_ratio"))
+        .when(nw.col("_ccf_nan"))
+        .then(nw.lit("ccf_vcpu_not_found"))
+        .when(aws & hours_row & (svc == "AmazonRedshift") & ~(nw.col("vcpu_hint") > 0).fill_null(False))
+        .then(nw.lit("redshift_vcpu_per_second"))
+        .when(aws & hours_row & nw.col("_ut").str.contains(r"(^|:)(ml|dax|dms|mq)\."))
+        .then(nw.lit("aws_prefixed_instance"))
         .when(aws & storage & aws_bytes & ~is_in(unit, ["GB-Hours"]) & (svc == "AmazonS3"))
         .then(nw.lit("s3_gb_month_as_bytes"))
         .when(azure & storage)

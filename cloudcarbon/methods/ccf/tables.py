@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -65,6 +66,16 @@ class Tables:
         self.grid = t("ccf_grid")
         self.replication = t("ccf_replication")
         self.aws = t("ccf_aws_instances")
+        # factor sets from 2026.12.1 keep REDSHIFT_INSTANCE_TYPES apart (older sets: the Redshift rows of
+        # ccf_aws_instances, which there replaced the EC2 rows of dc2/ds2/ra3 and their embodied)
+        names = {Path(r["path"]).stem for r in factors.descriptor.get("resources", [])}
+        self.redshift = (
+            t("ccf_aws_redshift_instances")
+            if "ccf_aws_redshift_instances" in names
+            else self.aws.filter(pl.col("source_table") == "REDSHIFT_INSTANCE_TYPES").select(
+                "instance_type", "family", "vcpus", "memory_gb"
+            )
+        )
         self.gcp = t("ccf_gcp_machine_types")
         self.gcp_series = t("ccf_gcp_series_processors")
         self.gpu_models = t("ccf_gpu_models")
@@ -112,14 +123,34 @@ class Tables:
         getGpuHours): EC2_INSTANCE_TYPES' vCPU, REDSHIFT_INSTANCE_TYPES' vCPU for Redshift rows."""
         t = self.aws
         ec2 = pl.col("source_table") == "EC2_INSTANCE_TYPES"
-        rs = pl.col("source_table") == "REDSHIFT_INSTANCE_TYPES"
-        return t.select(
+        counts = t.select(
             pl.col("instance_type").alias("_ccf_vkey"),
             pl.when(ec2).then(pl.col("vcpus").cast(pl.Float64)).alias("_v_vcpus"),
             pl.col("gpu_count").cast(pl.Float64).alias("_v_gpus"),
             pl.col("burstable_baseline_pct").cast(pl.Float64).alias("_v_burst"),
-            pl.when(rs).then(pl.col("vcpus").cast(pl.Float64)).alias("_v_rs_vcpus"),
-        ).with_columns(pl.lit("aws").alias("ProviderName"))
+        )
+        rs = self.redshift.select(
+            pl.col("instance_type").alias("_ccf_vkey"), pl.col("vcpus").cast(pl.Float64).alias("_v_rs_vcpus")
+        )
+        return counts.join(rs, on="_ccf_vkey", how="full", coalesce=True).with_columns(
+            pl.lit("aws").alias("ProviderName")
+        )
+
+    def aws_memory_lookup(self) -> pl.DataFrame:
+        """Memory inputs by CCF's memory key, the first two ``.`` parts of the instance key
+        (AWSMemoryEstimatesBuilder.ts: EC2_INSTANCE_TYPES, else REDSHIFT_INSTANCE_TYPES)."""
+        ok = pl.col("source_table").is_in(["EC2_INSTANCE_TYPES", "REDSHIFT_INSTANCE_TYPES"])
+        return (
+            self.aws.filter(ok)
+            .select(
+                pl.col("instance_type").alias("_ccf_mkey"),
+                pl.col("memory_gb").cast(pl.Float64).alias("_m_mem"),
+                pl.col("family_largest_memory_gb").cast(pl.Float64).alias("_m_big_mem"),
+                pl.col("family_largest_vcpus").cast(pl.Float64).alias("_m_big_vcpu"),
+                pl.col("family").alias("_m_family"),
+            )
+            .with_columns(pl.lit("aws").alias("ProviderName"))
+        )
 
     def aws_embodied_lookup(self) -> pl.DataFrame:
         """Embodied inputs by CCF's embodied key (CostAndUsageReports.ts getDataFromInstanceType):
