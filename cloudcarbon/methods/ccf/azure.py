@@ -17,7 +17,8 @@ __all__ = ["disk_size_gb", "kind", "memory_type", "unit"]
 
 
 def unit(cu: nw.Expr) -> nw.Expr:
-    """CCF's UnitOfMeasure rebuilt from our (pack-split) unit."""
+    """CCF's UnitOfMeasure rebuilt from our (pack-split) unit: the fallback when the canonical table has
+    no ``billed_unit`` (a canonical table made before that column existed)."""
     az_unit = (
         nw.when(cu.is_in(["Hours", "Hour"]))
         .then(nw.lit("1 Hour"))

@@ -93,8 +93,8 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     # CCF's row fields: usageType / serviceName / usageUnit / usageAmount.
     # CCF:packages/azure/src/lib/ConsumptionDetailRow.ts, ConsumptionManagement.ts
     # Azure: our usage_type is "MeterCategory|MeterSubCategory|MeterName"; CCF's usageType is the meter
-    # name and its unit the UnitOfMeasure ("1 Hour", "1 GB/Month"...). The connector has already split
-    # the pack size off the unit, so the CCF unit is rebuilt as the 1-pack unit of the same kind.
+    # name and its unit the UnitOfMeasure ("1 Hour", "100 Hours", "1 GB/Month"...) as billed.
+    # AWS: CostAndUsageReportsRow.ts cleanUsageUnit / cleanUsageAmount (Fargate-GB-Hours, Redshift seconds).
     raw_ut = nw.col("usage_type").fill_null("")
     cu = nw.col("ConsumedUnit").fill_null("")
     names = classified.collect_schema().names()
