@@ -1,11 +1,14 @@
 """Run CCF's npm packages (``oracle.js``) and ``cloudcarbon --method ccf`` on the same rows; compare per row.
 
 The packages are installed once, with the pinned lockfile, into ``<repo>/.cache/ccf-oracle`` (``npm ci``;
-``scripts/dev.py`` does it for the test suite, :func:`ensure_installed` for a direct run).
+``scripts/dev.py`` does it for the test suite, :func:`ensure_installed` for a direct run). CCF's GCP package
+is not on the npm registry: its billing-export sources are vendored in ``gcp/`` and transpiled into
+``.cache/ccf-oracle/gcp-dist`` by ``build_gcp.js`` with the pinned ``typescript`` (:func:`build_gcp`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -20,10 +23,12 @@ import polars as pl
 
 import cloudcarbon
 from cloudcarbon.factors import FactorSet, load_factor_set
-from tests.ccf_oracle.rows import AwsRow, AzureRow, aws_rows, azure_rows
+from tests.ccf_oracle.rows import AwsRow, AzureRow, GcpRow, aws_rows, azure_rows, gcp_rows
 from tests.conftest import cur_row, write_cur
 from tests.connectors.test_azure_cost import row as azure_csv_row
 from tests.connectors.test_azure_cost import write_csv as write_azure_csv
+from tests.connectors.test_gcp_billing import Line as GcpLine
+from tests.connectors.test_gcp_billing import write_csv as write_gcp_csv
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -33,7 +38,9 @@ REL = 1e-6
 #: set to 1 to skip the oracle tests where npm is not available (CI never sets it: there they fail)
 OPT_OUT = "CLOUDCARBON_SKIP_CCF_ORACLE"
 
-__all__ = ["CACHE", "OPT_OUT", "Comparison", "compare", "ensure_installed", "run_oracle"]
+__all__ = ["CACHE", "OPT_OUT", "Comparison", "build_gcp", "compare", "ensure_installed", "run_oracle"]
+
+PROVIDERS = ("aws", "azure", "gcp")
 
 
 def ensure_installed(cache: Path = CACHE) -> Path:
@@ -41,6 +48,7 @@ def ensure_installed(cache: Path = CACHE) -> Path:
     marker = cache / ".installed"
     lock = (HERE / "package-lock.json").read_text(encoding="utf-8")
     if marker.exists() and marker.read_text(encoding="utf-8") == lock and (cache / "node_modules").is_dir():
+        build_gcp(cache)
         return cache / "node_modules"
     npm = shutil.which("npm")
     if npm is None:
@@ -55,7 +63,35 @@ def ensure_installed(cache: Path = CACHE) -> Path:
         stdin=subprocess.DEVNULL,
     )
     marker.write_text(lock, encoding="utf-8")
+    build_gcp(cache)
     return cache / "node_modules"
+
+
+def _gcp_digest() -> str:
+    h = hashlib.sha256()
+    for f in sorted(
+        [HERE / "build_gcp.js", HERE / "package-lock.json", *(HERE / "gcp" / "src").rglob("*.ts")]
+    ):
+        h.update(f.relative_to(HERE).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def build_gcp(cache: Path = CACHE) -> Path:
+    """Transpile the vendored CCF GCP sources into ``cache/gcp-dist`` unless already built from these sources."""
+    out, marker, digest = cache / "gcp-dist", cache / ".gcp-built", _gcp_digest()
+    if marker.exists() and marker.read_text(encoding="utf-8") == digest and out.is_dir():
+        return out
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError(f"node is not on PATH: the CCF oracle needs node and npm (or set {OPT_OUT}=1)")
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run(
+        [node, str(HERE / "build_gcp.js"), str(cache / "node_modules"), str(out)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    marker.write_text(digest, encoding="utf-8")
+    return out
 
 
 def aws_id(i: int) -> str:
@@ -66,7 +102,13 @@ def azure_id(i: int) -> str:
     return f"00000000-0000-4000-8000-{i:012d}"
 
 
-def run_oracle(aws: list[AwsRow], azure: list[AzureRow], modules: Path) -> dict[str, Any]:
+def gcp_id(i: int) -> str:
+    return f"oracle-project-{i:04d}"
+
+
+def run_oracle(
+    aws: list[AwsRow], azure: list[AzureRow], modules: Path, gcp: list[GcpRow] | None = None
+) -> dict[str, Any]:
     """CCF's per-row (kWh, t CO2e), keyed by account / subscription; absent = no estimate."""
     batch = {
         "month": MONTH,
@@ -95,11 +137,29 @@ def run_oracle(aws: list[AwsRow], azure: list[AzureRow], modules: Path) -> dict[
             }
             for i, r in enumerate(azure)
         ],
+        "gcp": [
+            {
+                "project": gcp_id(i),
+                "region": r.region,
+                "service": r.service,
+                "sku": r.sku,
+                "unit": r.unit,
+                "machineType": r.machine_type,
+                "amount": r.amount,
+                "cost": r.cost,
+            }
+            for i, r in enumerate(gcp or [])
+        ],
     }
     node = shutil.which("node")
     if node is None:
         raise RuntimeError(f"node is not on PATH: the CCF oracle needs node and npm (or set {OPT_OUT}=1)")
-    env = {**os.environ, "CCF_ORACLE_MODULES": str(modules), "NODE_NO_WARNINGS": "1"}
+    env = {
+        **os.environ,
+        "CCF_ORACLE_MODULES": str(modules),
+        "CCF_ORACLE_GCP": str(modules.parent / "gcp-dist"),
+        "NODE_NO_WARNINGS": "1",
+    }
     env.pop("ELECTRICITY_MAPS_TOKEN", None)
     out = subprocess.run(
         [node, str(HERE / "oracle.js")],
@@ -113,14 +173,18 @@ def run_oracle(aws: list[AwsRow], azure: list[AzureRow], modules: Path) -> dict[
     if out.returncode != 0:
         raise RuntimeError(f"CCF oracle failed: {out.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(out.stdout)
-    for prov in ("aws", "azure"):  # JSON writes CCF's NaN as null
+    for prov in PROVIDERS:  # JSON writes CCF's NaN as null
         for v in result[prov].values():
             v.update({k: math.nan if v[k] is None else v[k] for k in ("kwh", "co2e")})
     return result
 
 
 def run_cloudcarbon(
-    aws: list[AwsRow], azure: list[AzureRow], folder: Path, factors: FactorSet
+    aws: list[AwsRow],
+    azure: list[AzureRow],
+    folder: Path,
+    factors: FactorSet,
+    gcp: list[GcpRow] | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Our ccf figures per account / subscription: CCF kWh, CCF t CO2e, fate."""
     cur = write_cur(
@@ -158,8 +222,26 @@ def run_cloudcarbon(
             for i, r in enumerate(azure)
         ],
     )
+    gcp_export = write_gcp_csv(
+        folder / "gcp.csv",
+        [
+            GcpLine(
+                r.sku,
+                repr(r.amount),
+                r.unit,
+                repr(r.cost),
+                service=r.service,
+                project=gcp_id(i),
+                region=r.region,
+                system_labels=(("compute.googleapis.com/machine_spec", r.machine_type),)
+                if r.machine_type
+                else (),
+            )
+            for i, r in enumerate(gcp or [])
+        ],
+    )
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for prov, path in (("aws", cur), ("azure", az)):
+    for prov, path in (("aws", cur), ("azure", az), ("gcp", gcp_export)):
         res = cloudcarbon.estimate([f"{prov}:{path}"], MONTH, factor_set=factors, detail=True, method="ccf")
         assert res.detail is not None
         per = res.detail.group_by("SubAccountId").agg(
@@ -175,7 +257,7 @@ def run_cloudcarbon(
 class Comparison:
     provider: str
     index: int
-    row: AwsRow | AzureRow
+    row: AwsRow | AzureRow | GcpRow
     ccf: dict[str, float] | None  # None: CCF gives no estimate
     ours: dict[str, Any] | None
 
@@ -207,11 +289,12 @@ class Comparison:
 
 
 def compare(folder: Path, factors: FactorSet, modules: Path) -> list[Comparison]:
-    aws, azure = aws_rows(), azure_rows()
-    oracle = run_oracle(aws, azure, modules)
-    ours = run_cloudcarbon(aws, azure, folder, factors)
-    out = []
-    for prov, rows, key in (("aws", aws, aws_id), ("azure", azure, azure_id)):
+    aws, azure, gcp = aws_rows(), azure_rows(), gcp_rows()
+    oracle = run_oracle(aws, azure, modules, gcp)
+    ours = run_cloudcarbon(aws, azure, folder, factors, gcp)
+    out: list[Comparison] = []
+    rows: list[AwsRow] | list[AzureRow] | list[GcpRow]
+    for prov, rows, key in (("aws", aws, aws_id), ("azure", azure, azure_id), ("gcp", gcp, gcp_id)):
         for i, r in enumerate(rows):
             out.append(Comparison(prov, i, r, oracle[prov].get(key(i)), ours[prov].get(key(i))))
     return out
@@ -227,7 +310,7 @@ def main(argv: list[str]) -> int:
     bad = [c for c in rows if c.problem()]
     for c in bad:
         print(f"{c.provider} #{c.index} {c.row}: {c.problem()}")
-    for prov in ("aws", "azure"):
+    for prov in PROVIDERS:
         n = [c for c in rows if c.provider == prov]
         ok = [c for c in n if not c.problem()]
         print(f"{prov}: {len(ok)} of {len(n)} rows agree within {REL:g} (factor set {version})")

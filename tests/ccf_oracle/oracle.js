@@ -2,10 +2,14 @@
 // Cloud Carbon Footprint's own npm packages (Apache-2.0) run on hand-made billing rows, offline:
 // the test oracle for `cloudcarbon --method ccf` (tests/test_ccf_oracle.py).
 //
-// stdin: {"month": "YYYY-MM", "aws": [row...], "azure": [row...]}
+// stdin: {"month": "YYYY-MM", "aws": [row...], "azure": [row...], "gcp": [row...]}
 //   aws row:   {account, region, service, usageType, unit, vcpus, amount, cost}  (CCF's Athena columns)
 //   azure row: {subscription, region, category, meter, unit, quantity, cost}     (a "modern" usage detail)
-// stdout: {"aws": {account: {kwh, co2e}}, "azure": {subscription: {kwh, co2e}}, "versions": {...}}
+//   gcp row:   {project, region, service, sku, unit, machineType, amount, cost}   (CCF's BigQuery columns)
+// stdout: {"aws": {account: {kwh, co2e}}, "azure": {...}, "gcp": {project: {...}}, "versions": {...}}
+// GCP: @cloud-carbon-footprint/gcp is not on the npm registry, so its billing-export sources are vendored
+// unmodified (gcp/, see gcp/README.md) and transpiled at install time into CCF_ORACLE_GCP (build_gcp.js);
+// they run against the npm core/common versions that CCF's gcp package.json declares.
 // Each row has an account / subscription of its own, so CCF's grouped output is one entry per row;
 // rows without an entry got no estimate from CCF. Each provider's rows run as one batch (CCF's
 // unknown-usage ratios are built over the whole batch). No network: the Athena service wrapper and the
@@ -27,6 +31,12 @@ process.env.AWS_ATHENA_REGION = 'us-east-1'
 process.env.AZURE_USE_BILLING_DATA = 'true'
 process.env.LOGGING_MODE = 'test'
 process.env.NODE_ENV = 'test'
+process.env.GCP_USE_BILLING_DATA = 'true'
+process.env.GCP_BIG_QUERY_TABLE = 'oracle.oracle.oracle'
+delete process.env.GCP_PROJECTS
+delete process.env.GCP_RESOURCE_TAG_NAMES
+delete process.env.GCP_VCPUS_PER_CLOUD_COMPOSER_ENVIRONMENT
+delete process.env.GCP_VCPUS_PER_GKE_CLUSTER
 
 const core = req('@cloud-carbon-footprint/core')
 const aws = req('@cloud-carbon-footprint/aws')
@@ -113,12 +123,40 @@ async function runAzure(rows, month) {
   return perRow(await svc.getEstimates(start, end, 'month'), 'accountId')
 }
 
+async function runGcp(rows, month) {
+  if (!rows.length) return {}
+  const gcpDir = process.env.CCF_ORACLE_GCP || path.join(__dirname, 'gcp-dist')
+  const BillingExportTable = require(path.join(gcpDir, 'lib', 'BillingExportTable.js')).default
+  const { GCP_CLOUD_CONSTANTS } = require(path.join(gcpDir, 'domain', 'index.js'))
+  // BillingExportTable.getUsage's WHERE clause: only these units reach CCF (cost_type 'regular' here)
+  const QUERIED = ['byte-seconds', 'seconds', 'bytes', 'requests']
+  const data = rows
+    .filter((r) => QUERIED.includes(r.unit))
+    .map((r) => ({
+      timestamp: { value: `${month}-01` }, // BigQuery's DATE_TRUNC(..., MONTH) as a BigQueryDate
+      accountId: r.project,
+      accountName: r.project,
+      region: r.region,
+      serviceName: r.service,
+      usageType: r.sku,
+      usageUnit: r.unit,
+      machineType: r.machineType ? r.machineType : null, // LEFT JOIN UNNEST(system_labels): NULL if absent
+      usageAmount: r.amount,
+      cost: r.cost,
+    }))
+  // the BigQuery client, faked: createQueryJob -> [job], job.getQueryResults -> [rows]
+  const bigQuery = { createQueryJob: async () => [{ getQueryResults: async () => [data] }] }
+  const table = new BillingExportTable(...estimators(GCP_CLOUD_CONSTANTS), bigQuery)
+  const [start, end] = bounds(month)
+  return perRow(await table.getEstimates(start, end, 'month'), 'accountId')
+}
+
 async function main() {
   const chunks = []
   for await (const c of process.stdin) chunks.push(c)
   const input = JSON.parse(Buffer.concat(chunks).toString('utf8'))
   const out = { versions: {} }
-  for (const p of ['aws', 'azure', 'core']) {
+  for (const p of ['aws', 'azure', 'core', 'common']) {
     out.versions[p] = req(`@cloud-carbon-footprint/${p}/package.json`).version
   }
   // console output of CCF's loggers would mix with the JSON on stdout
@@ -126,6 +164,7 @@ async function main() {
   process.stdout.write = () => true
   out.aws = await runAws(input.aws || [], input.month)
   out.azure = await runAzure(input.azure || [], input.month)
+  out.gcp = await runGcp(input.gcp || [], input.month)
   process.stdout.write = write
   process.stdout.write(JSON.stringify(out))
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AZURE_CRASH_ROWS", "AwsRow", "AzureRow", "aws_rows", "azure_rows"]
+__all__ = ["AZURE_CRASH_ROWS", "AwsRow", "AzureRow", "GcpRow", "aws_rows", "azure_rows", "gcp_rows"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,19 @@ class AzureRow:
     cost: float = 2.0
     region: str = "eastus"
     subcategory: str = ""
+
+
+@dataclass(frozen=True)
+class GcpRow:
+    """One row of CCF's BigQuery query: SKU description, usage unit, service, machine_spec, amount, cost."""
+
+    sku: str
+    unit: str
+    service: str = "Compute Engine"
+    machine_type: str = ""  # system label compute.googleapis.com/machine_spec ("" = absent)
+    amount: float = 4 * 86400.0  # 4 core-days in core-seconds
+    cost: float = 2.0
+    region: str = "us-central1"
 
 
 def aws_rows() -> list[AwsRow]:
@@ -269,6 +282,255 @@ def azure_rows() -> list[AzureRow]:
         r("Azure App Service", "Custom Domain", "1 /Month", quantity=1.0),
         # CCF's default branch (a unit it lists by substring but does not handle): a zero estimate
         r("Storage", "Premium Page Blob", "1 GB/Month/Day", quantity=10.0),
+    ]
+
+
+GIB = float(2**30)
+GIB_MONTH = GIB * 31 * 86400  # byte-seconds of one GiB held through October
+
+
+def gcp_rows() -> list[GcpRow]:
+    r = GcpRow
+    ce = "Compute Engine"
+    return [
+        # compute per machine family (series from the first two letters of machine_spec)
+        r("N1 Predefined Instance Core running in Americas", "seconds", machine_type="n1-standard-4"),
+        r("N1 Predefined Instance Core running in Americas", "seconds", machine_type="n1-highmem-96"),
+        r("N2 Instance Core running in Americas", "seconds", machine_type="n2-standard-8"),
+        r("N2D AMD Instance Core running in Americas", "seconds", machine_type="n2d-standard-4"),
+        r("T2D AMD Instance Core running in Americas", "seconds", machine_type="t2d-standard-4"),
+        r("E2 Instance Core running in Americas", "seconds", machine_type="e2-standard-4"),
+        r("Compute optimized Core running in Americas", "seconds", machine_type="c2-standard-8"),
+        r("C2D AMD Instance Core running in Americas", "seconds", machine_type="c2d-standard-8"),
+        r("Memory-optimized Instance Core running in Americas", "seconds", machine_type="m1-ultramem-40"),
+        r("M2 Memory-optimized Instance Core running in Americas", "seconds", machine_type="m2-ultramem-208"),
+        r("A2 Instance Core running in Americas", "seconds", machine_type="a2-highgpu-1g"),
+        r(
+            "N1 Predefined Instance Core running in EMEA",
+            "seconds",
+            machine_type="n1-standard-4",
+            region="europe-west1",
+        ),
+        r("N2 Instance Core running in APAC", "seconds", machine_type="n2-standard-8", region="asia-east1"),
+        r(
+            "E2 Instance Core running in Americas",
+            "seconds",
+            machine_type="e2-standard-4",
+            region="xx-nowhere1",
+        ),
+        r(
+            "N1 Predefined Instance Core running in Americas",
+            "seconds",
+            machine_type="n1-standard-4",
+            region="us",
+        ),
+        # shared-core and custom machine types; a core row without machine_spec; an unknown series
+        r("E2 Instance Core running in Americas", "seconds", machine_type="e2-medium"),
+        r("E2 Instance Core running in Americas", "seconds", machine_type="e2-micro"),
+        r("E2 Instance Core running in Americas", "seconds", machine_type="e2-small"),
+        r("Micro Instance with burstable CPU running in Americas", "seconds", machine_type="f1-micro"),
+        r("Small Instance with 1 VCPU running in Americas", "seconds", machine_type="g1-small"),
+        r("Custom Instance Core running in Americas", "seconds", machine_type="custom-4-16384"),
+        r("N2 Custom Instance Core running in Americas", "seconds", machine_type="n2-custom-4-8192"),
+        r("N1 Predefined Instance Core running in Americas", "seconds"),
+        r("C3 Instance Core running in Americas", "seconds", machine_type="c3-standard-8"),
+        r("Spot Preemptible N2 Instance Core running in Americas", "seconds", machine_type="n2-standard-8"),
+        r("Sole Tenancy Instance Core running in Americas", "seconds", machine_type="n1-standard-4"),
+        r("Commitment v1: Cpu in Americas for 1 Year", "seconds"),
+        # GPUs: CCF's six GPU models by prefix, others (the average of the six)
+        r("Nvidia Tesla T4 GPU running in Americas", "seconds", machine_type="n1-standard-4"),
+        r("Nvidia Tesla K80 GPU running in Americas", "seconds", machine_type="n1-standard-4"),
+        r("Nvidia Tesla V100 GPU running in Americas", "seconds", machine_type="n1-standard-8"),
+        r("Nvidia Tesla A100 GPU running in Americas", "seconds", machine_type="a2-highgpu-1g"),
+        r("Nvidia Tesla P4 GPU running in Americas", "seconds"),
+        r("Nvidia Tesla P100 GPU running in EMEA", "seconds", region="europe-west4"),
+        r("Nvidia T4 GPU running in Americas", "seconds"),
+        r("Nvidia L4 GPU running in Americas", "seconds", machine_type="g2-standard-4"),
+        r("Commitment v1: Nvidia Tesla T4 GPU in Americas for 1 Year", "seconds"),
+        # TPU (CCF: the Cloud TPU service is unknown usage)
+        r("Tpu-v3 Pod Core running in Americas", "seconds", service="Cloud TPU"),
+        # GKE, Cloud Composer (fixed vCPUs per environment / cluster; e2-medium), Autopilot
+        r("Regional Kubernetes Clusters", "seconds", service="Kubernetes Engine", amount=720 * 3600.0),
+        r("Zonal Kubernetes Clusters", "seconds", service="Kubernetes Engine", amount=720 * 3600.0),
+        r("Autopilot Kubernetes Clusters", "seconds", service="Kubernetes Engine", amount=720 * 3600.0),
+        r("Autopilot Pod mCPU Requests (us-central1)", "seconds", service="Kubernetes Engine", amount=9e8),
+        r(
+            "Autopilot Pod Memory Requests (us-central1)",
+            "byte-seconds",
+            service="Kubernetes Engine",
+            amount=GIB_MONTH,
+        ),
+        r("Cloud Composer vCPU time in Iowa", "seconds", service="Cloud Composer", amount=720 * 3600.0),
+        r("Cloud Composer Compute CPUs", "seconds", service="Cloud Composer", amount=720 * 3600.0),
+        r("Cloud Composer SQL vCPU time in Iowa", "seconds", service="Cloud Composer", amount=720 * 3600.0),
+        r(
+            "Cloud Composer Data storage in Iowa",
+            "byte-seconds",
+            service="Cloud Composer",
+            amount=10 * GIB_MONTH,
+        ),
+        # Cloud SQL, Memorystore, Spanner, Filestore, App Engine, Dataflow: replication and unknown lists
+        r("Cloud SQL for MySQL: Zonal - vCPU in Americas", "seconds", service="Cloud SQL"),
+        r("Cloud SQL for PostgreSQL: HA - vCPU in Americas", "seconds", service="Cloud SQL"),
+        r(
+            "DB custom CORE running in Americas",
+            "seconds",
+            service="Cloud SQL",
+            machine_type="db-custom-2-7680",
+        ),
+        r(
+            "Cloud SQL for MySQL: Zonal - RAM in Americas",
+            "byte-seconds",
+            service="Cloud SQL",
+            amount=8 * GIB_MONTH,
+        ),
+        r(
+            "Cloud SQL for MySQL: Regional - Standard storage in Americas",
+            "byte-seconds",
+            service="Cloud SQL",
+            amount=100 * GIB_MONTH,
+        ),
+        r(
+            "Cloud SQL for MySQL: Zonal - SSD storage in Americas",
+            "byte-seconds",
+            service="Cloud SQL",
+            amount=100 * GIB_MONTH,
+        ),
+        r("Cloud SQL: Backups in Americas", "byte-seconds", service="Cloud SQL", amount=50 * GIB_MONTH),
+        r(
+            "Redis Capacity Standard M1 Iowa",
+            "byte-seconds",
+            service="Cloud Memorystore for Redis",
+            amount=5 * GIB_MONTH,
+        ),
+        r(
+            "Redis Capacity Basic M1 Iowa",
+            "byte-seconds",
+            service="Cloud Memorystore for Redis",
+            amount=5 * GIB_MONTH,
+        ),
+        r("Spanner Instance Regional", "seconds", service="Cloud Spanner", amount=720 * 3600.0),
+        r("Spanner Instance Multi-Region", "seconds", service="Cloud Spanner", amount=720 * 3600.0),
+        r("Spanner Regional Storage", "byte-seconds", service="Cloud Spanner", amount=10 * GIB_MONTH),
+        r("Filestore Capacity Standard", "byte-seconds", service="Cloud Filestore", amount=1024 * GIB_MONTH),
+        r("Filestore Capacity Premium", "byte-seconds", service="Cloud Filestore", amount=2560 * GIB_MONTH),
+        r(
+            "Filestore High Scale SSD Capacity",
+            "byte-seconds",
+            service="Cloud Filestore",
+            amount=2560 * GIB_MONTH,
+        ),
+        r("Frontend Instances", "seconds", service="App Engine", amount=720 * 3600.0),
+        r("vCPU Time Streaming Iowa", "seconds", service="Cloud Dataflow", amount=100 * 3600.0),
+        r("RAM Time Streaming Iowa", "byte-seconds", service="Cloud Dataflow", amount=400 * GIB * 3600),
+        r("Shuffle Time Streaming Iowa", "byte-seconds", service="Cloud Dataflow", amount=GIB_MONTH),
+        # storage: persistent disk HDD / SSD / balanced / regional, snapshots and images by region kind
+        r("Storage PD Capacity", "byte-seconds", amount=500 * GIB_MONTH),
+        r("SSD backed PD Capacity", "byte-seconds", amount=200 * GIB_MONTH),
+        r("Balanced PD Capacity", "byte-seconds", amount=200 * GIB_MONTH),
+        r("Regional Storage PD Capacity", "byte-seconds", amount=200 * GIB_MONTH),
+        r("Regional SSD backed PD Capacity", "byte-seconds", amount=200 * GIB_MONTH),
+        r("Storage PD Snapshot in US", "byte-seconds", amount=50 * GIB_MONTH, region="us"),
+        r("Storage PD Snapshot", "byte-seconds", amount=50 * GIB_MONTH, region="nam4"),
+        r("Storage PD Snapshot", "byte-seconds", amount=50 * GIB_MONTH),
+        r("Storage Image", "byte-seconds", amount=20 * GIB_MONTH, region="europe-west1"),
+        r(
+            "Standard Storage US Multi-region",
+            "byte-seconds",
+            service="Cloud Storage",
+            amount=1000 * GIB_MONTH,
+            region="us",
+        ),
+        r(
+            "Standard Storage Dual-region",
+            "byte-seconds",
+            service="Cloud Storage",
+            amount=1000 * GIB_MONTH,
+            region="nam4",
+        ),
+        r("Standard Storage Iowa", "byte-seconds", service="Cloud Storage", amount=1000 * GIB_MONTH),
+        r(
+            "Nearline Storage Belgium",
+            "byte-seconds",
+            service="Cloud Storage",
+            amount=1000 * GIB_MONTH,
+            region="europe-west1",
+        ),
+        # memory: RAM SKUs (byte-seconds); a SKU naming memory and vCPU together is storage in CCF
+        r(
+            "N1 Predefined Instance Ram running in Americas",
+            "byte-seconds",
+            machine_type="n1-standard-4",
+            amount=15 * GIB * 96 * 3600,
+        ),
+        r(
+            "E2 Instance Ram running in Americas",
+            "byte-seconds",
+            machine_type="e2-standard-4",
+            amount=16 * GIB * 96 * 3600,
+        ),
+        r(
+            "Memory-optimized Instance Ram running in Americas",
+            "byte-seconds",
+            machine_type="m1-ultramem-40",
+            amount=961 * GIB * 96 * 3600,
+        ),
+        r(
+            "Custom Extended Instance Ram running in EMEA",
+            "byte-seconds",
+            amount=64 * GIB * 96 * 3600,
+            region="europe-west1",
+        ),
+        r("Memory and vCPU Time", "byte-seconds", amount=GIB * 96 * 3600),
+        r("RAM", "byte-seconds", service="Cloud Run", amount=GIB * 96 * 3600),
+        # networking (bytes): egress / download / data delivery; ingress is unknown usage
+        r("Network Internet Egress from Americas to Americas", "bytes", amount=500 * GIB),
+        r("Network Inter Zone Egress", "bytes", amount=100 * GIB),
+        r("Network Egress via Carrier Peering Network - Americas Based", "bytes", amount=100 * GIB),
+        r(
+            "Download Worldwide Destinations (excluding Asia & Australia)",
+            "bytes",
+            service="Cloud Storage",
+            amount=100 * GIB,
+        ),
+        r("Cloud CDN data delivery from North America", "bytes", service="Networking", amount=100 * GIB),
+        r("Network Inter Region Ingress from EMEA to Americas", "bytes", amount=100 * GIB),
+        r("Inter-region GCP Egressing traffic", "bytes", amount=100 * GIB),
+        r("BigQuery Analysis", "bytes", service="BigQuery", amount=2.0 * 2**40),
+        # unsupported: fees, IPs, VPN, cache fill
+        r("Licensing Fee for Windows Server 2019 Datacenter Edition (CPU cost)", "seconds"),
+        r("External IP Charge on a Standard VM", "seconds", amount=720 * 3600.0),
+        r("Static Ip Charge", "seconds", amount=720 * 3600.0),
+        r("Vpn Tunnel", "seconds", service="Networking", amount=720 * 3600.0),
+        r("Cache Fill from North America to North America", "bytes", service="Networking", amount=10 * GIB),
+        r("Support Service Charge", "seconds", service="Support"),
+        # unknown usage: unknown services / SKUs / units, with and without an estimated row of the unit
+        r("Cloud Functions Invocations", "requests", service="Cloud Functions", amount=2e6),
+        r("DNS Query (port 53)", "requests", service="Cloud DNS", amount=1e6),
+        r("Secret version replica storage", "seconds", service="Secret Manager", amount=720 * 3600.0),
+        r(
+            "Active symmetric key versions",
+            "seconds",
+            service="Cloud Key Management Service",
+            amount=720 * 3600.0,
+        ),
+        r("CPU Allocation Time", "seconds", service="Cloud Run", amount=100 * 3600.0),
+        r("Log Volume", "bytes", service="Stackdriver", amount=10 * GIB),
+        r("NAT Gateway: Uptime charge", "seconds", service="Networking", amount=720 * 3600.0),
+        r("IP address reserved", "seconds", service="Networking", amount=720 * 3600.0),
+        r("Build time", "seconds", service="Cloud Build", amount=3600.0 * 10),
+        r(
+            "Cloud Load Balancer Forwarding Rule Minimum Global",
+            "seconds",
+            service="Networking",
+            amount=720 * 3600.0,
+        ),
+        r("BigQuery BI Engine Capacity", "byte-seconds", service="BigQuery", amount=GIB_MONTH),
+        # units CCF's query leaves out, and a cost-only row
+        r("Streaming Insert", "gibibyte", service="BigQuery", amount=5.0),
+        r("Cloud Monitoring metric volume", "mebibyte", service="Cloud Monitoring", amount=50.0),
+        r("Class A Operations", "count", service="Cloud Storage", amount=1e5),
+        r("Compute Engine Reserved Instance", "hour", amount=24.0),
     ]
 
 
