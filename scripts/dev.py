@@ -13,12 +13,14 @@ environments live at the repository root and are reused when present; they are r
 pyproject.toml changes. ``test`` and ``test-lowest`` also create ``.venv-mlflow`` (the full ``mlflow``
 package, whose ``mlflow server`` the MLflow tests start on loopback) when it is missing, and install
 Cloud Carbon Footprint's npm packages (the ``--method ccf`` oracle, tests/ccf_oracle) into
-``.cache/ccf-oracle`` with ``npm ci`` when its lockfile changed (``CLOUDCARBON_SKIP_CCF_ORACLE=1`` skips
-both the install and those tests; without npm they fail).
+``.cache/ccf-oracle`` with ``npm ci`` when its lockfile changed, and transpile CCF's vendored GCP
+sources (tests/ccf_oracle/gcp) into ``.cache/ccf-oracle/gcp-dist`` when they changed
+(``CLOUDCARBON_SKIP_CCF_ORACLE=1`` skips both the install and those tests; without npm they fail).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -95,6 +97,7 @@ def _ccf_oracle() -> None:
     lock = (CCF_ORACLE_SRC / "package-lock.json").read_text(encoding="utf-8")
     marker = CCF_ORACLE_CACHE / ".installed"
     if marker.exists() and marker.read_text(encoding="utf-8") == lock:
+        _ccf_oracle_gcp()
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -111,6 +114,19 @@ def _ccf_oracle() -> None:
         stdin=subprocess.DEVNULL,
     )
     marker.write_text(lock, encoding="utf-8")
+    _ccf_oracle_gcp()
+
+
+def _ccf_oracle_gcp() -> None:
+    """Transpile CCF's vendored GCP sources (tests/ccf_oracle/gcp, not on npm) into .cache/ccf-oracle/gcp-dist
+    with the pinned typescript, as tests/ccf_oracle/harness.py does (same module, same marker)."""
+    if shutil.which("node") is None:
+        return
+    spec = importlib.util.spec_from_file_location("ccf_gcp_build", CCF_ORACLE_SRC / "gcp_build.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.build_gcp(CCF_ORACLE_CACHE)
 
 
 def _system_deps() -> None:

@@ -1,10 +1,13 @@
 """``--method ccf`` against Cloud Carbon Footprint's own npm packages, row by row (tests/ccf_oracle).
 
 CCF's published packages (``@cloud-carbon-footprint/aws@0.15.0``, ``/azure@1.8.0``, Apache-2.0; pinned by
-tests/ccf_oracle/package-lock.json) run offline on rows covering every classification path
-(tests/ccf_oracle/rows.py); the same rows go through the real connectors as a CUR and an Azure cost
-export. The expected figures are CCF's own output, not this code's. Every row must agree within 1e-6
-relative on kWh and CO2e, CCF's zeros must be zeros and the rows CCF estimates must be the rows we do.
+tests/ccf_oracle/package-lock.json) and CCF's GCP billing-export sources (not on npm: vendored unmodified
+from cloud-carbon-footprint@b7a049c in tests/ccf_oracle/gcp, transpiled at install time with the pinned
+typescript, run against npm ``/core@0.17.3`` and ``/common@1.15.0``) run offline on rows covering every
+classification path (tests/ccf_oracle/rows.py); the same rows go through the real connectors as a CUR,
+an Azure cost export and a GCP billing export. The expected figures are CCF's own output, not this
+code's. Every row must agree within 1e-6 relative on kWh and CO2e, CCF's zeros must be zeros and the
+rows CCF estimates must be the rows we do.
 The packages are installed once into ``.cache/ccf-oracle`` (``scripts/dev.py test`` and ``.ci/run``
 do it; a direct pytest run installs them on first use). Without node/npm the tests fail; set
 ``CLOUDCARBON_SKIP_CCF_ORACLE=1`` to skip them explicitly.
@@ -12,7 +15,9 @@ do it; a direct pytest run installs them on first use). Without node/npm the tes
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -67,10 +72,27 @@ def comparison_2026_12(modules: Path, tmp_path_factory: pytest.TempPathFactory) 
 def test_oracle_is_the_pinned_packages(modules: Path) -> None:
     out = harness.run_oracle([], [], modules)
     assert out["versions"]["aws"] == "0.15.0" and out["versions"]["azure"] == "1.8.0"
+    # the versions CCF's gcp package.json at b7a049c declares (^0.17.3, ^1.15.0), as the lockfile pins them
+    assert out["versions"]["core"] == "0.17.3" and out["versions"]["common"] == "1.15.0"
+
+
+def test_vendored_gcp_sources_are_unmodified() -> None:
+    """Every vendored file has the sha256 its README records (taken from the upstream commit)."""
+    gcp = harness.HERE / "gcp"
+    listed = dict(
+        (path, digest)
+        for digest, path in re.findall(r"^    ([0-9a-f]{64})  (\S+)$", (gcp / "README.md").read_text(), re.M)
+    )
+    present = {p.relative_to(gcp).as_posix() for p in gcp.rglob("*") if p.is_file() and p.name != "README.md"}
+    assert set(listed) == present and len(present) == 10
+    for path, digest in listed.items():
+        assert hashlib.sha256((gcp / path).read_bytes()).hexdigest() == digest, path
 
 
 def test_every_row_agrees_with_ccf(comparison: list[harness.Comparison]) -> None:
-    assert len(comparison) > 200
+    assert len(comparison) > 300
+    assert {c.provider for c in comparison} == {"aws", "azure", "gcp"}
+    assert sum(c.provider == "gcp" and c.ccf is not None for c in comparison) > 80  # GCP really ran
     apart = {f"{c.provider} #{c.index} {c.row}": c.problem() for c in comparison if c.problem()}
     assert not apart, "\n".join(f"{k}: {v}" for k, v in apart.items())
 
@@ -85,8 +107,9 @@ def test_estimated_rows_are_ccfs(comparison: list[harness.Comparison]) -> None:
     ours = {(c.provider, c.index) for c in comparison if c.ours_estimated}
     ccf = {(c.provider, c.index) for c in comparison if c.ccf is not None}
     assert ours == ccf
-    # both kinds of rows are in the batch: CCF leaves some without an estimate
-    assert len(ccf) < len(comparison)
+    # both kinds of rows are in the batch, for each provider: CCF leaves some without an estimate
+    for prov in ("aws", "azure", "gcp"):
+        assert 0 < sum(p == prov for p, _ in ccf) < sum(c.provider == prov for c in comparison)
 
 
 def test_ccf_zeros_are_zeros(comparison: list[harness.Comparison]) -> None:

@@ -8,7 +8,6 @@ is not on the npm registry: its billing-export sources are vendored in ``gcp/`` 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -23,6 +22,7 @@ import polars as pl
 
 import cloudcarbon
 from cloudcarbon.factors import FactorSet, load_factor_set
+from tests.ccf_oracle import gcp_build
 from tests.ccf_oracle.rows import AwsRow, AzureRow, GcpRow, aws_rows, azure_rows, gcp_rows
 from tests.conftest import cur_row, write_cur
 from tests.connectors.test_azure_cost import row as azure_csv_row
@@ -67,31 +67,11 @@ def ensure_installed(cache: Path = CACHE) -> Path:
     return cache / "node_modules"
 
 
-def _gcp_digest() -> str:
-    h = hashlib.sha256()
-    for f in sorted(
-        [HERE / "build_gcp.js", HERE / "package-lock.json", *(HERE / "gcp" / "src").rglob("*.ts")]
-    ):
-        h.update(f.relative_to(HERE).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def build_gcp(cache: Path = CACHE) -> Path:
-    """Transpile the vendored CCF GCP sources into ``cache/gcp-dist`` unless already built from these sources."""
-    out, marker, digest = cache / "gcp-dist", cache / ".gcp-built", _gcp_digest()
-    if marker.exists() and marker.read_text(encoding="utf-8") == digest and out.is_dir():
-        return out
-    node = shutil.which("node")
-    if node is None:
+    """Transpile the vendored CCF GCP sources into ``cache/gcp-dist`` (see :mod:`.gcp_build`)."""
+    if shutil.which("node") is None:
         raise RuntimeError(f"node is not on PATH: the CCF oracle needs node and npm (or set {OPT_OUT}=1)")
-    shutil.rmtree(out, ignore_errors=True)
-    subprocess.run(
-        [node, str(HERE / "build_gcp.js"), str(cache / "node_modules"), str(out)],
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
-    marker.write_text(digest, encoding="utf-8")
-    return out
+    return gcp_build.build_gcp(cache)
 
 
 def aws_id(i: int) -> str:

@@ -291,7 +291,6 @@ GIB_MONTH = GIB * 31 * 86400  # byte-seconds of one GiB held through October
 
 def gcp_rows() -> list[GcpRow]:
     r = GcpRow
-    ce = "Compute Engine"
     return [
         # compute per machine family (series from the first two letters of machine_spec)
         r("N1 Predefined Instance Core running in Americas", "seconds", machine_type="n1-standard-4"),

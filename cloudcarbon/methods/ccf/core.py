@@ -15,7 +15,7 @@ from cloudcarbon.methods.base import ToLazy
 from cloudcarbon.methods.ccf import aws as aws_rules
 from cloudcarbon.methods.ccf import azure as azure_rules
 from cloudcarbon.methods.ccf import gcp as gcp_rules
-from cloudcarbon.methods.ccf.common import first, is_in, replication, zero_null
+from cloudcarbon.methods.ccf.common import contains_any, first, is_in, replication, zero_null
 from cloudcarbon.methods.ccf.tables import Tables
 
 __all__ = ["estimate_rows"]
@@ -120,16 +120,54 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .otherwise(meter)
     )
     svc0 = nw.col("ServiceName").fill_null("")
+    # GCP (CCF:packages/gcp/src/lib/BillingExportRow.ts): Cloud Composer and GKE cluster rows are
+    # VCPUS_PER_CLOUD_COMPOSER_ENVIRONMENT / VCPUS_PER_GKE_CLUSTER vCPUs on machine type
+    # GKE_COMPOSER_DEFAULT_MACHINE (e2-medium); 'Pod mCPU Requests' usage is divided by POD_MCPU_DIVISOR;
+    # services in SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN get the unit 'Unknown' (after the query's
+    # unit filter, so a row of a unit the query leaves out stays out)
+    tab = ctx.tab
+    g_composer = raw_ut.str.contains(
+        r"Cloud Composer Compute CPUs|Cloud Composer vCPU|Cloud Composer SQL vCPU"
+    )
+    g_gke = raw_ut.str.contains("Kubernetes Clusters", literal=True)
+    g_override = contains_any(svc0, ctx.lists("gcp", "SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN")) & is_in(
+        cu, ctx.lists("gcp", "query usage.unit filter")
+    )
+    g_machine = tab.const_text("gcp", "GKE_COMPOSER_DEFAULT_MACHINE")
+    g_amount = (
+        nw.when(raw_ut.str.contains("Pod mCPU Requests", literal=True))
+        .then(amount / tab.const("gcp", "POD_MCPU_DIVISOR"))
+        .otherwise(amount)
+    )
     rows = classified.with_columns(
+        nw.when(gcp & g_composer)
+        .then(nw.lit(tab.const("gcp", "VCPUS_PER_CLOUD_COMPOSER_ENVIRONMENT")))
+        .when(gcp & g_gke)
+        .then(nw.lit(tab.const("gcp", "VCPUS_PER_GKE_CLUSTER")))
+        .otherwise(nw.lit(1.0))
+        .alias("_gcp_vcpus_per_unit"),
+        nw.when(gcp & (g_composer | g_gke))
+        .then(nw.lit(g_machine))
+        .otherwise(nw.col("instance_type"))
+        .alias("_gcp_machine"),
+    )
+    rows = rows.with_columns(
         nw.when(azure).then(az_ut).otherwise(raw_ut).alias("_ut"),
         svc0.alias("_svc"),
         nw.when(azure)
         .then(az_unit)
         .when(aws)
         .then(aws_rules.unit(raw_ut, svc0, cu))
+        .when(gcp & g_override)
+        .then(nw.lit("Unknown"))
         .otherwise(cu)
         .alias("ccf_unit"),
-        nw.when(aws).then(aws_rules.amount(svc0, cu, amount)).otherwise(amount).alias("ccf_usage_amount"),
+        nw.when(aws)
+        .then(aws_rules.amount(svc0, cu, amount))
+        .when(gcp)
+        .then(g_amount)
+        .otherwise(amount)
+        .alias("ccf_usage_amount"),
     )
     ut = nw.col("_ut")
 
@@ -141,12 +179,12 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         nw.when(aws)
         .then(aws_key)
         .when(gcp)
-        .then(nw.col("instance_type"))
+        .then(nw.col("_gcp_machine"))
         .when(azure)
         .then(ut)
         .otherwise(nw.lit(None, nw.String()))
         .alias("_ccf_key"),
-        nw.when(gcp).then(nw.col("instance_type").str.slice(0, 2)).alias("_ccf_prefix"),
+        nw.when(gcp).then(nw.col("_gcp_machine").str.slice(0, 2)).alias("_ccf_prefix"),
         nw.when(aws).then(aws_rules.vcpu_key(ut)).otherwise(nw.lit(None, nw.String())).alias("_ccf_vkey"),
     )
     key_parts = nw.col("_ccf_key").str.split(".")
@@ -269,6 +307,13 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     k, _, est = _kind()
     hours_row = est & (k == "compute")
     gpu_lo, gpu_hi = tab.gcp_gpu_average()
+    # GCP GPU watts: the models the SKU starts with (longest first), else the average of all
+    # (BillingExportTable.ts getGpuComputeProcessorsFromUsageType)
+    gpu_min: Any = nw.lit(gpu_lo)
+    gpu_max: Any = nw.lit(gpu_hi)
+    for prefix, (lo, hi) in reversed(tab.gcp_gpu_by_prefix()):
+        gpu_min = nw.when(ut.str.starts_with(prefix)).then(nw.lit(lo)).otherwise(gpu_min)
+        gpu_max = nw.when(ut.str.starts_with(prefix)).then(nw.lit(hi)).otherwise(gpu_max)
     aws_vcpu_h = aws_rules.vcpu_hours(ut, svc, amt, tab, consts["aws"]["u"])
     vcpu_h = (
         nw.when(aws & hours_row)
@@ -276,9 +321,10 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         # Lambda and other per-second rows: usage / 3600 taken as vCPU-hours (CostAndUsageReports.ts)
         .when(aws & est & (k == "seconds"))
         .then(amt / 3600.0)
-        # GCP core-seconds / 3600 (BillingExportRow.ts)
+        # GCP core-seconds / 3600, x the fixed vCPUs of a Composer environment / GKE cluster
+        # (BillingExportRow.ts)
         .when(gcp & hours_row)
-        .then(amt / 3600.0)
+        .then(amt / 3600.0 * nw.col("_gcp_vcpus_per_unit"))
         # Azure: vCPU x usage, 1 vCPU when the size is unknown (ConsumptionDetailRow.ts)
         .when(azure & hours_row)
         .then(nw.col("_c_vcpus").fill_null(tab.const("azure", "DEFAULT_VCPUS_IF_UNKNOWN_SIZE")) * amt)
@@ -322,11 +368,11 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .otherwise(first(nw.col("_c_avg"), nw.col("_p_avg"), nw.lit(True)))
         .alias("_w_avg"),
         nw.when(gcp & (k == "gpu"))
-        .then(nw.lit(gpu_lo))
+        .then(gpu_min)
         .otherwise(first(nw.col("_c_gmin"), per_provider("min")))
         .alias("_gmin"),
         nw.when(gcp & (k == "gpu"))
-        .then(nw.lit(gpu_hi))
+        .then(gpu_max)
         .otherwise(first(nw.col("_c_gmax"), per_provider("max")))
         .alias("_gmax"),
         first(nw.col("_pue_r"), nw.col("_pue_avg")).alias("pue"),

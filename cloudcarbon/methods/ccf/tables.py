@@ -86,6 +86,10 @@ class Tables:
         df = self.consts.filter((pl.col("provider") == provider) & (pl.col("name") == name))
         return float(df["value"][0])
 
+    def const_text(self, provider: str, name: str) -> str:
+        df = self.consts.filter((pl.col("provider") == provider) & (pl.col("name") == name))
+        return str(df["text"][0])
+
     def values(self, provider: str, list_name: str) -> list[str]:
         df = self.classes.filter((pl.col("provider") == provider) & (pl.col("list") == list_name))
         return [str(v) for v in df["value"].to_list()]
@@ -228,9 +232,23 @@ class Tables:
             rows.append({"_ccf_prefix": r["series_key"], "_p_min": lo, "_p_max": hi, "_p_avg": avg})
         return pl.DataFrame(rows)
 
+    def gcp_gpu_by_prefix(self) -> list[tuple[str, tuple[float, float]]]:
+        """(model, watts) longest model first: a SKU starting with a model gets the mean of every model
+        it starts with (those that are prefixes of the longest match)."""
+        models = sorted(
+            self.gpu_models.filter(pl.col("provider") == "gcp")["gpu_processor"].to_list(),
+            key=len,
+            reverse=True,
+        )
+        out = []
+        for m in models:
+            lo, hi, _, _ = self.watts("gcp", [p for p in models if m.startswith(p)])
+            out.append((m, (lo, hi)))
+        return out
+
     def gcp_gpu_average(self) -> tuple[float, float]:
-        # CCF:packages/gcp/src/lib/BillingExportTable.ts getGpuComputeProcessorsFromUsageType: SKU names
-        # never start with a GPU_MACHINE_TYPES entry, so every GPU row gets the mean of all six models
+        # CCF:packages/gcp/src/lib/BillingExportTable.ts getGpuComputeProcessorsFromUsageType: a SKU that
+        # starts with none of the GPU_MACHINE_TYPES entries gets the mean of all six models
         models = self.gpu_models.filter(pl.col("provider") == "gcp")["gpu_processor"].to_list()
         lo, hi, _, _ = self.watts("gcp", models)
         return lo, hi
