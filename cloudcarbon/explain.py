@@ -35,7 +35,10 @@ CAUSES: dict[str, str] = {
     "embodied_formula": "embodied model differs (host figures, lifespan, accelerator share)",
     "embodied_added_to_energy": "CCF converts embodied CO2e back into kWh and adds it to kilowattHours",
     "gcp_amd_as_intel": "CCF maps GCP n2d/c2d/t2d machines by their first two letters: AMD priced as Intel",
-    "gcp_gpu_average": "CCF never matches GCP GPU SKU names: every GPU gets the average of six models",
+    "gcp_gpu_average": "CCF matches a GCP GPU SKU only when it starts with one of six model names (e.g. "
+    "'Nvidia Tesla T4' does not): the others get the average of the six",
+    "gcp_fixed_cluster_vcpus": "CCF counts a GKE cluster as 3 vCPUs and a Cloud Composer environment as 14, "
+    "on an e2-medium, whatever runs in them",
     "azure_pack_units": "CCF does not scale Azure pack units ('100 Hours' counted as 1 hour)",
     "ccf_vcpu_not_found": "CCF finds no vCPU count for the usage type (e.g. 'r5.2xl'): 0 kWh, NaN CO2e",
     "redshift_vcpu_per_second": "CCF divides Redshift node vCPUs by 3600 when the bill states no vCPU",

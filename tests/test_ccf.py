@@ -250,6 +250,7 @@ def test_gcp_gke_regional_cluster_three_vcpus_on_e2_medium(tmp_path: Path, facto
     # 720 h x 3 = 2160 vCPU-h; e2-medium -> Unknown processor -> GCP medians 0.68 / 4.11 W:
     # 0.68 + 0.5 x 3.43 = 2.395 W -> 5.1732 kWh, x KUBERNETES_ENGINE replication 3 (Regional) = 15.5196
     assert r["vcpu_hours"] == approx(2160.0)
+    assert r["ccf_defect"] == "gcp_fixed_cluster_vcpus"
     assert r["cpu_kwh"] == approx(15.5196)
     # embodied: e2-medium 2 vCPU 1.2303 t, e2 family largest 32: period = 2592000 / 2 / 3600 = 360 h
     emb_t = 1.2303 * (360 / 35040) * (2 / 32)  # 7.90004281e-4 t
@@ -271,6 +272,7 @@ def test_gcp_gpu_watts_by_sku_prefix(tmp_path: Path, factors: FactorSet) -> None
     lo, hi = 169 / 6, 1472.5 / 6
     assert _one(df, skus[2])["energy_kwh"] == approx(96 * (lo + 0.5 * (hi - lo)) / 1000 * 1.11)
     assert _one(df, skus[2])["ccf_defect"] == "gcp_gpu_average"
+    assert _one(df, skus[0])["ccf_defect"] != "gcp_gpu_average"
 
 
 def test_gcp_unknown_usage_by_unit_only_without_embodied(tmp_path: Path, factors: FactorSet) -> None:

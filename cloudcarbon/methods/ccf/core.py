@@ -525,6 +525,9 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     usage = nw.col("_cc") == "usage"
     aws_bytes = nw.col("_aws_bytes")
     storage = est & k.is_in(["storage_ssd", "storage_hdd"])
+    gpu_named = nw.lit(False)
+    for prefix, _ in ctx.tab.gcp_gpu_by_prefix():
+        gpu_named = gpu_named | nw.col("_ut").str.starts_with(prefix)
     op_kwh = (
         nw.col("cpu_kwh")
         + nw.col("accelerator_kwh")
@@ -578,7 +581,9 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .then(nw.lit("azure_gb_month_x24"))
         .when(storage)
         .then(nw.lit("replication"))
-        .when(gcp & (k == "gpu"))
+        .when(gcp & hours_row & (nw.col("_gcp_vcpus_per_unit") != 1.0))
+        .then(nw.lit("gcp_fixed_cluster_vcpus"))
+        .when(gcp & (k == "gpu") & ~gpu_named)
         .then(nw.lit("gcp_gpu_average"))
         .when(azure & hours_row & unit.str.contains(r"^\s*(10|100|1000)\s"))
         .then(nw.lit("azure_pack_units"))
