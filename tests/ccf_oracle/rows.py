@@ -525,6 +525,8 @@ def gcp_rows() -> list[GcpRow]:
             amount=720 * 3600.0,
         ),
         r("BigQuery BI Engine Capacity", "byte-seconds", service="BigQuery", amount=GIB_MONTH),
+        # a row without a SKU description (CCF: unknown usage)
+        r("", "seconds", service="Compute Engine", amount=3600.0),
         # units CCF's query leaves out, and a cost-only row
         r("Streaming Insert", "gibibyte", service="BigQuery", amount=5.0),
         r("Cloud Monitoring metric volume", "mebibyte", service="Cloud Monitoring", amount=50.0),
