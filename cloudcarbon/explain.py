@@ -35,8 +35,15 @@ CAUSES: dict[str, str] = {
     "embodied_formula": "embodied model differs (host figures, lifespan, accelerator share)",
     "embodied_added_to_energy": "CCF converts embodied CO2e back into kWh and adds it to kilowattHours",
     "gcp_amd_as_intel": "CCF maps GCP n2d/c2d/t2d machines by their first two letters: AMD priced as Intel",
-    "gcp_gpu_average": "CCF never matches GCP GPU SKU names: every GPU gets the average of six models",
+    "gcp_gpu_average": "CCF matches a GCP GPU SKU only when it starts with one of six model names (e.g. "
+    "'Nvidia Tesla T4' does not): the others get the average of the six",
+    "gcp_fixed_cluster_vcpus": "CCF counts a GKE cluster as 3 vCPUs and a Cloud Composer environment as 14, "
+    "on an e2-medium, whatever runs in them",
     "azure_pack_units": "CCF does not scale Azure pack units ('100 Hours' counted as 1 hour)",
+    "ccf_vcpu_not_found": "CCF finds no vCPU count for the usage type (e.g. 'r5.2xl'): 0 kWh, NaN CO2e",
+    "redshift_vcpu_per_second": "CCF divides Redshift node vCPUs by 3600 when the bill states no vCPU",
+    "aws_prefixed_instance": "CCF looks up processors and memory of ml./dax./dms./mq. instances with the "
+    "prefix: provider-average watts, no memory",
     "azure_gb_month_x24": "CCF converts Azure GB-months to TB-hours with x24 only (one day per month)",
     "grid_factor_source": "CCF's grid factors (EPA NERC for US, carbonfootprint.com, summed GCP "
     "multi-regions) differ from the default's dated grid datasets",
@@ -46,7 +53,8 @@ CAUSES: dict[str, str] = {
     "serverless_model": "CCF takes Lambda GB-seconds / 3600 as vCPU-hours at average watts",
     "networking_scope": "CCF counts only its listed networking usage types",
     "replication": "CCF's replication factors and storage classification",
-    "fallback_ratio": "CCF's unknown-usage ratio (cost for AWS, usage amount for GCP/Azure) vs cost ratio",
+    "fallback_ratio": "CCF's unknown-usage ratio (cost for AWS, usage amount for GCP/Azure; per usage unit, "
+    "0 when no estimated row has the unit) vs cost ratio",
     "ccf_skipped": "CCF gives the row no estimate (unsupported, filtered, or unrecognised)",
     "utilisation": "CCF's fixed 50 % utilisation vs configured utilisation",
     "none": "no gap",

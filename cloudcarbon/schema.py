@@ -107,6 +107,13 @@ CANONICAL_USAGE: Mapping[str, Column] = _cols(
     Column(
         "embodied_kgco2e_hint", nw.Float64(), "kgCO2e", "whole-machine embodied emissions stated by the input"
     ),
+    Column(
+        "pack_size",
+        nw.Float64(),
+        "ratio",
+        "billed unit's pack multiplier: ConsumedQuantity = billed quantity x pack_size (Azure '100 Hours')",
+    ),
+    Column("billed_unit", nw.String(), "", "unit as written on the bill, pack size included (Azure)"),
     Column("Tags", nw.String(), "", "all tags of the row as a JSON object string", True),
     Column("source_file", nw.String(), "", "file the row was read from"),
     Column("source_row", nw.Int64(), "", "1-based data row number in source_file"),
@@ -166,6 +173,8 @@ HINT_COLUMNS = (
     "pue_hint",
     "cpu_utilisation_hint",
     "embodied_kgco2e_hint",
+    "pack_size",
+    "billed_unit",
 )
 
 

@@ -11,11 +11,16 @@ Extra arguments go to the command run (``demo --month 2026-09``, ``test -q -x``)
 pytest-xdist worker per core unless ``-n`` is given (``test -n 0`` runs them in one process). The virtual
 environments live at the repository root and are reused when present; they are refreshed when
 pyproject.toml changes. ``test`` and ``test-lowest`` also create ``.venv-mlflow`` (the full ``mlflow``
-package, whose ``mlflow server`` the MLflow tests start on loopback) when it is missing.
+package, whose ``mlflow server`` the MLflow tests start on loopback) when it is missing, and install
+Cloud Carbon Footprint's npm packages (the ``--method ccf`` oracle, tests/ccf_oracle) into
+``.cache/ccf-oracle`` with ``npm ci`` when its lockfile changed, and transpile CCF's vendored GCP
+sources (tests/ccf_oracle/gcp) into ``.cache/ccf-oracle/gcp-dist`` when they changed
+(``CLOUDCARBON_SKIP_CCF_ORACLE=1`` skips both the install and those tests; without npm they fail).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -30,6 +35,10 @@ LOWEST_VENV = ROOT / ".venv-lowest"
 #: it pins other versions of pyarrow and friends than cloudcarbon's, so it never enters .venv.
 MLFLOW_VENV = ROOT / ".venv-mlflow"
 MLFLOW_SERVER = "mlflow>=3.1,<4"
+#: Cloud Carbon Footprint's npm packages, the ``--method ccf`` test oracle (tests/ccf_oracle/package.json
+#: and its lockfile), installed here once; tests/ccf_oracle/harness.py reads the same folder.
+CCF_ORACLE_SRC = ROOT / "tests" / "ccf_oracle"
+CCF_ORACLE_CACHE = ROOT / ".cache" / "ccf-oracle"
 
 #: pytest's exit code when it collected no test at all.
 NO_TESTS_COLLECTED = 5
@@ -81,12 +90,56 @@ def _mlflow_server() -> None:
     os.environ["CLOUDCARBON_TEST_MLFLOW"] = str(exe)
 
 
+def _ccf_oracle() -> None:
+    """``npm ci`` CCF's pinned packages into .cache/ccf-oracle when the lockfile there is not installed."""
+    if os.environ.get("CLOUDCARBON_SKIP_CCF_ORACLE") == "1":
+        return
+    lock = (CCF_ORACLE_SRC / "package-lock.json").read_text(encoding="utf-8")
+    marker = CCF_ORACLE_CACHE / ".installed"
+    if marker.exists() and marker.read_text(encoding="utf-8") == lock:
+        _ccf_oracle_gcp()
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("note: npm is missing; the CCF oracle tests (tests/test_ccf_oracle.py) will fail", flush=True)
+        return
+    print(f"installing Cloud Carbon Footprint's npm packages into {CCF_ORACLE_CACHE}", flush=True)
+    CCF_ORACLE_CACHE.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(CCF_ORACLE_SRC / name, CCF_ORACLE_CACHE / name)
+    subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        cwd=CCF_ORACLE_CACHE,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    marker.write_text(lock, encoding="utf-8")
+    _ccf_oracle_gcp()
+
+
+def _ccf_oracle_gcp() -> None:
+    """Transpile CCF's vendored GCP sources (tests/ccf_oracle/gcp, not on npm) into .cache/ccf-oracle/gcp-dist
+    with the pinned typescript, as tests/ccf_oracle/harness.py does (same module, same marker)."""
+    if shutil.which("node") is None:
+        return
+    spec = importlib.util.spec_from_file_location("ccf_gcp_build", CCF_ORACLE_SRC / "gcp_build.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.build_gcp(CCF_ORACLE_CACHE)
+
+
 def _system_deps() -> None:
-    """Debian's Chromium for the headless HTML statement tests (installed only when missing)."""
-    if shutil.which("chromium") and shutil.which("chromedriver"):
+    """Debian's Chromium for the headless HTML statement tests, node and npm for the CCF oracle tests
+    (installed only when missing)."""
+    if shutil.which("chromium") and shutil.which("chromedriver") and shutil.which("npm"):
         return
     if not shutil.which("apt-get"):
-        print("note: chromium is missing and apt-get is not available; the HTML tests will fail", flush=True)
+        print(
+            "note: chromium or npm is missing and apt-get is not available; the HTML tests or the CCF oracle"
+            " tests will fail",
+            flush=True,
+        )
         return
     _run("sh", ROOT / "scripts" / "ci_deps.sh")
 
@@ -100,6 +153,7 @@ def _workers(rest: list[str]) -> list[str]:
 def _pytest(bin_dir: Path, rest: list[str]) -> None:
     _system_deps()
     _mlflow_server()
+    _ccf_oracle()
     try:
         _run(bin_dir / "python", "-m", "pytest", *_workers(rest), *rest)
     except subprocess.CalledProcessError as exc:

@@ -100,6 +100,17 @@ TABLES: dict[str, tuple[list[dict[str, str]], list[str]]] = {
         ],
         ["provider", "region"],
     ),
+    "ccf_aws_redshift_instances.csv": (
+        [
+            field("instance_type", "string", "Redshift node type"),
+            field("family", "string", "node family"),
+            field("vcpus", "number", "REDSHIFT_INSTANCE_TYPES vCPUs", "vCPU"),
+            field("memory_gb", "number", "REDSHIFT_INSTANCE_TYPES memory", "GB"),
+            SRC,
+            LIC,
+        ],
+        ["instance_type"],
+    ),
     "ccf_aws_instances.csv": (
         [
             field("instance_type", "string", "EC2 instance type (CCF key after prefix stripping)"),
@@ -403,10 +414,17 @@ def tables(ref: Path) -> dict[str, list[dict[str, Any]]]:
     # AWS instance types: size tables plus processor-only mapping entries
     types_path = "packages/aws/src/lib/AWSInstanceTypes.ts"
     inst = _read(ccf / "app_aws_instance_types.csv")
-    largest = _largest(inst, "family")
+    # REDSHIFT_INSTANCE_TYPES is a table of its own in CCF (vCPU of Redshift rows without product_vcpu,
+    # memory after EC2_INSTANCE_TYPES); dc2/ds2/ra3 rows of EC2_INSTANCE_TYPES (with their embodied) stay
+    redshift_name = "REDSHIFT_INSTANCE_TYPES"
+    ec2_like = [r for r in inst if r["source_table"] != redshift_name]
+    redshift = [r for r in inst if r["source_table"] == redshift_name]
+    largest = _largest(ec2_like, "family")
+    rs_largest = _largest(redshift, "family")
     aws: dict[str, dict[str, Any]] = {}
-    for r in inst:
-        big = largest[r["family"]]
+    ec2_keys = {r["instance_type"] for r in ec2_like}
+    for r in ec2_like + [r for r in redshift if r["instance_type"] not in ec2_keys]:
+        big = largest.get(r["family"]) or rs_largest[r["family"]]
         aws[r["instance_type"]] = {
             "instance_type": r["instance_type"],
             "family": r["family"],
@@ -449,6 +467,20 @@ def tables(ref: Path) -> dict[str, list[dict[str, Any]]]:
         row["gpu_count"] = float(r["gpu_count"])
         row["gpu_processors"] = r["gpu_processors"]
     out["ccf_aws_instances.csv"] = sorted(aws.values(), key=lambda r: r["instance_type"])
+    out["ccf_aws_redshift_instances.csv"] = sorted(
+        (
+            {
+                "instance_type": r["instance_type"],
+                "family": r["family"],
+                "vcpus": _num(r["vcpus"]),
+                "memory_gb": _num(r["memory_gb"]),
+                "source": _src(types_path) + f" ({redshift_name})",
+                "licence": APACHE,
+            }
+            for r in redshift
+        ),
+        key=lambda r: r["instance_type"],
+    )
 
     machine_path = "packages/gcp/src/lib/MachineTypes.ts"
     gcp = _read(ccf / "app_gcp_machine_types.csv")

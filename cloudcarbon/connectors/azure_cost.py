@@ -17,7 +17,9 @@ Mapping (see also ``factors/2026.11/azure_usage_types.csv``):
   x100, ``10K`` -> x10,000) and ``ConsumedUnit`` is the unit without it (``Hours``, ``GB/Month``; a bare
   count becomes ``Units``, ``1/Month`` becomes ``Units/Month``). Managed-disk tier meters (``P10 LRS
   Disk`` in ``1/Month``) get ``ConsumedUnit`` = ``P10 Disk/Month``; the factor set's units table turns
-  that into GB-months with the tier's size.
+  that into GB-months with the tier's size. ``billed_unit`` keeps ``UnitOfMeasure`` as written and
+  ``pack_size`` its multiplier (the billed quantity is ``ConsumedQuantity / pack_size``), for methods that
+  read the bill's own quantity (``--method ccf``: CCF does not scale packs).
 * ``instance_type`` = ``AdditionalInfo.ServiceType`` when it is an ARM size (``Standard_D4s_v5``), else
   for ``Virtual Machines`` rows it is derived from ``MeterName``: first ``/`` alternative, `` Spot`` /
   `` Low Priority`` removed, ``Standard_`` + words joined by ``_``, series letters upper case
@@ -360,6 +362,9 @@ def _select_sql(
         "memory_gb_hint": "NULL::DOUBLE",
         "project_hint": _project(h, project),
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[3:]},
+        # the unit as billed and its pack multiplier (a method reading the bill's own quantity divides)
+        "pack_size": mult,
+        "billed_unit": _col(h, "unit"),
         "Tags": _tags_json(h),
         "source_file": sql_str(str(path)),
         "source_row": "CAST(__row AS BIGINT)",

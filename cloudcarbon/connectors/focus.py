@@ -475,6 +475,8 @@ END"""
         "pue_hint": "NULL::DOUBLE",
         "cpu_utilisation_hint": "NULL::DOUBLE",
         "embodied_kgco2e_hint": "NULL::DOUBLE",
+        "pack_size": "NULL::DOUBLE",
+        "billed_unit": "NULL::VARCHAR",
         "Tags": tags,
         "source_file": sql_str(str(path)),
         "source_row": "CAST(__row AS BIGINT)",

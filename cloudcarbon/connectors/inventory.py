@@ -395,6 +395,8 @@ def _row(e: _Entry, idx: int, names: _Names, month: str, file_currency: str | No
         "pue_hint": pue,
         "cpu_utilisation_hint": util,
         "embodied_kgco2e_hint": embodied,
+        "pack_size": None,
+        "billed_unit": None,
         "Tags": json.dumps({"inventory": name}),
         "source_file": str(e.path),
         "source_row": idx,

@@ -8,7 +8,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
-from cloudcarbon.methods.ccf.common import contains_any, is_in
+from cloudcarbon.methods.ccf.common import contains_word, is_in
 from cloudcarbon.methods.ccf.tables import Tables
 
 Lists = Callable[[str, str], list[str]]
@@ -17,7 +17,8 @@ __all__ = ["disk_size_gb", "kind", "memory_type", "unit"]
 
 
 def unit(cu: nw.Expr) -> nw.Expr:
-    """CCF's UnitOfMeasure rebuilt from our (pack-split) unit."""
+    """CCF's UnitOfMeasure rebuilt from our (pack-split) unit: the fallback when the canonical table has
+    no ``billed_unit`` (a canonical table made before that column existed)."""
     az_unit = (
         nw.when(cu.is_in(["Hours", "Hour"]))
         .then(nw.lit("1 Hour"))
@@ -41,13 +42,14 @@ def unit(cu: nw.Expr) -> nw.Expr:
 
 
 def memory_type(ut: nw.Expr, L: Lists) -> nw.Expr:
-    return contains_any(ut, L("azure", "MEMORY_USAGE_TYPES"))
+    return contains_word(ut, L("azure", "MEMORY_USAGE_TYPES"))
 
 
 def kind(ut: nw.Expr, svc: nw.Expr, unit: nw.Expr, L: Lists, tab: Tables) -> nw.Expr:
     """CCF's branch for an Azure usage row."""
     # Azure: CCF:packages/azure/src/lib/ConsumptionManagement.ts getFootprintEstimateFromUsageRow,
-    # getEstimateByPricingUnit; lists in ConsumptionTypes.ts
+    # getEstimateByPricingUnit; lists in ConsumptionTypes.ts, matched whole-word (containsAny); the
+    # branch is chosen by the exact unit, and a unit listed by word but not handled gets a zero estimate
     az_units = [
         *L("azure", "COMPUTE_USAGE_UNITS"),
         *L("azure", "STORAGE_USAGE_UNITS"),
@@ -56,19 +58,21 @@ def kind(ut: nw.Expr, svc: nw.Expr, unit: nw.Expr, L: Lists, tab: Tables) -> nw.
     ]
     ssd_disks = tab.azure_sizes.filter(pl.col("table") == "SSD_MANAGED_DISKS_STORAGE_GB")
     hdd_disks = tab.azure_sizes.filter(pl.col("table") == "HDD_MANAGED_DISKS_STORAGE_GB")
-    az_ssd = contains_any(ut, ssd_disks["key"].to_list()) | contains_any(
+    az_ssd = contains_word(ut, ssd_disks["key"].to_list()) | contains_word(
         ut, L("azure", "STORAGE_USAGE_TYPES")
     )
-    az_hdd = contains_any(ut, hdd_disks["key"].to_list())
-    az_memory_type = contains_any(ut, L("azure", "MEMORY_USAGE_TYPES"))
-    az_net = contains_any(ut, L("azure", "NETWORKING_USAGE_TYPES")) & ~ut.str.contains("To Any", literal=True)
+    az_hdd = contains_word(ut, hdd_disks["key"].to_list())
+    az_memory_type = contains_word(ut, L("azure", "MEMORY_USAGE_TYPES"))
+    az_net = contains_word(ut, L("azure", "NETWORKING_USAGE_TYPES")) & ~ut.str.contains(
+        "To Any", literal=True
+    )
     azure_kind = (
-        nw.when(contains_any(ut, L("azure", "UNSUPPORTED_USAGE_TYPES")))
+        nw.when(contains_word(ut, L("azure", "UNSUPPORTED_USAGE_TYPES")))
         .then(nw.lit("x:unsupported"))
         .when(
-            contains_any(svc, L("azure", "UNKNOWN_SERVICES"))
-            | contains_any(ut, L("azure", "UNKNOWN_USAGE_TYPES"))
-            | ~contains_any(unit, az_units)
+            contains_word(svc, L("azure", "UNKNOWN_SERVICES"))
+            | contains_word(ut, L("azure", "UNKNOWN_USAGE_TYPES"))
+            | ~contains_word(unit, az_units)
         )
         .then(nw.lit("unknown"))
         .when(is_in(unit, L("azure", "COMPUTE_USAGE_UNITS")) & az_memory_type)
@@ -85,7 +89,7 @@ def kind(ut: nw.Expr, svc: nw.Expr, unit: nw.Expr, L: Lists, tab: Tables) -> nw.
         .then(nw.lit("network"))
         .when(is_in(unit, L("azure", "NETWORKING_USAGE_UNITS")))
         .then(nw.lit("x:no_estimate"))
-        .when(is_in(unit, ["50000 GB Seconds", "1000 GB Hours"]))
+        .when(is_in(unit, L("azure", "MEMORY_USAGE_UNITS")))
         .then(nw.lit("memory"))
         .otherwise(nw.lit("zero"))  # CCF's default branch: a zero estimate
     )

@@ -10,7 +10,7 @@ import polars as pl
 
 from cloudcarbon.methods.ccf.tables import Tables, split
 
-__all__ = ["contains_any", "ends_any", "first", "is_in", "replication", "zero_null"]
+__all__ = ["contains_any", "contains_word", "ends_any", "first", "is_in", "replication", "zero_null"]
 
 
 def ends_any(expr: nw.Expr, values: Iterable[str]) -> nw.Expr:
@@ -24,6 +24,15 @@ def contains_any(expr: nw.Expr, values: Iterable[str]) -> nw.Expr:
     out = nw.lit(False)
     for v in values:
         out = out | expr.str.contains(v, literal=True)
+    return out
+
+
+def contains_word(expr: nw.Expr, values: Iterable[str]) -> nw.Expr:
+    """CCF's ``containsAny`` (packages/common/src/helpers/helpers.ts): ``new RegExp(`\\b${v}\\b`)``, a
+    whole-word match with the value used as a pattern, as CCF does (``Rules`` does not match ``Rulesets``)."""
+    out = nw.lit(False)
+    for v in values:
+        out = out | expr.str.contains(rf"\b{v}\b")
     return out
 
 

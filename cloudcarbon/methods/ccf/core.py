@@ -15,7 +15,7 @@ from cloudcarbon.methods.base import ToLazy
 from cloudcarbon.methods.ccf import aws as aws_rules
 from cloudcarbon.methods.ccf import azure as azure_rules
 from cloudcarbon.methods.ccf import gcp as gcp_rules
-from cloudcarbon.methods.ccf.common import first, is_in, replication, zero_null
+from cloudcarbon.methods.ccf.common import contains_any, first, is_in, replication, zero_null
 from cloudcarbon.methods.ccf.tables import Tables
 
 __all__ = ["estimate_rows"]
@@ -93,27 +93,82 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     # CCF's row fields: usageType / serviceName / usageUnit / usageAmount.
     # CCF:packages/azure/src/lib/ConsumptionDetailRow.ts, ConsumptionManagement.ts
     # Azure: our usage_type is "MeterCategory|MeterSubCategory|MeterName"; CCF's usageType is the meter
-    # name and its unit the UnitOfMeasure ("1 Hour", "1 GB/Month"...). The connector has already split
-    # the pack size off the unit, so the CCF unit is rebuilt as the 1-pack unit of the same kind.
+    # name and its unit the UnitOfMeasure ("1 Hour", "100 Hours", "1 GB/Month"...) as billed.
+    # AWS: CostAndUsageReportsRow.ts cleanUsageUnit / cleanUsageAmount (Fargate-GB-Hours, Redshift seconds).
     raw_ut = nw.col("usage_type").fill_null("")
     cu = nw.col("ConsumedUnit").fill_null("")
+    names = classified.collect_schema().names()
+    billed = "billed_unit" in names and "pack_size" in names
+    # Azure: CCF's usageUnit is the UnitOfMeasure as billed ("100 Hours", "10K") and its usageAmount the
+    # billed quantity (the pack is not multiplied out: CCF's unscaled-quantity defect). The connector
+    # keeps both (billed_unit, pack_size); without them the 1-pack unit is rebuilt from ConsumedUnit.
     az_unit = azure_rules.unit(cu)
-    rows = classified.with_columns(
-        nw.when(azure).then(raw_ut.str.replace_all(r"^.*\|", "")).otherwise(raw_ut).alias("_ut"),
-        nw.col("ServiceName").fill_null("").alias("_svc"),
-        nw.when(azure).then(az_unit).otherwise(cu).alias("ccf_unit"),
-        nw.col("ConsumedQuantity").fill_null(0.0).alias("_amt"),
-    )
-    # CCF reads usageAmount as billed. For Azure pack units ("100 Hours") our connector multiplies the
-    # pack out; when it exposes the pack size (``azure_pack_size``) the pack count is restored here.
-    amount = nw.col("_amt")
-    if "azure_pack_size" in rows.collect_schema().names():
+    amount = nw.col("ConsumedQuantity").fill_null(0.0)
+    if billed:
+        az_unit = first(nw.col("billed_unit"), az_unit)
         amount = (
-            nw.when(azure & (nw.col("azure_pack_size") > 0))
-            .then(nw.col("_amt") / nw.col("azure_pack_size"))
-            .otherwise(nw.col("_amt"))
+            nw.when(azure & (nw.col("pack_size") > 0)).then(amount / nw.col("pack_size")).otherwise(amount)
         )
-    rows = rows.with_columns(amount.alias("ccf_usage_amount"))
+    # Azure: the meter name as CCF's ConsumptionDetailRow.parseUsageType reads it: " Spot" removed when
+    # present, else the text before the first "/"
+    meter = raw_ut.str.replace_all(r"^.*\|", "")
+    az_ut = (
+        nw.when(meter.str.contains("Spot", literal=True))
+        .then(meter.str.replace_all(" Spot", "", literal=True))
+        .when(meter.str.contains("/", literal=True))
+        .then(meter.str.replace_all(r"/.*$", ""))
+        .otherwise(meter)
+    )
+    svc0 = nw.col("ServiceName").fill_null("")
+    # GCP (CCF:packages/gcp/src/lib/BillingExportRow.ts): Cloud Composer and GKE cluster rows are
+    # VCPUS_PER_CLOUD_COMPOSER_ENVIRONMENT / VCPUS_PER_GKE_CLUSTER vCPUs on machine type
+    # GKE_COMPOSER_DEFAULT_MACHINE (e2-medium); 'Pod mCPU Requests' usage is divided by POD_MCPU_DIVISOR;
+    # services in SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN get the unit 'Unknown' (after the query's
+    # unit filter, so a row of a unit the query leaves out stays out)
+    tab = ctx.tab
+    g_composer = raw_ut.str.contains(
+        r"Cloud Composer Compute CPUs|Cloud Composer vCPU|Cloud Composer SQL vCPU"
+    )
+    g_gke = raw_ut.str.contains("Kubernetes Clusters", literal=True)
+    g_override = contains_any(svc0, ctx.lists("gcp", "SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN")) & is_in(
+        cu, ctx.lists("gcp", "query usage.unit filter")
+    )
+    g_machine = tab.const_text("gcp", "GKE_COMPOSER_DEFAULT_MACHINE")
+    g_amount = (
+        nw.when(raw_ut.str.contains("Pod mCPU Requests", literal=True))
+        .then(amount / tab.const("gcp", "POD_MCPU_DIVISOR"))
+        .otherwise(amount)
+    )
+    rows = classified.with_columns(
+        nw.when(gcp & g_composer)
+        .then(nw.lit(tab.const("gcp", "VCPUS_PER_CLOUD_COMPOSER_ENVIRONMENT")))
+        .when(gcp & g_gke)
+        .then(nw.lit(tab.const("gcp", "VCPUS_PER_GKE_CLUSTER")))
+        .otherwise(nw.lit(1.0))
+        .alias("_gcp_vcpus_per_unit"),
+        nw.when(gcp & (g_composer | g_gke))
+        .then(nw.lit(g_machine))
+        .otherwise(nw.col("instance_type"))
+        .alias("_gcp_machine"),
+    )
+    rows = rows.with_columns(
+        nw.when(azure).then(az_ut).otherwise(raw_ut).alias("_ut"),
+        svc0.alias("_svc"),
+        nw.when(azure)
+        .then(az_unit)
+        .when(aws)
+        .then(aws_rules.unit(raw_ut, svc0, cu))
+        .when(gcp & g_override)
+        .then(nw.lit("Unknown"))
+        .otherwise(cu)
+        .alias("ccf_unit"),
+        nw.when(aws)
+        .then(aws_rules.amount(svc0, cu, amount))
+        .when(gcp)
+        .then(g_amount)
+        .otherwise(amount)
+        .alias("ccf_usage_amount"),
+    )
     ut = nw.col("_ut")
 
     # ---- the CCF key of the row's instance / machine / VM ----
@@ -124,12 +179,24 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         nw.when(aws)
         .then(aws_key)
         .when(gcp)
-        .then(nw.col("instance_type"))
+        .then(nw.col("_gcp_machine"))
         .when(azure)
         .then(ut)
         .otherwise(nw.lit(None, nw.String()))
         .alias("_ccf_key"),
-        nw.when(gcp).then(nw.col("instance_type").str.slice(0, 2)).alias("_ccf_prefix"),
+        nw.when(gcp).then(nw.col("_gcp_machine").str.slice(0, 2)).alias("_ccf_prefix"),
+        nw.when(aws).then(aws_rules.vcpu_key(ut)).otherwise(nw.lit(None, nw.String())).alias("_ccf_vkey"),
+    )
+    key_parts = nw.col("_ccf_key").str.split(".")
+    rows = rows.with_columns(
+        nw.when(aws)
+        .then(aws_rules.embodied_key(nw.col("_ccf_key")))
+        .otherwise(nw.lit(None, nw.String()))
+        .alias("_ccf_ekey"),
+        nw.when(aws)
+        .then(nw.concat_str([key_parts.list.get(0), nw.lit("."), key_parts.list.get(1)]))
+        .otherwise(nw.lit(None, nw.String()))
+        .alias("_ccf_mkey"),
     )
     return rows
 
@@ -139,9 +206,14 @@ def _join_tables(rows: nw.LazyFrame[Any], ctx: _Ctx, to_lazy: ToLazy) -> nw.Lazy
     tab = ctx.tab
     prov = nw.col("ProviderName")
     lookup = pl.concat([tab.aws_lookup(), tab.gcp_lookup(), tab.azure_lookup()], how="diagonal_relaxed")
+    # CCF maps the bill's location to its own region name (AzureRegions.ts: EastUS for eastus / East US);
+    # the connector's RegionId is that name lower case without spaces, so the keys are matched that way
+    region_key = pl.col("region").str.to_lowercase().str.replace_all(" ", "")
     grid = tab.grid.select(
-        "provider", pl.col("region").alias("RegionId"), pl.col("g_co2e_per_kwh").alias("_g")
-    )
+        "provider",
+        pl.when(pl.col("region") == "Unknown").then(pl.col("region")).otherwise(region_key).alias("RegionId"),
+        pl.col("g_co2e_per_kwh").alias("_g"),
+    ).unique(["provider", "RegionId"], keep="first", maintain_order=True)
     grid_unknown = grid.filter(pl.col("RegionId") == "Unknown").select(
         pl.col("provider").alias("ProviderName"), pl.col("_g").alias("_g_unknown")
     )
@@ -155,12 +227,29 @@ def _join_tables(rows: nw.LazyFrame[Any], ctx: _Ctx, to_lazy: ToLazy) -> nw.Lazy
     )
     rows = (
         rows.join(to_lazy(lookup), on=["ProviderName", "_ccf_key"], how="left")
+        .join(to_lazy(tab.aws_vcpu_lookup()), on=["ProviderName", "_ccf_vkey"], how="left")
+        .join(to_lazy(tab.aws_embodied_lookup()), on=["ProviderName", "_ccf_ekey"], how="left")
+        .join(to_lazy(tab.aws_memory_lookup()), on=["ProviderName", "_ccf_mkey"], how="left")
         .join(to_lazy(tab.gcp_series_lookup()), on="_ccf_prefix", how="left")
         .with_columns(prov.alias("provider"))
         .join(to_lazy(grid), on=["provider", "RegionId"], how="left")
         .join(to_lazy(grid_unknown), on="ProviderName", how="left")
         .join(to_lazy(pue), on=["ProviderName", "RegionId"], how="left")
         .join(to_lazy(pue_avg), on="ProviderName", how="left")
+    )
+    # AWS memory reads family and size from the first two parts of the instance key, the GB per chip from
+    # the processors of the whole key (MEMORY_AVG when unknown)
+    aws = prov == "aws"
+    rows = rows.with_columns(
+        nw.when(aws).then(nw.col("_m_mem")).otherwise(nw.col("_c_mem")).alias("_c_mem"),
+        nw.when(aws).then(nw.col("_m_big_mem")).otherwise(nw.col("_c_big_mem")).alias("_c_big_mem"),
+        nw.when(aws).then(nw.col("_m_big_vcpu")).otherwise(nw.col("_c_big_vcpu")).alias("_c_big_vcpu"),
+        nw.when(aws).then(nw.col("_m_family")).otherwise(nw.col("_c_family")).alias("_c_family"),
+        nw.when(aws).then(~nw.col("_m_mem").is_null()).otherwise(nw.col("_c_mem_ok")).alias("_c_mem_ok"),
+        nw.when(aws)
+        .then(nw.col("_c_mem_chip").fill_null(tab.const("aws", "MEMORY_AVG")))
+        .otherwise(nw.col("_c_mem_chip"))
+        .alias("_c_mem_chip"),
     )
     return rows
 
@@ -218,6 +307,13 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     k, _, est = _kind()
     hours_row = est & (k == "compute")
     gpu_lo, gpu_hi = tab.gcp_gpu_average()
+    # GCP GPU watts: the models the SKU starts with (longest first), else the average of all
+    # (BillingExportTable.ts getGpuComputeProcessorsFromUsageType)
+    gpu_min: Any = nw.lit(gpu_lo)
+    gpu_max: Any = nw.lit(gpu_hi)
+    for prefix, (lo, hi) in reversed(tab.gcp_gpu_by_prefix()):
+        gpu_min = nw.when(ut.str.starts_with(prefix)).then(nw.lit(lo)).otherwise(gpu_min)
+        gpu_max = nw.when(ut.str.starts_with(prefix)).then(nw.lit(hi)).otherwise(gpu_max)
     aws_vcpu_h = aws_rules.vcpu_hours(ut, svc, amt, tab, consts["aws"]["u"])
     vcpu_h = (
         nw.when(aws & hours_row)
@@ -225,9 +321,10 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         # Lambda and other per-second rows: usage / 3600 taken as vCPU-hours (CostAndUsageReports.ts)
         .when(aws & est & (k == "seconds"))
         .then(amt / 3600.0)
-        # GCP core-seconds / 3600 (BillingExportRow.ts)
+        # GCP core-seconds / 3600, x the fixed vCPUs of a Composer environment / GKE cluster
+        # (BillingExportRow.ts)
         .when(gcp & hours_row)
-        .then(amt / 3600.0)
+        .then(amt / 3600.0 * nw.col("_gcp_vcpus_per_unit"))
         # Azure: vCPU x usage, 1 vCPU when the size is unknown (ConsumptionDetailRow.ts)
         .when(azure & hours_row)
         .then(nw.col("_c_vcpus").fill_null(tab.const("azure", "DEFAULT_VCPUS_IF_UNKNOWN_SIZE")) * amt)
@@ -236,7 +333,7 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     )
     gpu_h = (
         nw.when(aws & hours_row)
-        .then(zero_null("_c_gpus") * amt)
+        .then(zero_null("_v_gpus") * amt)
         .when(gcp & est & (k == "gpu"))
         .then(amt / 3600.0)
         .when(azure & hours_row & ~nw.col("_c_gpu_model").is_null())
@@ -247,6 +344,9 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     lambda_arm = aws & (svc == "AWSLambda") & ut.str.ends_with("-ARM")
     arm = tab.watts("aws", ["AWS Graviton2"])
     rows = rows.with_columns(
+        # CCF: a vCPU count it cannot find makes the compute kWh NaN; the row is then returned with 0 kWh
+        # (and NaN CO2e), memory and embodied dropped (CostAndUsageReports.ts getEstimateByUsageUnit)
+        (aws & hours_row & aws_vcpu_h.is_null()).alias("_ccf_nan"),
         vcpu_h.alias("vcpu_hours"),
         gpu_h.alias("accelerator_hours"),
         nw.when(lambda_arm)
@@ -268,11 +368,11 @@ def _activity(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .otherwise(first(nw.col("_c_avg"), nw.col("_p_avg"), nw.lit(True)))
         .alias("_w_avg"),
         nw.when(gcp & (k == "gpu"))
-        .then(nw.lit(gpu_lo))
+        .then(gpu_min)
         .otherwise(first(nw.col("_c_gmin"), per_provider("min")))
         .alias("_gmin"),
         nw.when(gcp & (k == "gpu"))
-        .then(nw.lit(gpu_hi))
+        .then(gpu_max)
         .otherwise(first(nw.col("_c_gmax"), per_provider("max")))
         .alias("_gmax"),
         first(nw.col("_pue_r"), nw.col("_pue_avg")).alias("pue"),
@@ -314,8 +414,10 @@ def _energy(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     instance_mem_ok = (aws | azure) & hours_row & nw.col("_c_mem_ok").fill_null(False) & ~burst
     # Azure meters of memory (Execution Time, ...): GB-seconds / 3600, or the usage as GB-hours
     az_mem = (
-        nw.when(unit == "50000 GB Seconds")
+        nw.when(unit.is_in(["1 GB Second", "50000 GB Seconds"]))
         .then(amt / 3600.0)
+        .when(unit == "1 GB Hour")
+        .then(amt)
         .when(nw.col("_az_mem_exact"))
         .then(amt)
         .otherwise(nw.lit(0.0))
@@ -386,17 +488,24 @@ def _embodied(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     # with usageTimePeriod = usage / instance vCPU (AWS CostAndUsageReports.ts, Azure
     # ConsumptionManagement.ts: the usage is instance-hours, so the vCPU count cancels and every size
     # gets 1/largest of the host) or usage / vCPU / 3600 (GCP: core-seconds, a true share).
-    emb_vcpu = nw.col("_c_vcpus")
+    aws = nw.col("ProviderName") == "aws"
+    emb_vcpu = nw.when(aws).then(nw.col("_e_vcpus")).otherwise(nw.col("_c_vcpus"))
+    emb_scope3 = nw.when(aws).then(nw.col("_e_emb_t")).otherwise(nw.col("_c_emb_t"))
+    emb_big = nw.when(aws).then(nw.col("_e_big_vcpu")).otherwise(nw.col("_c_big_vcpu"))
+    emb_found = (
+        nw.when(aws).then(~nw.col("_e_vcpus").is_null()).otherwise(nw.col("_c_emb_ok").fill_null(False))
+    )
     period = nw.when(gcp).then(amt / emb_vcpu / 3600.0).otherwise(amt / emb_vcpu)
-    emb_t = nw.col("_c_emb_t") * (period / per_provider("life")) * (emb_vcpu / nw.col("_c_big_vcpu"))
+    emb_t = emb_scope3 * (period / per_provider("life")) * (emb_vcpu / emb_big)
     emb_ok = (
         est
+        & ~nw.col("_ccf_nan")
         & (k == "compute")
-        & nw.col("_c_emb_ok").fill_null(False)
+        & emb_found
         & (emb_vcpu > 0)
-        & (nw.col("_c_emb_t") > 0)
-        & (nw.col("_c_big_vcpu") > 0)
-    ) | (gcp & est & (k == "gpu") & (emb_vcpu > 0) & (nw.col("_c_emb_t") > 0))
+        & (emb_scope3 > 0)
+        & (emb_big > 0)
+    ) | (gcp & est & (k == "gpu") & (emb_vcpu > 0) & (emb_scope3 > 0))
     rows = rows.with_columns(
         nw.when(emb_ok).then(emb_t * 1000.0).otherwise(nw.lit(0.0)).fill_null(0.0).alias("embodied_co2e_kg"),
     ).with_columns(
@@ -416,6 +525,9 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
     usage = nw.col("_cc") == "usage"
     aws_bytes = nw.col("_aws_bytes")
     storage = est & k.is_in(["storage_ssd", "storage_hdd"])
+    gpu_named = nw.lit(False)
+    for prefix, _ in ctx.tab.gcp_gpu_by_prefix():
+        gpu_named = gpu_named | nw.col("_ut").str.starts_with(prefix)
     op_kwh = (
         nw.col("cpu_kwh")
         + nw.col("accelerator_kwh")
@@ -457,13 +569,21 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .then(nw.lit("ccf_skipped"))
         .when(k == "unknown")
         .then(nw.lit("fallback_ratio"))
+        .when(nw.col("_ccf_nan"))
+        .then(nw.lit("ccf_vcpu_not_found"))
+        .when(aws & hours_row & (svc == "AmazonRedshift") & ~(nw.col("vcpu_hint") > 0).fill_null(False))
+        .then(nw.lit("redshift_vcpu_per_second"))
+        .when(aws & hours_row & nw.col("_ut").str.contains(r"(^|:)(ml|dax|dms|mq)\."))
+        .then(nw.lit("aws_prefixed_instance"))
         .when(aws & storage & aws_bytes & ~is_in(unit, ["GB-Hours"]) & (svc == "AmazonS3"))
         .then(nw.lit("s3_gb_month_as_bytes"))
         .when(azure & storage)
         .then(nw.lit("azure_gb_month_x24"))
         .when(storage)
         .then(nw.lit("replication"))
-        .when(gcp & (k == "gpu"))
+        .when(gcp & hours_row & (nw.col("_gcp_vcpus_per_unit") != 1.0))
+        .then(nw.lit("gcp_fixed_cluster_vcpus"))
+        .when(gcp & (k == "gpu") & ~gpu_named)
         .then(nw.lit("gcp_gpu_average"))
         .when(azure & hours_row & unit.str.contains(r"^\s*(10|100|1000)\s"))
         .then(nw.lit("azure_pack_units"))
@@ -497,8 +617,16 @@ def _labels(rows: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         defect.alias("ccf_defect"),
         # CCF feeds its unknown-usage ratios from the compute (hour units), storage and networking
         # branches only: AWS Lambda / seconds rows and zero-estimate rows do not accumulate
-        (est & ~k.is_in(["seconds", "zero"])).alias("ccf_accumulate"),
-        nw.when(est).then(op_kwh + nw.col("ccf_embodied_kwh")).otherwise(nw.lit(0.0)).alias("energy_kwh"),
+        (
+            est
+            & ~k.is_in(["seconds", "zero"])
+            & ~nw.col("_ccf_nan")
+            & ~(azure & (k == "memory") & is_in(unit, ctx.lists("azure", "COMPUTE_USAGE_UNITS")))
+        ).alias("ccf_accumulate"),
+        nw.when(est & ~nw.col("_ccf_nan"))
+        .then(op_kwh + nw.col("ccf_embodied_kwh"))
+        .otherwise(nw.lit(0.0))
+        .alias("energy_kwh"),
     )
     rows = (
         rows.with_columns(

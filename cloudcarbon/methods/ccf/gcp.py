@@ -24,8 +24,13 @@ def kind(ut: nw.Expr, svc: nw.Expr, unit: nw.Expr, L: Lists) -> nw.Expr:
         | contains_any(unit, L("gcp", "UNKNOWN_USAGE_UNITS"))
         | (ut == "")
     )
+    # BillingExportRow.ts: rows of SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN that the query kept carry
+    # the unit 'Unknown' (set in core._fields)
+    overridden = (unit == "Unknown") & contains_any(
+        svc, L("gcp", "SERVICES_TO_OVERRIDE_USAGE_UNIT_AS_UNKNOWN")
+    )
     gcp_kind = (
-        nw.when(~is_in(unit, L("gcp", "query usage.unit filter")))
+        nw.when(~is_in(unit, L("gcp", "query usage.unit filter")) & ~overridden)
         .then(nw.lit("x:not_queried"))
         .when(contains_any(ut, L("gcp", "UNSUPPORTED_USAGE_TYPES")))
         .then(nw.lit("x:unsupported"))

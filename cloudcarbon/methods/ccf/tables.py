@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -65,6 +66,16 @@ class Tables:
         self.grid = t("ccf_grid")
         self.replication = t("ccf_replication")
         self.aws = t("ccf_aws_instances")
+        # factor sets from 2026.12.1 keep REDSHIFT_INSTANCE_TYPES apart (older sets: the Redshift rows of
+        # ccf_aws_instances, which there replaced the EC2 rows of dc2/ds2/ra3 and their embodied)
+        names = {Path(r["path"]).stem for r in factors.descriptor.get("resources", [])}
+        self.redshift = (
+            t("ccf_aws_redshift_instances")
+            if "ccf_aws_redshift_instances" in names
+            else self.aws.filter(pl.col("source_table") == "REDSHIFT_INSTANCE_TYPES").select(
+                "instance_type", "family", "vcpus", "memory_gb"
+            )
+        )
         self.gcp = t("ccf_gcp_machine_types")
         self.gcp_series = t("ccf_gcp_series_processors")
         self.gpu_models = t("ccf_gpu_models")
@@ -74,6 +85,10 @@ class Tables:
     def const(self, provider: str, name: str) -> float:
         df = self.consts.filter((pl.col("provider") == provider) & (pl.col("name") == name))
         return float(df["value"][0])
+
+    def const_text(self, provider: str, name: str) -> str:
+        df = self.consts.filter((pl.col("provider") == provider) & (pl.col("name") == name))
+        return str(df["text"][0])
 
     def values(self, provider: str, list_name: str) -> list[str]:
         df = self.classes.filter((pl.col("provider") == provider) & (pl.col("list") == list_name))
@@ -106,6 +121,55 @@ class Tables:
             for r in self.aws.iter_rows(named=True)
         ]
         return pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.lit("aws").alias("ProviderName"))
+
+    def aws_vcpu_lookup(self) -> pl.DataFrame:
+        """vCPU, GPU and burstable figures by CCF's vCPU key (CostAndUsageReportsRow.ts getVCpuHours,
+        getGpuHours): EC2_INSTANCE_TYPES' vCPU, REDSHIFT_INSTANCE_TYPES' vCPU for Redshift rows."""
+        t = self.aws
+        ec2 = pl.col("source_table") == "EC2_INSTANCE_TYPES"
+        counts = t.select(
+            pl.col("instance_type").alias("_ccf_vkey"),
+            pl.when(ec2).then(pl.col("vcpus").cast(pl.Float64)).alias("_v_vcpus"),
+            pl.col("gpu_count").cast(pl.Float64).alias("_v_gpus"),
+            pl.col("burstable_baseline_pct").cast(pl.Float64).alias("_v_burst"),
+        )
+        rs = self.redshift.select(
+            pl.col("instance_type").alias("_ccf_vkey"), pl.col("vcpus").cast(pl.Float64).alias("_v_rs_vcpus")
+        )
+        return counts.join(rs, on="_ccf_vkey", how="full", coalesce=True).with_columns(
+            pl.lit("aws").alias("ProviderName")
+        )
+
+    def aws_memory_lookup(self) -> pl.DataFrame:
+        """Memory inputs by CCF's memory key, the first two ``.`` parts of the instance key
+        (AWSMemoryEstimatesBuilder.ts: EC2_INSTANCE_TYPES, else REDSHIFT_INSTANCE_TYPES)."""
+        ok = pl.col("source_table").is_in(["EC2_INSTANCE_TYPES", "REDSHIFT_INSTANCE_TYPES"])
+        return (
+            self.aws.filter(ok)
+            .select(
+                pl.col("instance_type").alias("_ccf_mkey"),
+                pl.col("memory_gb").cast(pl.Float64).alias("_m_mem"),
+                pl.col("family_largest_memory_gb").cast(pl.Float64).alias("_m_big_mem"),
+                pl.col("family_largest_vcpus").cast(pl.Float64).alias("_m_big_vcpu"),
+                pl.col("family").alias("_m_family"),
+            )
+            .with_columns(pl.lit("aws").alias("ProviderName"))
+        )
+
+    def aws_embodied_lookup(self) -> pl.DataFrame:
+        """Embodied inputs by CCF's embodied key (CostAndUsageReports.ts getDataFromInstanceType):
+        EC2_INSTANCE_TYPES or INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING only."""
+        ok = pl.col("source_table").is_in(["EC2_INSTANCE_TYPES", "INSTANCE_FAMILY_TO_INSTANCE_TYPE_MAPPING"])
+        return (
+            self.aws.filter(ok)
+            .select(
+                pl.col("instance_type").alias("_ccf_ekey"),
+                pl.col("vcpus").cast(pl.Float64).alias("_e_vcpus"),
+                pl.col("embodied_tco2e").cast(pl.Float64).alias("_e_emb_t"),
+                pl.col("family_largest_vcpus").cast(pl.Float64).alias("_e_big_vcpu"),
+            )
+            .with_columns(pl.lit("aws").alias("ProviderName"))
+        )
 
     def _size_row(self, provider: str, r: dict[str, Any], *, key: str, group: str) -> dict[str, Any]:
         """The columns CCF reads for one instance or VM size: vCPU, memory, watts, GPUs, family sizes."""
@@ -168,9 +232,23 @@ class Tables:
             rows.append({"_ccf_prefix": r["series_key"], "_p_min": lo, "_p_max": hi, "_p_avg": avg})
         return pl.DataFrame(rows)
 
+    def gcp_gpu_by_prefix(self) -> list[tuple[str, tuple[float, float]]]:
+        """(model, watts) longest model first: a SKU starting with a model gets the mean of every model
+        it starts with (those that are prefixes of the longest match)."""
+        models = sorted(
+            self.gpu_models.filter(pl.col("provider") == "gcp")["gpu_processor"].to_list(),
+            key=len,
+            reverse=True,
+        )
+        out = []
+        for m in models:
+            lo, hi, _, _ = self.watts("gcp", [p for p in models if m.startswith(p)])
+            out.append((m, (lo, hi)))
+        return out
+
     def gcp_gpu_average(self) -> tuple[float, float]:
-        # CCF:packages/gcp/src/lib/BillingExportTable.ts getGpuComputeProcessorsFromUsageType: SKU names
-        # never start with a GPU_MACHINE_TYPES entry, so every GPU row gets the mean of all six models
+        # CCF:packages/gcp/src/lib/BillingExportTable.ts getGpuComputeProcessorsFromUsageType: a SKU that
+        # starts with none of the GPU_MACHINE_TYPES entries gets the mean of all six models
         models = self.gpu_models.filter(pl.col("provider") == "gcp")["gpu_processor"].to_list()
         lo, hi, _, _ = self.watts("gcp", models)
         return lo, hi

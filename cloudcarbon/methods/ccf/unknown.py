@@ -1,8 +1,11 @@
 """CCF's unknown-usage ratios (CCF:packages/core/src/unknown/UnknownEstimator.ts).
 
-AWS: kWh = cost x (kWh / cost) of the estimated rows of the same service and usage unit, else of the
-same usage unit over all services, else of everything (ESTIMATE_UNKNOWN_USAGE_BY = cost).
-GCP and Azure: the same with usageAmount instead of cost (ESTIMATE_UNKNOWN_USAGE_BY = usageAmount).
+AWS: kWh = cost x (kWh / cost) of the estimated rows of the same usage unit over all services, else 0
+(ESTIMATE_UNKNOWN_USAGE_BY = cost): CCF's AWS and Azure code never passes the service into the unknown
+estimate (CostAndUsageReports.ts / ConsumptionManagement.ts getEstimateForUnknownUsage), so the
+per-service ratio of UnknownEstimator.ts never applies, and there is no provider-wide level.
+Azure: the same with usageAmount instead of cost. GCP likewise (usageAmount): its UnknownUsage carries
+no service either (BillingExportTable.ts getEstimateForUnknownUsage), so only the unit's ratio applies.
 co2e = kWh x the row's grid factor. Only the compute (hour units), storage and networking branches
 accumulate the totals. CCF estimates unknown rows only when some row was estimated.
 
@@ -52,6 +55,14 @@ def level_ratios(groups: pl.DataFrame, amount: str, cost: str) -> dict[str, floa
         .otherwise(pl.col(amount).cast(pl.Float64))
         .alias("_basis")
     )
+    # GCP accumulates the compute kWh before the embodied kWh is added (BillingExportTable.ts
+    # getComputeFootprintEstimate); AWS and Azure accumulate the row's total, embodied included
+    acc = acc.with_columns(
+        pl.when(pl.col("ProviderName") == "gcp")
+        .then(pl.col("energy_kwh") - pl.col("ccf_embodied_kwh").fill_null(0.0))
+        .otherwise(pl.col("energy_kwh"))
+        .alias("energy_kwh")
+    )
     out: dict[str, float] = {}
     levels = (
         ("svc", ["ProviderName", "ServiceName", "ccf_unit"]),
@@ -67,7 +78,7 @@ def level_ratios(groups: pl.DataFrame, amount: str, cost: str) -> dict[str, floa
 
 
 def fallback_ratios(groups: pl.DataFrame) -> FallbackRatios:
-    """Per fallback key: the service-and-unit ratio, else the unit's, else the provider's, else 0."""
+    """Per fallback key: the ratio of the key's CCF unit, else 0."""
     levels = level_ratios(groups, "ccf_usage_amount", "cost")
     keys = groups.filter(pl.col("fate") == "fallback").select(
         "fallback_key", "ProviderName", "ServiceName", "ccf_unit"
@@ -76,11 +87,6 @@ def fallback_ratios(groups: pl.DataFrame) -> FallbackRatios:
     for r in keys.unique().iter_rows(named=True):
         if r["fallback_key"] is None:
             continue
-        p, svc, unit = str(r["ProviderName"]), str(r["ServiceName"]), str(r["ccf_unit"])
-        for k in (f"svc|{p}|{svc}|{unit}", f"unit|{p}|{unit}", f"all|{p}"):
-            if k in levels:
-                resolved[r["fallback_key"]] = levels[k]
-                break
-        else:
-            resolved[r["fallback_key"]] = 0.0
+        p, unit = str(r["ProviderName"]), str(r["ccf_unit"])
+        resolved[r["fallback_key"]] = levels.get(f"unit|{p}|{unit}", 0.0)
     return FallbackRatios(ratios=resolved, basis=BASIS, detail=levels)

@@ -1,0 +1,4 @@
+export {
+  getGCPEmissionsFactors,
+  GCP_CLOUD_CONSTANTS,
+} from './GcpFootprintEstimationConstants'
