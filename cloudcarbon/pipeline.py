@@ -99,6 +99,8 @@ GROUP_EXTRA_KEYS = (
     "g_co2e_per_kwh",
     "grid_year",
     "grid_dataset",
+    # the account, for reconciling with and calibrating to a provider's own figures (cloudcarbon.reconcile)
+    "SubAccountId",
 )
 #: The per-row figures summed by the aggregation (declared in :mod:`cloudcarbon.schema`).
 SUMMED_COLUMNS: tuple[str, ...] = ESTIMATE_SUMS
@@ -407,6 +409,8 @@ def estimate(
     method: str = "cloudcarbon",
     keys: Sequence[str] = (),
     detail_sink: DetailSink | None = None,
+    calibrate: str | None = None,
+    provider_footprint: Sequence[str | Path] = (),
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -440,6 +444,15 @@ def estimate(
         per billing row of the month, fallback figures applied) and the sources as resolved: how
         :func:`cloudcarbon.enrichment.enrich` streams them to its own file. Its errors on a bad value are
         reported like the estimate's.
+    calibrate
+        ``"provider"``: scale the CO2e figures to the providers' own totals of ``provider_footprint``
+        per account x region x service, keeping cloudcarbon's split within each key
+        (:func:`cloudcarbon.reconcile.calibrate`); the result says so in ``assumptions``, ``flags``
+        and a ``calibrated`` column of ``lines`` and ``groups``.
+    provider_footprint
+        The providers' footprint files or folders (``PATH`` or ``aws:PATH``, ``gcp:PATH``,
+        ``azure:PATH``): the estimate is set beside them (``result.reconciliation``, recorded in the
+        ledger and shown by the statement) and, with ``calibrate``, scaled to them.
 
     Returns
     -------
@@ -476,6 +489,18 @@ def estimate(
     """
     cfg = config or Config()
     _check_month(month)
+    if calibrate is not None:
+        from cloudcarbon.reconcile import CALIBRATION_TARGETS
+
+        if calibrate not in CALIBRATION_TARGETS:
+            raise CloudCarbonError(
+                f"cannot calibrate to {calibrate!r}; choose from {', '.join(CALIBRATION_TARGETS)}"
+            )
+        if not provider_footprint:
+            raise CloudCarbonError(
+                "calibrate='provider' needs the providers' footprint files (provider_footprint)"
+            )
+        keys = tuple(dict.fromkeys((*keys, "SubAccountId")))
     for k in group_by:
         if k not in GROUP_KEYS:
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
@@ -549,7 +574,7 @@ def estimate(
         _refuse_fallbacks(flags)
     # shared projects split among their receivers (coverage, totals and flags are of the groups as billed)
     shared, sharing = share_groups(groups, cfg.sharing)
-    return EstimateResult(
+    result = EstimateResult(
         month=month,
         group_by=tuple(group_by),
         method=impl.NAME,
@@ -577,6 +602,14 @@ def estimate(
         detail=detail_df,
         detail_path=detail_path,
     )
+    if not provider_footprint:
+        return result
+    from cloudcarbon.footprint.read import read_footprints
+    from cloudcarbon.reconcile import calibrate as calibrate_to
+    from cloudcarbon.reconcile import with_reconciliation
+
+    footprint = read_footprints(provider_footprint, month=month)
+    return (calibrate_to if calibrate else with_reconciliation)(result, footprint)
 
 
 _ORDER = ("source_file", "source_row")

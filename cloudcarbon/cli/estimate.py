@@ -19,6 +19,7 @@ from cloudcarbon.cli._options import (
     SourcesOpt,
 )
 from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
+from cloudcarbon.cli.reconcile import CalibrateOpt, FootprintOpt
 from cloudcarbon.config import load_config
 from cloudcarbon.methods import METHODS
 from cloudcarbon.pipeline import DETAIL_FORMATS, estimate
@@ -99,6 +100,8 @@ def estimate_command(
     ] = False,
     ledger: LedgerOpt = None,
     quiet: QuietOpt = False,
+    provider_footprint: FootprintOpt = None,
+    calibrate: CalibrateOpt = None,
 ) -> None:
     """Estimate a month's energy and CO2e per project from billing exports, and record it in the ledger.
 
@@ -107,7 +110,14 @@ def estimate_command(
     Example: cloudcarbon estimate -m 2026-10 -s aws:exports/cur -g service
 
     Example: cloudcarbon estimate -m 2026-10 -s aws:./cur -c cloudcarbon.toml --tokens tokens.csv
+
+    Example: cloudcarbon estimate -m 2026-10 -s aws:./cur --provider-footprint ./carbon --calibrate provider
     """
+    if calibrate is not None and not provider_footprint:
+        raise typer.BadParameter(
+            "--calibrate provider needs the providers' figures: add --provider-footprint FILE",
+            param_hint="--calibrate",
+        )
     cfg = load_config(config)
     result = estimate(
         source,
@@ -117,6 +127,8 @@ def estimate_command(
         group_by=tuple(group_by or ["project"]),
         method=method,
         detail_to=detail,
+        calibrate=calibrate,
+        provider_footprint=tuple(provider_footprint or ()),
     )
     if tokens is not None:
         from cloudcarbon.reports.tokens import write_tokens_csv
