@@ -34,7 +34,7 @@ import polars as pl
 
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.footprint.read import ProviderFootprint, read_footprints
-from cloudcarbon.results import EstimateResult, totals_of
+from cloudcarbon.results import EstimateResult, InputFile, totals_of
 from cloudcarbon.schema import BAND_SOURCES, FIGURES
 
 __all__ = [
@@ -419,7 +419,14 @@ def calibrate(result: EstimateResult, footprint: ProviderFootprint) -> EstimateR
         detail=detail,
         assumptions={**result.assumptions, "calibration": summary, "reconciliation": recorded(rec)},
         reconciliation=rec,
+        inputs=_with_files(result, rec),
     )
+
+
+def _with_files(result: EstimateResult, rec: Reconciliation) -> tuple[InputFile, ...]:
+    """The estimate's inputs and the footprint files read (path, size, sha256), each once."""
+    have = {i.path for i in result.inputs}
+    return (*result.inputs, *(InputFile.of(Path(f)) for f in rec.files if f not in have))
 
 
 def with_reconciliation(result: EstimateResult, footprint: ProviderFootprint) -> EstimateResult:
@@ -427,7 +434,10 @@ def with_reconciliation(result: EstimateResult, footprint: ProviderFootprint) ->
     recorded among its assumptions (``reconciliation``), so the ledger and the statement carry it."""
     rec = reconcile(result, footprint)
     return dataclasses.replace(
-        result, assumptions={**result.assumptions, "reconciliation": recorded(rec)}, reconciliation=rec
+        result,
+        assumptions={**result.assumptions, "reconciliation": recorded(rec)},
+        reconciliation=rec,
+        inputs=_with_files(result, rec),
     )
 
 

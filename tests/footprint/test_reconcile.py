@@ -143,6 +143,9 @@ def test_calibrate_matches_provider_totals_and_keeps_the_split(
     assert [x["service"] for x in cal["provider_only"]] == ["AmazonS3"]
     assert [x["account_id"] for x in cal["ours_only"]] == [B]
     assert after.calibrated and not before.calibrated
+    # the footprint file is an input of the calibrated figures (hashed for the ledger and evidence)
+    assert str(aws_footprint) in {i.path for i in after.inputs}
+    assert str(aws_footprint) not in {i.path for i in before.inputs}
     # per-row: the 48 h row stays twice the 24 h row
     d = after.detail.filter(pl.col("SubAccountId") == A).sort("ConsumedQuantity")
     tot = (d["co2e_kg"] + d["embodied_co2e_kg"]).to_list()
