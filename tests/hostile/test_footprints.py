@@ -20,6 +20,7 @@ from tests.footprint.fixtures import (
     write_csv,
 )
 from tests.hostile._build import cli, one_line_error
+from tests.test_errors import run_cli
 
 
 def test_unknown_unit(tmp_path: Path) -> None:
@@ -157,3 +158,27 @@ def test_cli_missing_footprint_path(
         capsys,
     )
     one_line_error(code, err, 2, "nope", "no such file or folder")
+
+
+def test_cli_reconcile_escapes_provider_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # product codes and accounts from the provider's file are user data: shown as written, never run
+    cur = _cur(tmp_path / "cur.csv")
+    formula, markup = '=HYPERLINK("http://x","y")', "[red]x[/red]\x1b[31m"
+    fp = write_csv(
+        tmp_path / "fp.csv",
+        [
+            aws_row("0.1", account="012345678901", product=formula),
+            aws_row("0.1", account="012345678901", product=markup),
+        ],
+        AWS_COLUMNS,
+    )
+    base = ["reconcile", "-m", "2026-10", "-s", str(cur), "--provider-footprint", str(fp)]
+    code, out, err = run_cli([*base, "-f", "csv"], monkeypatch, capsys)
+    assert code == 0, err
+    cells = [c for line in csv.reader(out.splitlines()) for c in line]
+    assert "'" + formula in cells and formula not in cells
+    code, out, err = run_cli(base, monkeypatch, capsys)
+    assert code == 0, err
+    assert "\x1b" not in out and "[red]x[/red]" in out
