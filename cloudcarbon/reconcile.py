@@ -129,9 +129,14 @@ class FootprintMonthNotFound(CloudCarbonError):
 
     def __init__(self, month: str, available: Sequence[str]) -> None:
         have = ", ".join(available) if available else "none"
+        yearly = any(len(p) == 4 for p in available)
         super().__init__(
             f"the provider footprint files hold no figures for {month} (periods present: {have}); "
-            "pass the export of that month, or a month they cover"
+            + (
+                "a yearly download (AWS CCFT by year) cannot be set beside a month: download it by month"
+                if yearly
+                else "pass the export of that month, or a month they cover"
+            )
         )
 
 

@@ -70,3 +70,26 @@ def test_estimate_calibrated_csv_is_flagged(
     assert {p: rows[p]["calibrated"] for p in rows} == {"web": "true", "api": "true", "etl": "false"}
     web = float(rows["web"]["co2e_kg"]) + float(rows["web"]["embodied_co2e_kg"])
     assert web == pytest.approx(0.3, abs=1e-9)
+
+
+def test_estimate_calibrated_table_and_json_say_so(
+    bills: tuple[Path, Path],  # noqa: F811
+    aws_footprint: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cur, cfg = bills
+    args = ["estimate", "-m", "2026-10", "-s", str(cur), "-c", str(cfg), "--factors", PINNED_FACTORS,
+            "--no-record", "--provider-footprint", str(aws_footprint), "--calibrate", "provider"]  # fmt: skip
+    code, out, err = run_cli(args, monkeypatch, capsys)
+    assert code == 0, err
+    assert "Calibrated to the providers' own figures on 1 account x region x service key(s)" in " ".join(
+        out.split()
+    )
+    code, out, err = run_cli([*args, "-f", "json"], monkeypatch, capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["assumptions"]["calibration"]["provider_kg"] == pytest.approx(0.45)
+    assert {ln["match"] for ln in doc["assumptions"]["reconciliation"]["lines"]} == {
+        "matched", "provider_only", "ours_only",
+    }  # fmt: skip
