@@ -500,6 +500,7 @@ def estimate(
             raise CloudCarbonError(
                 "calibrate='provider' needs the providers' footprint files (provider_footprint)"
             )
+    if provider_footprint:
         keys = tuple(dict.fromkeys((*keys, "SubAccountId")))
     for k in group_by:
         if k not in GROUP_KEYS:

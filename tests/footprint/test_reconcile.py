@@ -193,3 +193,18 @@ def test_gcp_and_azure_keys(tmp_path: Path) -> None:
     az = rec.lines.filter(pl.col("provider") == "azure").row(0, named=True)
     assert (az["region"], az["service"], az["match"]) == ("eastus", "(all services)", "provider_only")
     assert az["provider_location_kg"] == pytest.approx(13.0)  # 12.7 + 0.3
+
+
+def test_footprint_without_calibrate_leaves_the_figures(
+    bills: tuple[Path, Path], aws_footprint: Path
+) -> None:
+    cur, cfg = bills
+    config = load_config(cfg)
+    plain = estimate([cur], "2026-10", config=config, factor_set=PINNED_FACTORS)
+    beside = estimate(
+        [cur], "2026-10", config=config, factor_set=PINNED_FACTORS, provider_footprint=[aws_footprint]
+    )
+    assert beside.total("co2e_kg") == pytest.approx(plain.total("co2e_kg"), rel=1e-12)
+    assert "calibrated" not in beside.lines.columns and not beside.calibrated
+    assert beside.reconciliation is not None
+    assert beside.assumptions["reconciliation"]["lines"][0]["provider_location_kg"] == pytest.approx(0.45)
