@@ -99,9 +99,10 @@ GROUP_EXTRA_KEYS = (
     "g_co2e_per_kwh",
     "grid_year",
     "grid_dataset",
-    # the account, for reconciling with and calibrating to a provider's own figures (cloudcarbon.reconcile)
-    "SubAccountId",
 )
+#: Kept as a key of ``groups`` when the estimate is set beside the providers' own figures
+#: (``provider_footprint``; :mod:`cloudcarbon.reconcile` compares per account).
+ACCOUNT_KEY = "SubAccountId"
 #: The per-row figures summed by the aggregation (declared in :mod:`cloudcarbon.schema`).
 SUMMED_COLUMNS: tuple[str, ...] = ESTIMATE_SUMS
 #: ``--detail`` file formats by suffix.
@@ -500,14 +501,14 @@ def estimate(
             raise CloudCarbonError(
                 "calibrate='provider' needs the providers' footprint files (provider_footprint)"
             )
-    if provider_footprint:
-        keys = tuple(dict.fromkeys((*keys, "SubAccountId")))
     for k in group_by:
         if k not in GROUP_KEYS:
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
     for k in keys:
         if k not in GROUP_EXTRA_KEYS:
             raise CloudCarbonError(f"cannot keep {k!r} as a key; choose from {', '.join(GROUP_EXTRA_KEYS)}")
+    if provider_footprint:
+        keys = tuple(dict.fromkeys((*keys, ACCOUNT_KEY)))
     detail_path = _detail_path(detail_to)
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]

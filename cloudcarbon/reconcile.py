@@ -1,10 +1,11 @@
 """cloudcarbon's estimate beside the providers' own carbon figures, and calibration to them.
 
 :func:`reconcile` sets a month's estimate (:class:`~cloudcarbon.results.EstimateResult` computed with
-``keys=("SubAccountId",)``) beside the providers' published figures
-(:class:`~cloudcarbon.footprint.read.ProviderFootprint`) per provider x account x region x service:
-our operational and embodied kgCO2e, the provider's location- and market-based totals and scope split,
-the ratio ours / provider's location-based total, and why the two differ (:data:`REASONS`).
+``provider_footprint``, which keeps the account as a key of its groups) beside the providers'
+published figures (:class:`~cloudcarbon.footprint.read.ProviderFootprint`) per provider x account x
+region x service: our operational and embodied kgCO2e, the provider's location- and market-based
+totals and scope split, the ratio ours / provider's location-based total, and why the two differ
+(:data:`REASONS`).
 
 :func:`calibrate` scales the estimate's CO2e figures (operational and embodied, central value, bounds
 and band widths; energy is not touched) so that, on every key both sides have, our total equals the
@@ -33,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from cloudcarbon.exceptions import CloudCarbonError
-from cloudcarbon.footprint.read import ProviderFootprint, read_footprints
+from cloudcarbon.footprint.read import ProviderFootprint
 from cloudcarbon.results import EstimateResult, InputFile, totals_of
 from cloudcarbon.schema import BAND_SOURCES, FIGURES
 
@@ -197,7 +198,7 @@ def _sum_or_null(name: str, alias: str) -> pl.Expr:
 def _ours(result: EstimateResult) -> pl.DataFrame:
     if "SubAccountId" not in result.groups.columns:
         raise CloudCarbonError(
-            "the estimate was not computed per account: estimate with keys=('SubAccountId',) "
+            "the estimate was not computed per account: estimate with provider_footprint=[...] "
             "(reconcile and --calibrate provider do so) to compare it with a provider's figures"
         )
     g = result.groups.filter(pl.col("billing_month") == result.month)
@@ -270,7 +271,7 @@ def reconcile(result: EstimateResult, footprint: ProviderFootprint) -> Reconcili
     Parameters
     ----------
     result
-        An estimate computed with ``keys=("SubAccountId",)``.
+        An estimate computed with ``provider_footprint`` (its groups keep the account).
     footprint
         The providers' figures, from :func:`cloudcarbon.footprint.read_footprints`.
 
@@ -495,9 +496,10 @@ def reconcile_sources(
     provider_footprint: Sequence[str | Path],
     **estimate_args: Any,
 ) -> Reconciliation:
-    """Estimate ``month`` from ``sources`` per account and reconcile it with the footprint files."""
+    """Estimate ``month`` from ``sources`` and reconcile it with the footprint files (what
+    ``cloudcarbon reconcile`` does); ``estimate_args`` go to :func:`cloudcarbon.estimate`."""
     from cloudcarbon.pipeline import estimate
 
-    footprint = read_footprints(provider_footprint, month=month)
-    keys = tuple(dict.fromkeys((*estimate_args.pop("keys", ()), "SubAccountId")))
-    return reconcile(estimate(sources, month, keys=keys, **estimate_args), footprint)
+    result = estimate(sources, month, provider_footprint=provider_footprint, **estimate_args)
+    assert isinstance(result.reconciliation, Reconciliation)
+    return result.reconciliation

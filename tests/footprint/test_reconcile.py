@@ -165,7 +165,7 @@ def test_older_aws_model_says_scope_1_and_2(bills: tuple[Path, Path], tmp_path: 
     cur, _ = bills
     f = write_csv(tmp_path / "v2.csv", [aws_row("0.0002", account=A, version="v2.0.0")], AWS_COLUMNS)
     rec = reconcile(
-        estimate([cur], "2026-10", factor_set=PINNED_FACTORS, keys=("SubAccountId",)), read_footprints([f])
+        estimate([cur], "2026-10", factor_set=PINNED_FACTORS, provider_footprint=[f]), read_footprints([f])
     )
     line = rec.lines.filter(pl.col("account_id") == A).row(0, named=True)
     assert "aws_scope12" in line["reasons"] and "aws_scope3" not in line["reasons"]
@@ -181,8 +181,7 @@ def test_gcp_and_azure_keys(tmp_path: Path) -> None:
         GCP_COLUMNS,
     )
     az_fp = azure_document(tmp_path / "az.json", [azure_item(12.7), azure_item(0.3, name="disk")])
-    result = estimate([gcp_bill], "2026-10", factor_set=PINNED_FACTORS, keys=("SubAccountId",))
-    rec = reconcile(result, read_footprints([gcp_fp, az_fp]))
+    rec = reconcile_sources([gcp_bill], "2026-10", [gcp_fp, az_fp], factor_set=PINNED_FACTORS)
     gcp = rec.lines.filter(pl.col("provider") == "gcp").row(0, named=True)
     assert (gcp["account_id"], gcp["region"], gcp["service"], gcp["match"]) == (
         "proj-1", "europe-west1", "Compute Engine", "matched",
