@@ -198,3 +198,36 @@ def test_bad_number_names_file_row_and_column(tmp_path: Path) -> None:
         and "carbon_footprint_total_kgCO2e.location_based" in msg
         and "'1,5'" in msg
     )
+
+
+def test_aws_parquet_with_typed_columns(tmp_path: Path) -> None:
+    # Data Exports' Parquet types the timestamps and values (Glue/Athena schema), not text
+    from datetime import datetime
+
+    pq = tmp_path / "data" / "model_version=v3.0.0" / "usage_period=2026-10" / "part-0.snappy.parquet"
+    pq.parent.mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "usage_account_id": ["111111111111"],
+            "payer_account_id": ["000011112222"],
+            "product_code": ["AmazonEC2"],
+            "region_code": ["us-east-1"],
+            "location": ["US East (N. Virginia)"],
+            "model_version": ["v3.0.0"],
+            "usage_period_start": [datetime(2026, 10, 1)],
+            "usage_period_end": [datetime(2026, 11, 1)],
+            "last_refresh_timestamp": [datetime(2026, 11, 19, 7, 12, 44)],
+            "total_lbm_emissions_value": [0.0125],
+            "total_lbm_emissions_unit": ["MTCO2e"],
+            "total_mbm_emissions_value": [None],
+            "total_mbm_emissions_unit": [None],
+        },
+        schema_overrides={"total_mbm_emissions_value": pl.Float64, "total_mbm_emissions_unit": pl.String},
+    ).write_parquet(pq)
+    r = read_footprints([tmp_path / "data"]).table.row(0, named=True)
+    # 0.0125 t = 12.5 kg; no market-based figure
+    assert (r["billing_period"], r["location_kgco2e"], r["market_kgco2e"]) == (
+        "2026-10",
+        pytest.approx(12.5),
+        None,
+    )
