@@ -239,6 +239,7 @@ def _theirs(footprint: ProviderFootprint, month: str) -> pl.DataFrame:
             _sum_or_null("scope2_location_kgco2e", "provider_scope2_location_kg"),
             _sum_or_null("scope3_kgco2e", "provider_scope3_kg"),
             pl.col("model_version").drop_nulls().unique().sort().str.join(", ").alias("model_version"),
+            pl.len().alias("_provider_rows"),
         )
     )
 
@@ -289,23 +290,23 @@ def reconcile(result: EstimateResult, footprint: ProviderFootprint) -> Reconcili
     ours = ours.filter(pl.col("provider").is_in(covered))
     joined = ours.join(theirs, on=list(_KEY), how="full", coalesce=True, nulls_equal=True)
     has_ours = pl.col("our_total_kg").fill_null(0) != 0
-    has_theirs = pl.col("provider_location_kg").is_not_null()
+    # a provider key counts even when its figure is empty (listed as provider_only, never dropped),
+    # but only a key with a figure can match ours
+    has_key = pl.col("_provider_rows").is_not_null()
+    has_figure = pl.col("provider_location_kg").is_not_null()
+    # a key we bill whose rows all came out at 0 kg matches only a provider figure of 0
+    ours_match = has_ours | (pl.col("our_total_kg").is_not_null() & (pl.col("provider_location_kg") == 0))
     joined = joined.with_columns(
-        pl.when(has_theirs & (has_ours | pl.col("our_total_kg").is_not_null()))
+        pl.when(has_figure & ours_match)
         .then(pl.lit("matched"))
-        .when(has_theirs)
+        .when(has_key & ~has_ours)
         .then(pl.lit("provider_only"))
         .otherwise(pl.lit("ours_only"))
         .alias("match"),
         *(pl.col(c).fill_null(0.0) for c in ("our_co2e_kg", "our_embodied_kg", "our_total_kg")),
     )
-    # a key we bill but whose rows all came out at 0 kg is no match for a provider figure
-    joined = joined.with_columns(
-        pl.when((pl.col("match") == "matched") & ~has_ours & (pl.col("provider_location_kg") != 0))
-        .then(pl.lit("provider_only"))
-        .otherwise(pl.col("match"))
-        .alias("match")
-    ).filter(~((pl.col("match") == "ours_only") & ~has_ours))
+    # keys with nothing on either side (rows that all came out at 0 kg, and no provider key) say nothing
+    joined = joined.filter(~((pl.col("match") == "ours_only") & ~has_ours))
     joined = joined.with_columns(
         pl.when(pl.col("provider_location_kg") > 0)
         .then(pl.col("our_total_kg") / pl.col("provider_location_kg"))

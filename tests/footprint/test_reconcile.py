@@ -207,3 +207,27 @@ def test_footprint_without_calibrate_leaves_the_figures(
     assert "calibrated" not in beside.lines.columns and not beside.calibrated
     assert beside.reconciliation is not None
     assert beside.assumptions["reconciliation"]["lines"][0]["provider_location_kg"] == pytest.approx(0.45)
+
+
+def test_provider_keys_without_a_figure_are_listed(bills: tuple[Path, Path], tmp_path: Path) -> None:
+    # B's row has no figure (AWS leaves total_lbm_emissions_value empty): B stays ours only and is not
+    # calibrated; C has a key but no figure and nothing of ours: listed as provider only, not dropped
+    cur, cfg = bills
+    f = write_csv(
+        tmp_path / "gaps.csv",
+        [aws_row("0.00045", account=A), aws_row("", account=B), aws_row("", account="333333333333")],
+        AWS_COLUMNS,
+    )
+    cal = estimate(
+        [cur], "2026-10", config=load_config(cfg), factor_set=PINNED_FACTORS,
+        calibrate="provider", provider_footprint=[f],
+    )  # fmt: skip
+    assert cal.reconciliation is not None
+    lines = {r["account_id"]: r for r in cal.reconciliation.lines.iter_rows(named=True)}
+    assert (lines[A]["match"], lines[B]["match"], lines["333333333333"]["match"]) == (
+        "matched", "ours_only", "provider_only",
+    )  # fmt: skip
+    assert lines[B]["provider_location_kg"] is None and lines["333333333333"]["provider_location_kg"] is None
+    total = {r["project"]: r["co2e_kg"] + r["embodied_co2e_kg"] for r in cal.lines.iter_rows(named=True)}
+    assert total["web"] + total["api"] == pytest.approx(0.45, abs=1e-9)
+    assert total["etl"] == pytest.approx(DAY, rel=1e-6)
