@@ -101,6 +101,9 @@ GROUP_EXTRA_KEYS = (
     "grid_year",
     "grid_dataset",
 )
+#: Kept as a key of ``groups`` when the estimate is set beside the providers' own figures
+#: (``provider_footprint``; :mod:`cloudcarbon.reconcile` compares per account).
+ACCOUNT_KEY = "SubAccountId"
 #: The per-row figures summed by the aggregation (declared in :mod:`cloudcarbon.schema`).
 SUMMED_COLUMNS: tuple[str, ...] = ESTIMATE_SUMS
 #: ``--detail`` file formats by suffix.
@@ -411,6 +414,8 @@ def estimate(
     method: str = "cloudcarbon",
     keys: Sequence[str] = (),
     detail_sink: DetailSink | None = None,
+    calibrate: str | None = None,
+    provider_footprint: Sequence[str | Path] = (),
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -444,6 +449,15 @@ def estimate(
         per billing row of the month, fallback figures applied) and the sources as resolved: how
         :func:`cloudcarbon.enrichment.enrich` streams them to its own file. Its errors on a bad value are
         reported like the estimate's.
+    calibrate
+        ``"provider"``: scale the CO2e figures to the providers' own totals of ``provider_footprint``
+        per account x region x service, keeping cloudcarbon's split within each key
+        (:func:`cloudcarbon.reconcile.calibrate`); the result says so in ``assumptions``, ``flags``
+        and a ``calibrated`` column of ``lines`` and ``groups``.
+    provider_footprint
+        The providers' footprint files or folders (``PATH`` or ``aws:PATH``, ``gcp:PATH``,
+        ``azure:PATH``): the estimate is set beside them (``result.reconciliation``, recorded in the
+        ledger and shown by the statement) and, with ``calibrate``, scaled to them.
 
     Returns
     -------
@@ -480,12 +494,25 @@ def estimate(
     """
     cfg = config or Config()
     _check_month(month)
+    if calibrate is not None:
+        from cloudcarbon.reconcile import CALIBRATION_TARGETS
+
+        if calibrate not in CALIBRATION_TARGETS:
+            raise CloudCarbonError(
+                f"cannot calibrate to {calibrate!r}; choose from {', '.join(CALIBRATION_TARGETS)}"
+            )
+        if not provider_footprint:
+            raise CloudCarbonError(
+                "calibrate='provider' needs the providers' footprint files (provider_footprint)"
+            )
     for k in group_by:
         if k not in GROUP_KEYS:
             raise CloudCarbonError(f"cannot group by {k!r}; choose from {', '.join(GROUP_KEYS)}")
     for k in keys:
         if k not in GROUP_EXTRA_KEYS:
             raise CloudCarbonError(f"cannot keep {k!r} as a key; choose from {', '.join(GROUP_EXTRA_KEYS)}")
+    if provider_footprint:
+        keys = tuple(dict.fromkeys((*keys, ACCOUNT_KEY)))
     detail_path = _detail_path(detail_to)
     factors = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
     srcs = [parse_source(s) for s in sources]
@@ -557,7 +584,7 @@ def estimate(
         _refuse_fallbacks(flags)
     # shared projects split among their receivers (coverage, totals and flags are of the groups as billed)
     shared, sharing = share_groups(groups, cfg.sharing)
-    return EstimateResult(
+    result = EstimateResult(
         month=month,
         group_by=tuple(group_by),
         method=impl.NAME,
@@ -585,6 +612,14 @@ def estimate(
         detail=detail_df,
         detail_path=detail_path,
     )
+    if not provider_footprint:
+        return result
+    from cloudcarbon.footprint.read import read_footprints
+    from cloudcarbon.reconcile import calibrate as calibrate_to
+    from cloudcarbon.reconcile import with_reconciliation
+
+    footprint = read_footprints(provider_footprint, month=month)
+    return (calibrate_to if calibrate else with_reconciliation)(result, footprint)
 
 
 _ORDER = ("source_file", "source_row")

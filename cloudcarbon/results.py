@@ -119,6 +119,10 @@ class EstimateResult:
         With ``[[allocation.shared]]`` rules, one row per rule, receiver and currency: ``from_project``,
         ``to_project``, ``basis``, ``share`` of the shared cost and the rows, cost and figures given.
         ``lines`` and ``groups`` show the receivers' parts (``groups.shared_from`` names their origin).
+    reconciliation
+        With ``calibrate="provider"``: the :class:`cloudcarbon.reconcile.Reconciliation` of the estimate
+        before scaling (our figures beside the providers'); ``groups`` and ``lines`` then carry a
+        ``calibrated`` column and ``assumptions["calibration"]`` says what was scaled to what.
     """
 
     month: str
@@ -142,6 +146,13 @@ class EstimateResult:
     detail_path: Path | None = None
     #: ``[[allocation.shared]]``: what each rule split, from which project to which (see cloudcarbon.sharing).
     sharing: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: ``calibrate="provider"``: the reconciliation the figures were calibrated with (cloudcarbon.reconcile).
+    reconciliation: Any = None
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether the figures were scaled to a provider's own totals (``calibrate="provider"``)."""
+        return "calibration" in self.assumptions
 
     def total(self, figure: str) -> float:
         """One figure of :attr:`totals` as a float, e.g. ``result.total("co2e_kg")``.

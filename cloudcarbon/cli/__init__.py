@@ -20,6 +20,7 @@ from cloudcarbon.cli import (
     ledger,
     mlflow,
     pull,
+    reconcile,
     statement,
     trend,
 )
@@ -56,6 +57,7 @@ app.command(name="trend", cls=OnceCommand)(trend.trend_command)
 app.add_typer(export.app, name="export")
 app.add_typer(mlflow.app, name="mlflow")
 app.command(name="enrich", cls=OnceCommand)(enrich.enrich_command)
+app.command(name="reconcile", cls=OnceCommand)(reconcile.reconcile_command)
 
 
 def _version(value: bool) -> None:

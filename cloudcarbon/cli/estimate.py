@@ -20,6 +20,7 @@ from cloudcarbon.cli._options import (
     SourcesOpt,
 )
 from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
+from cloudcarbon.cli.reconcile import CalibrateOpt, FootprintOpt
 from cloudcarbon.config import load_config
 from cloudcarbon.factors import GRID_BOUNDARIES
 from cloudcarbon.methods import METHODS
@@ -118,6 +119,8 @@ def estimate_command(
     ] = False,
     ledger: LedgerOpt = None,
     quiet: QuietOpt = False,
+    provider_footprint: FootprintOpt = None,
+    calibrate: CalibrateOpt = None,
 ) -> None:
     """Estimate a month's energy and CO2e per project from billing exports, and record it in the ledger.
 
@@ -128,7 +131,14 @@ def estimate_command(
     Example: cloudcarbon estimate -m 2026-10 -s aws:./cur -c cloudcarbon.toml --tokens tokens.csv
 
     Example: cloudcarbon estimate -m 2026-10 -s gcp:export.jsonl --grid-boundary lifecycle
+
+    Example: cloudcarbon estimate -m 2026-10 -s aws:./cur --provider-footprint ./carbon --calibrate provider
     """
+    if calibrate is not None and not provider_footprint:
+        raise typer.BadParameter(
+            "--calibrate provider needs the providers' figures: add --provider-footprint FILE",
+            param_hint="--calibrate",
+        )
     cfg = load_config(config)
     if grid_boundary is not None:
         cfg = dataclasses.replace(cfg, grid_boundary=cast(Boundary, grid_boundary))
@@ -140,6 +150,8 @@ def estimate_command(
         group_by=tuple(group_by or ["project"]),
         method=method,
         detail_to=detail,
+        calibrate=calibrate,
+        provider_footprint=tuple(provider_footprint or ()),
     )
     if tokens is not None:
         from cloudcarbon.reports.tokens import write_tokens_csv

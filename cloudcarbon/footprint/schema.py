@@ -23,6 +23,11 @@ column names.
 * ``model_version``: the provider's methodology version (AWS ``model_version``, GCP
   ``carbon_model_version``, Azure report version or null).
 * ``source``: the file (or ``pull:<provider>``) the row came from; ``source_row``: 1-based data row.
+* ``resource_id``: the resource a figure belongs to where the provider goes down to resources (Azure
+  ``resourceId``); null elsewhere. Added with the readers (additive).
+* ``refreshed_at``: when the provider last computed the figure, as written (AWS
+  ``last_refresh_timestamp``); null where not given. A restated delivery of the same key keeps the
+  latest. Added with the readers (additive).
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ PROVIDER_FOOTPRINT: dict[str, pl.DataType] = {
     "model_version": pl.String(),
     "source": pl.String(),
     "source_row": pl.Int64(),
+    "resource_id": pl.String(),
+    "refreshed_at": pl.String(),
 }
 
 #: The grain reconciliation compares at: one provider figure per key.

@@ -160,6 +160,17 @@ def render_table(result: EstimateResult, width: int = 160) -> Any:
         parts.append(Text(f"Flagged (see --format json): {fl}", style="yellow"))
     parts.extend(Text(safe_text(line)) for line in market_water_text(result))
     parts.extend(render_tokens(result, width))
+    cal = result.assumptions.get("calibration")
+    if isinstance(cal, dict):
+        parts.append(
+            Text(
+                f"Calibrated to the providers' own figures on {cal['matched_keys']} account x region x "
+                f"service key(s) ({cal['ours_before_kg']:.6g} kg estimated -> {cal['provider_kg']:.6g} kg "
+                f"published); {len(cal['ours_only'])} key(s) keep cloudcarbon's figure, "
+                f"{len(cal['provider_only'])} provider-only key(s) (see `cloudcarbon reconcile`).",
+                style="yellow",
+            )
+        )
     parts.append(
         Text(
             f"Figures: {', '.join(FIGURES[:1])} includes PUE; CO2e is location-based; "

@@ -7,7 +7,18 @@ from decimal import Decimal
 
 from cloudcarbon.statements.model import STAGE_LABELS, Stage, Statement
 
-__all__ = ["kg", "money", "pct", "stage_columns", "stage_value", "trend_table"]
+__all__ = [
+    "RECONCILE_HEADER",
+    "RECONCILE_TEXT",
+    "kg",
+    "money",
+    "pct",
+    "reconcile_intro",
+    "reconcile_rows",
+    "stage_columns",
+    "stage_value",
+    "trend_table",
+]
 
 
 def kg(v: Decimal | None, places: int = 3) -> str:
@@ -63,3 +74,70 @@ def restatement_rows(st: Statement, esc: Callable[[str], str]) -> list[list[str]
         ]
         for r in st.restatements
     ]
+
+
+#: Columns of the providers' figures table, the same in every format.
+RECONCILE_HEADER = [
+    "Provider",
+    "Account",
+    "Region",
+    "Service",
+    "Match",
+    "cloudcarbon kg",
+    "Provider kg (location)",
+    "Provider kg (market)",
+    "Ratio",
+    "Model",
+    "Reasons",
+]
+#: Which of :data:`RECONCILE_HEADER`'s columns hold text.
+RECONCILE_TEXT = (0, 1, 2, 3, 4, 9, 10)
+
+
+def reconcile_rows(st: Statement, esc: Callable[[str], str]) -> list[list[str]]:
+    """The providers' figures rows of ``st``, user text escaped by the format's ``esc``."""
+    rec = st.reconciliation
+    if rec is None:
+        return []
+    return [
+        [
+            esc(ln.provider),
+            esc(ln.account or ""),
+            esc(ln.region or ""),
+            esc(ln.service or ""),
+            esc(ln.match),
+            kg(ln.ours_kg),
+            kg(ln.provider_kg),
+            kg(ln.provider_market_kg),
+            "n/a" if ln.ratio is None else f"{ln.ratio:.3f}",
+            esc(ln.model_version or ""),
+            esc(", ".join(ln.reasons)),
+        ]
+        for ln in rec.lines
+    ]
+
+
+def reconcile_intro(st: Statement) -> list[str]:
+    """The sentences that open the providers' figures section (plain text; escape per format)."""
+    rec = st.reconciliation
+    if rec is None:
+        return []
+    ours, theirs = rec.total("ours_kg"), rec.total("provider_kg")
+    out = [
+        "cloudcarbon's estimate (operational + embodied kg CO2e, before any calibration) beside each "
+        "provider's own location-based total, per account, region and service; "
+        "ratio = cloudcarbon / provider.",
+        f"Matched keys: cloudcarbon {kg(ours)} kg, providers {kg(theirs)} kg"
+        + (f" (ratio {ours / theirs:.3f})." if theirs else "."),
+    ]
+    if rec.calibrated:
+        out.append(
+            "The figures of this statement are calibrated: on every matched key they were scaled to the "
+            "provider's total, keeping cloudcarbon's split by project; unmatched lines keep "
+            "cloudcarbon's figure."
+        )
+    if rec.not_compared:
+        out.append(f"Not compared (no provider figures given): {', '.join(rec.not_compared)}.")
+    out += [f"{code}: {text}." for code, text in rec.reasons]
+    out += [f"Ignored provider row: {x}" for x in rec.ignored]
+    return out

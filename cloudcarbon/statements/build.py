@@ -25,9 +25,11 @@ Sections:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from cloudcarbon.ledger import Ledger, LineRecord, RunRecord
 from cloudcarbon.statements.model import (
@@ -39,6 +41,8 @@ from cloudcarbon.statements.model import (
     Methodology,
     Money,
     ProjectLine,
+    ProviderReconciliation,
+    ReconcileLine,
     Restatement,
     Source,
     Stage,
@@ -204,7 +208,7 @@ def _grid_boundary(run: RunRecord) -> tuple[str, ...]:
 def _methodology(run: RunRecord) -> Methodology:
     doc = METHOD_DOCS.get(run.method, f"method {run.method}")
     fs = run.factor_set_version
-    paragraphs = (
+    paragraphs: tuple[str, ...] = (
         f"Figures were estimated by cloudcarbon {run.tool_version} with the {run.method!r} method "
         f"(documented in {doc}) and factor set {fs} (content sha256 {run.factor_set_hash}"
         f"{', user-made' if run.factor_set_user_made else ''}); the estimate was recorded at "
@@ -224,6 +228,15 @@ def _methodology(run: RunRecord) -> Methodology:
         "Input files, the configuration and the factor set are identified by their sha256 in the "
         "ledger; `cloudcarbon statement --evidence DIR` writes them with a per-row lineage.",
     )
+    if "calibration" in run.assumptions:
+        paragraphs += (
+            "Calibrated to the providers' own figures: on every provider x account x region x service key "
+            "that both the estimate and the provider's carbon export cover, the CO2e figures (operational "
+            "and embodied, with their ranges) were scaled so that their sum equals the provider's "
+            "location-based total, keeping cloudcarbon's split by project, tag, stage and instance; "
+            "energy is not scaled; keys only one side has keep cloudcarbon's figure and are listed in the "
+            "provider figures section.",
+        )
     sources = (
         Source(f"Method documentation: {doc}", _REPO),
         Source(
@@ -239,6 +252,51 @@ def _methodology(run: RunRecord) -> Methodology:
         Source("GHG Protocol Scope 2 Guidance", "https://ghgprotocol.org/scope-2-guidance"),
     )
     return Methodology(paragraphs=paragraphs, sources=sources)
+
+
+def _dec_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(repr(value) if isinstance(value, float) else str(value))
+
+
+def _q_or_none(value: Any) -> Decimal | None:
+    d = _dec_or_none(value)
+    return None if d is None else _q(d)
+
+
+def _reconciliation(run: RunRecord) -> ProviderReconciliation | None:
+    """The providers' figures recorded with the estimate (``cloudcarbon.reconcile.recorded``), if any."""
+    text = run.assumptions.get("reconciliation")
+    if text is None:
+        return None
+    data = json.loads(text)
+    lines = tuple(
+        ReconcileLine(
+            provider=str(r["provider"]),
+            account=r.get("account_id"),
+            region=r.get("region"),
+            service=r.get("service"),
+            match=str(r["match"]),
+            ours_kg=_q(_dec_or_none(r.get("our_total_kg")) or _ZERO),
+            provider_kg=None
+            if r.get("provider_location_kg") is None
+            else _q(Decimal(repr(r["provider_location_kg"]))),
+            provider_market_kg=(
+                None if r.get("provider_market_kg") is None else _q(Decimal(repr(r["provider_market_kg"])))
+            ),
+            ratio=_dec_or_none(r.get("ratio")),
+            model_version=r.get("model_version"),
+            reasons=tuple(x for x in str(r.get("reasons") or "").split(", ") if x),
+        )
+        for r in data.get("lines", [])
+    )
+    return ProviderReconciliation(
+        lines=lines,
+        reasons=tuple(sorted(data.get("reasons", {}).items())),
+        calibrated="calibration" in run.assumptions,
+        files=tuple(data.get("files", [])),
+        ignored=tuple(data.get("ignored", [])),
+        not_compared=tuple(data.get("providers_without_footprint", [])),
+    )
 
 
 def build_statement(
@@ -339,4 +397,5 @@ def build_statement(
         comparison=comparison,
         trend=trend,
         notes=tuple(notes),
+        reconciliation=_reconciliation(run),
     )

@@ -125,7 +125,33 @@ def statement_data(st: Statement) -> dict[str, Any]:
             ],
         },
         "notes": list(st.notes),
+        "provider_figures": None,
     }
+    rec = st.reconciliation
+    if rec is not None:
+        out["provider_figures"] = {
+            "calibrated": rec.calibrated,
+            "lines": [
+                {
+                    "provider": ln.provider,
+                    "account": ln.account,
+                    "region": ln.region,
+                    "service": ln.service,
+                    "match": ln.match,
+                    "ours_kg": _d(ln.ours_kg),
+                    "provider_kg": _d(ln.provider_kg),
+                    "provider_market_kg": _d(ln.provider_market_kg),
+                    "ratio": _d(ln.ratio),
+                    "model_version": ln.model_version,
+                    "reasons": list(ln.reasons),
+                }
+                for ln in rec.lines
+            ],
+            "reasons": dict(rec.reasons),
+            "files": list(rec.files),
+            "ignored": list(rec.ignored),
+            "not_compared": list(rec.not_compared),
+        }
     c = st.comparison
     if c is not None:
         out["comparison"] = {
@@ -236,6 +262,18 @@ def render_csv(st: Statement) -> str:
         row("restatements", f"version {r.version}", "causes", ", ".join(r.causes))
         row("restatements", f"version {r.version}", "delta_co2e_kg", r.delta_co2e_kg, "kg")
         row("restatements", f"version {r.version}", "note", r.note)
+    if st.reconciliation is not None:
+        row("provider_figures", "statement", "calibrated", "yes" if st.reconciliation.calibrated else "no")
+        for rl in st.reconciliation.lines:
+            item = "; ".join(x or "" for x in (rl.provider, rl.account, rl.region, rl.service))
+            row("provider_figures", item, "match", rl.match)
+            row("provider_figures", item, "cloudcarbon_kg", rl.ours_kg, "kg")
+            row("provider_figures", item, "provider_location_kg", rl.provider_kg, "kg")
+            row("provider_figures", item, "provider_market_kg", rl.provider_market_kg, "kg")
+            row("provider_figures", item, "ratio", rl.ratio)
+            row("provider_figures", item, "reasons", ", ".join(rl.reasons))
+        for code, text in st.reconciliation.reasons:
+            row("provider_figures", "reason", code, text)
     if st.comparison is not None:
         for ln in st.comparison.lines:
             row("comparison", ln.project, "base_kg", ln.base_kg, "kg")
@@ -365,6 +403,16 @@ def render_table(st: Statement) -> Any:
         parts.append(res)
     else:
         parts.append(Text("No restatement."))
+    if st.reconciliation is not None:
+        from cloudcarbon.statements._common import RECONCILE_HEADER, reconcile_intro, reconcile_rows
+
+        prov = Table(title="Provider figures", title_justify="left")
+        for col in RECONCILE_HEADER:
+            prov.add_column(col)
+        for cells in reconcile_rows(st, e):
+            prov.add_row(*cells)
+        parts.append(prov)
+        parts += [Text(visible_controls(x)) for x in reconcile_intro(st)]
     if st.comparison is not None:
         cmp_ = Table(title=f"Comparison with {e(st.comparison.baseline)}", title_justify="left")
         for col in ("Project", "Baseline kg", *BRIDGE_STEPS.values(), "Current kg"):

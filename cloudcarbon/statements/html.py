@@ -11,11 +11,15 @@ from decimal import Decimal
 
 from cloudcarbon._escape import safe_html as esc
 from cloudcarbon.statements._common import (
+    RECONCILE_HEADER,
+    RECONCILE_TEXT,
     RESTATEMENT_HEADER,
     RESTATEMENT_TEXT,
     kg,
     money,
     pct,
+    reconcile_intro,
+    reconcile_rows,
     restatement_rows,
     stage_columns,
     stage_value,
@@ -194,6 +198,13 @@ def render_html(st: Statement) -> str:
         ),
         "</section>",
     ]
+
+    # the providers' own figures
+    if st.reconciliation is not None:
+        parts.append('<section id="provider-figures"><h2>Provider figures</h2>')
+        parts += [f"<p>{esc(text)}</p>" for text in reconcile_intro(st)]
+        parts.append(_table(RECONCILE_HEADER, reconcile_rows(st, esc), text=RECONCILE_TEXT))
+        parts.append("</section>")
 
     # restatements
     parts.append('<section id="restatements"><h2>Restatement history</h2>')

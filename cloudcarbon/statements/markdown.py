@@ -7,11 +7,15 @@ from collections.abc import Collection, Sequence
 
 from cloudcarbon._escape import safe_markdown as esc
 from cloudcarbon.statements._common import (
+    RECONCILE_HEADER,
+    RECONCILE_TEXT,
     RESTATEMENT_HEADER,
     RESTATEMENT_TEXT,
     kg,
     money,
     pct,
+    reconcile_intro,
+    reconcile_rows,
     restatement_rows,
     stage_columns,
     stage_value,
@@ -121,6 +125,11 @@ def render_markdown(st: Statement) -> str:
         grow,
         text=(0, 1, 2, 3, 4, 6),
     )
+
+    if st.reconciliation is not None:
+        out += ["## Provider figures", ""]
+        out += [line for text in reconcile_intro(st) for line in (esc(text), "")]
+        out += _table(RECONCILE_HEADER, reconcile_rows(st, esc), text=RECONCILE_TEXT)
 
     out += ["## Restatement history", ""]
     if st.restatements:

@@ -25,6 +25,8 @@ __all__ = [
     "Methodology",
     "Money",
     "ProjectLine",
+    "ProviderReconciliation",
+    "ReconcileLine",
     "Restatement",
     "Source",
     "Stage",
@@ -408,6 +410,47 @@ class Methodology:
 
 
 @dataclass(frozen=True)
+class ReconcileLine:
+    """One provider x account x region x service: cloudcarbon's kg beside the provider's own.
+
+    ``match`` is ``matched``, ``provider_only`` or ``ours_only``; ``ours_kg`` is operational plus
+    embodied CO2e as estimated (before any calibration); ``ratio`` = ``ours_kg / provider_kg``.
+    """
+
+    provider: str
+    account: str | None
+    region: str | None
+    service: str | None
+    match: str
+    ours_kg: Decimal
+    provider_kg: Decimal | None
+    provider_market_kg: Decimal | None
+    ratio: Decimal | None
+    model_version: str | None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProviderReconciliation:
+    """The statement's section on the providers' own figures (``cloudcarbon.reconcile``).
+
+    ``reasons`` are the documented reasons the figures differ, as ``(code, text)``; ``calibrated``
+    says whether the statement's figures were scaled to the providers' totals.
+    """
+
+    lines: tuple[ReconcileLine, ...]
+    reasons: tuple[tuple[str, str], ...] = ()
+    calibrated: bool = False
+    files: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    not_compared: tuple[str, ...] = ()
+
+    def total(self, figure: Literal["ours_kg", "provider_kg"], match: str = "matched") -> Decimal:
+        """A figure summed over the lines of one ``match`` kind."""
+        return sum((getattr(ln, figure) or _ZERO for ln in self.lines if ln.match == match), _ZERO)
+
+
+@dataclass(frozen=True)
 class Statement:
     """A monthly carbon statement (every section a renderer shows)."""
 
@@ -421,6 +464,8 @@ class Statement:
     comparison: Comparison | None = None
     trend: Trend | None = None
     notes: tuple[str, ...] = field(default=())
+    #: the estimate beside the providers' own figures, when recorded with ``--provider-footprint``
+    reconciliation: ProviderReconciliation | None = None
 
     def __post_init__(self) -> None:
         billed = {m.currency: m.amount for m in self.totals.billed}

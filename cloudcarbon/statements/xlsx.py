@@ -38,6 +38,8 @@ SHEETS = (
 )
 
 Cell = str | Decimal | int | None
+#: The sheet added after "GHG Protocol" when the statement carries the providers' figures.
+PROVIDER_SHEET = "Provider figures"
 
 
 class _Writer:
@@ -195,6 +197,26 @@ def render_xlsx(st: Statement, target: str | Path | IO[bytes]) -> None:
         ws, 2, ["Inventory", "Scope", "Category", "Component", "Basis", "CO2e kg", "Note"], grows,
         [w.text, w.text, w.text, w.text, w.text, w.kg, w.text], [14, 9, 40, 28, 15, 14, 50],
     )  # fmt: skip
+
+    rec = st.reconciliation
+    if rec is not None:
+        from cloudcarbon.statements._common import RECONCILE_HEADER, reconcile_intro
+
+        ws = w.sheet(PROVIDER_SHEET, "cloudcarbon beside the providers' own figures (kg CO2e)")
+        r = 1
+        intro = reconcile_intro(st)
+        for r, text in enumerate(intro, start=1):
+            w.string(ws, r, 0, text)
+        frows: list[list[Cell]] = [
+            [ln.provider, ln.account, ln.region, ln.service, ln.match, ln.ours_kg, ln.provider_kg,
+             ln.provider_market_kg, ln.ratio, ln.model_version, ", ".join(ln.reasons)]
+            for ln in rec.lines
+        ]  # fmt: skip
+        w.table(
+            ws, r + 2, RECONCILE_HEADER, frows,
+            [w.text, w.text, w.text, w.text, w.text, w.kg, w.kg, w.kg, w.ratio, w.text, w.text],
+            [9, 40, 16, 24, 14, 16, 16, 16, 10, 10, 50],
+        )  # fmt: skip
 
     ws = w.sheet("Restatements", "Restatement history")
     rrows: list[list[Cell]] = [
