@@ -45,6 +45,9 @@ __all__ = [
     "FootprintMonthNotFound",
     "Reconciliation",
     "calibrate",
+    "calibration_factors",
+    "calibration_summary",
+    "factors_by_row_key",
     "reconcile",
     "reconcile_sources",
     "recorded",
@@ -368,9 +371,7 @@ def calibrate(result: EstimateResult, footprint: ProviderFootprint) -> EstimateR
     from cloudcarbon.pipeline import _lines
 
     rec = reconcile(result, footprint)
-    factors = rec.lines.filter((pl.col("match") == "matched") & (pl.col("our_total_kg") != 0)).select(
-        *_KEY, (pl.col("provider_location_kg") / pl.col("our_total_kg")).alias("_factor")
-    )
+    factors = calibration_factors(rec).rename({"factor": "_factor"})
     groups = result.groups.with_columns(
         *_key_exprs("ProviderName", "SubAccountId", "RegionId", "ServiceName"),
     ).join(factors, on=list(_KEY), how="left", nulls_equal=True)
@@ -400,8 +401,45 @@ def calibrate(result: EstimateResult, footprint: ProviderFootprint) -> EstimateR
         nulls_equal=True,
     )
     flags = pl.concat([result.flags, _calibration_flags(groups, result.flags)], how="vertical_relaxed")
+    summary = calibration_summary(rec)
+    return dataclasses.replace(
+        result,
+        groups=groups,
+        lines=lines,
+        totals=totals_of(groups),
+        flags=flags,
+        detail=detail,
+        assumptions={**result.assumptions, "calibration": summary, "reconciliation": recorded(rec)},
+        reconciliation=rec,
+        inputs=_with_files(result, rec),
+    )
+
+
+def calibration_factors(rec: Reconciliation) -> pl.DataFrame:
+    """The per-key calibration factors: ``provider``, ``account_id``, ``region``, ``service`` (the
+    matching key, see the module docstring) and ``factor`` = ``provider_location_kg / our_total_kg``, for the
+    keys both sides have (and ours is not zero). What :func:`calibrate` multiplies :data:`SCALED` by;
+    keys not listed keep our figure."""
+    return rec.lines.filter((pl.col("match") == "matched") & (pl.col("our_total_kg") != 0)).select(
+        *_KEY, (pl.col("provider_location_kg") / pl.col("our_total_kg")).alias("factor")
+    )
+
+
+def factors_by_row_key(keys: pl.DataFrame, factors: pl.DataFrame) -> pl.DataFrame:
+    """``keys`` (distinct ``ProviderName``, ``SubAccountId``, ``RegionId``, ``ServiceName`` of usage
+    rows) with the ``factor`` of the matching key of ``factors`` (:func:`calibration_factors`), null where
+    the key is not calibrated: the same matching as :func:`calibrate`."""
+    return (
+        keys.with_columns(*_key_exprs("ProviderName", "SubAccountId", "RegionId", "ServiceName"))
+        .join(factors, on=list(_KEY), how="left", nulls_equal=True)
+        .drop(*_KEY)
+    )
+
+
+def calibration_summary(rec: Reconciliation) -> dict[str, Any]:
+    """What a calibration to ``rec``'s provider figures did, as plain data (``assumptions["calibration"]``)."""
     matched = rec.lines.filter(pl.col("match") == "matched")
-    summary = {
+    return {
         "to": "provider",
         "figure": "provider location-based total (all scopes the provider publishes)",
         "scaled": list(SCALED),
@@ -417,17 +455,6 @@ def calibrate(result: EstimateResult, footprint: ProviderFootprint) -> EstimateR
         "providers_without_footprint": list(rec.providers_without_footprint),
         "files": list(rec.files),
     }
-    return dataclasses.replace(
-        result,
-        groups=groups,
-        lines=lines,
-        totals=totals_of(groups),
-        flags=flags,
-        detail=detail,
-        assumptions={**result.assumptions, "calibration": summary, "reconciliation": recorded(rec)},
-        reconciliation=rec,
-        inputs=_with_files(result, rec),
-    )
 
 
 def _with_files(result: EstimateResult, rec: Reconciliation) -> tuple[InputFile, ...]:
