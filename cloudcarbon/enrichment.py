@@ -41,6 +41,7 @@ from typing import Any
 
 import duckdb
 import narwhals as nw
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -72,8 +73,8 @@ __all__ = [
 #: Files ``enrich`` writes, by suffix.
 ENRICH_FORMATS = (".parquet", ".csv")
 
-#: ``x_CloudCarbonDataQuality`` values. ``Calibrated`` is reserved for rows whose figures a provider's own
-#: reported emissions calibrate; no method does that yet, so no row carries it.
+#: ``x_CloudCarbonDataQuality`` values. ``Calibrated``: the row's CO2e is scaled to its provider's own
+#: reported figure (``calibrate="provider"``, :func:`cloudcarbon.reconcile.calibrate`).
 DATA_QUALITY = ("Estimated", "Calibrated", "Fallback", "Excluded")
 
 
@@ -134,7 +135,10 @@ CARBON_COLUMNS: Mapping[str, CarbonColumn] = _carbon(
     ),
     CarbonColumn("x_EmbodiedEmissions", pa.float64(), "kgCO2e", "embodied emissions of the hardware used"),
     CarbonColumn(
-        "x_CloudCarbonDataQuality", pa.string(), "", "Estimated, Fallback or Excluded (Calibrated reserved)"
+        "x_CloudCarbonDataQuality",
+        pa.string(),
+        "",
+        "Estimated, Calibrated (CO2e scaled to the provider's own figure), Fallback or Excluded",
     ),
     CarbonColumn(
         "x_CloudCarbonDataQualityReason",
@@ -217,6 +221,35 @@ _CARBON_SQL: Mapping[str, str] = {
 }
 assert list(_CARBON_SQL) == list(CARBON_COLUMNS)
 
+#: carbon column -> the estimate figure it is (the columns calibration may scale)
+_FIGURE_OF: Mapping[str, str] = {
+    "x_CarbonEmissionEquivalentLocationBased": "co2e_kg",
+    "x_CarbonEmissionEquivalentLocationBasedLow": "co2e_kg_low",
+    "x_CarbonEmissionEquivalentLocationBasedHigh": "co2e_kg_high",
+    "x_CarbonEmissionEquivalentMarketBased": "market_co2e_kg",
+    "x_PowerConsumption": "energy_kwh",
+    "x_EmbodiedEmissions": "embodied_co2e_kg",
+    "x_WaterConsumption": "water_l",
+}
+#: the per-row calibration factor's column while the rows are written (null: not calibrated)
+_FACTOR = "__cloudcarbon_calibration_factor"
+
+
+def _calibrated_sql() -> Mapping[str, str]:
+    """:data:`_CARBON_SQL` with the figures :func:`~cloudcarbon.reconcile.calibrate` scales multiplied by
+    the row's key factor, and ``Calibrated`` quality on the rows of a calibrated key (not excluded rows)."""
+    from cloudcarbon.reconcile import SCALED
+
+    out = dict(_CARBON_SQL)
+    for col, fig in _FIGURE_OF.items():
+        if fig in SCALED:
+            out[col] = _figure(f"{fig} * coalesce({_FACTOR}, 1.0)")
+    out["x_CloudCarbonDataQuality"] = (
+        f"CASE WHEN fate <> 'excluded' AND {_FACTOR} IS NOT NULL THEN 'Calibrated' ELSE {_QUALITY_SQL} END"
+    )
+    return out
+
+
 _BATCH_ROWS = 16_384
 _names = count()
 
@@ -282,6 +315,8 @@ def enrich(
     config: Config | None = None,
     factor_set: FactorSet | str | None = None,
     method: str = "cloudcarbon",
+    calibrate: str | None = None,
+    provider_footprint: Sequence[str | Path] = (),
 ) -> EnrichResult:
     """Write every billing row of ``month`` to ``out`` with carbon columns appended.
 
@@ -297,6 +332,15 @@ def enrich(
         a leading ``'``; no metadata). Written to a temporary file next to it and renamed when complete.
     config, factor_set, method
         As for :func:`~cloudcarbon.pipeline.estimate`.
+    calibrate, provider_footprint
+        As for :func:`~cloudcarbon.pipeline.estimate`: with ``calibrate="provider"``, the month is first
+        estimated and reconciled with the footprint files to get each provider x account x region x
+        service key's factor (:func:`cloudcarbon.reconcile.calibration_factors`); then every row of a
+        matched key has its location-based CO2e (central, low, high) and embodied CO2e multiplied by its
+        key's factor and ``x_CloudCarbonDataQuality = Calibrated`` (energy, market-based CO2e and water
+        are not scaled, as in :func:`cloudcarbon.reconcile.calibrate`). Rows of other keys keep their
+        figures and quality. The calibration is recorded in the file metadata
+        (``cloudcarbon.calibration``); ``estimate`` is then the calibrated estimate.
 
     Returns
     -------
@@ -333,8 +377,27 @@ def enrich(
             if factors.has_table("water_wue")
             else "null: the factor set has no water-usage effectiveness factors"
         ),
-        "cloudcarbon.data_quality": ", ".join(DATA_QUALITY) + " (Calibrated reserved, not yet produced)",
+        "cloudcarbon.data_quality": ", ".join(DATA_QUALITY)
+        + " (Calibrated only with calibrate='provider': CO2e scaled to the provider's own figure)",
+        "cloudcarbon.calibration": "none: figures are cloudcarbon's own estimate",
     }
+    ratios: pl.DataFrame | None = None
+    before: EstimateResult | None = None
+    if calibrate is not None or provider_footprint:
+        # the per-key factors are known only once the whole month is estimated: a first pass reconciles
+        # (and, with calibrate, calibrates) the month; the rows are then streamed with their key's factor
+        before = estimate(
+            srcs, month, config=config, factor_set=factors, method=method,
+            calibrate=calibrate, provider_footprint=provider_footprint,
+        )  # fmt: skip
+        assert before.reconciliation is not None
+        if calibrate is not None:
+            from cloudcarbon.reconcile import calibration_factors
+
+            ratios = calibration_factors(before.reconciliation)
+            meta["cloudcarbon.calibration"] = json.dumps(before.assumptions["calibration"])
+        else:
+            meta["cloudcarbon.calibration"] = "none: provider figures read for comparison only"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     written: dict[str, Any] = {}
 
@@ -343,7 +406,7 @@ def enrich(
         meta["cloudcarbon.columns"] = "focus" if focus else "converted"
         meta["cloudcarbon.sources"] = json.dumps([str(s) for s, _ in resolved])
         with _writer_share(engine.con):
-            schema, batches = _output(rows.to_native(), engine, resolved, focus=focus)
+            schema, batches = _output(rows.to_native(), engine, resolved, focus=focus, ratios=ratios)
             try:
                 written["rows"] = _write(schema, batches, tmp, meta, csv=path.suffix.lower() == ".csv")
             except OSError as exc:
@@ -359,7 +422,11 @@ def enrich(
     finally:
         tmp.unlink(missing_ok=True)
     return EnrichResult(
-        path=path, rows=written["rows"], columns=written["columns"], metadata=dict(meta), estimate=result
+        path=path,
+        rows=written["rows"],
+        columns=written["columns"],
+        metadata=dict(meta),
+        estimate=result if before is None else before,
     )
 
 
@@ -399,10 +466,16 @@ def _output(
     resolved: Sequence[tuple[Source, Connector]],
     *,
     focus: bool,
+    ratios: pl.DataFrame | None = None,
 ) -> tuple[pa.Schema, Generator[pa.RecordBatch, None, None]]:
-    """The output's schema and its rows, in input order, as a stream of record batches."""
+    """The output's schema and its rows, in input order, as a stream of record batches (with
+    ``ratios``, :func:`~cloudcarbon.reconcile.calibration_factors`, the figures calibrated)."""
     con = engine.con
-    carbon = ", ".join(f"{e} AS {sql_ident(n)}" for n, e in _CARBON_SQL.items())
+    sql = _CARBON_SQL
+    if ratios is not None:
+        rows = _with_factors(rows, con, ratios)
+        sql = _calibrated_sql()
+    carbon = ", ".join(f"{e} AS {sql_ident(n)}" for n, e in sql.items())
     table = f"__cloudcarbon_enrich_{next(_names)}"
     if focus:
         # only the carbon columns, sorted by file and row (narrow rows): the input's own columns are
@@ -437,6 +510,30 @@ def _output(
         yield from reader
 
     return reader.schema, batches()
+
+
+_ROW_KEY = ("ProviderName", "SubAccountId", "RegionId", "ServiceName")
+
+
+def _with_factors(
+    rows: duckdb.DuckDBPyRelation, con: duckdb.DuckDBPyConnection, ratios: pl.DataFrame
+) -> duckdb.DuckDBPyRelation:
+    """``rows`` with the calibration factor of each row's key (:data:`_FACTOR`, null if none), keys
+    matched as :func:`~cloudcarbon.reconcile.calibrate` matches them (``factors_by_row_key``)."""
+    from cloudcarbon.reconcile import factors_by_row_key
+
+    cols = ", ".join(map(sql_ident, _ROW_KEY))
+    keys = pl.from_arrow(
+        _reader(query_on(rows, "enrich", lambda r: f"SELECT DISTINCT {cols} FROM {r}")).read_all()
+    )
+    assert isinstance(keys, pl.DataFrame)
+    keys = keys.with_columns(pl.col(c).cast(pl.String) for c in _ROW_KEY)
+    table = f"__cloudcarbon_enrich_factors_{next(_names)}"
+    con.register(table, factors_by_row_key(keys, ratios).rename({"factor": _FACTOR}).to_arrow())
+    on = " AND ".join(f"r.{sql_ident(c)} IS NOT DISTINCT FROM f.{sql_ident(c)}" for c in _ROW_KEY)
+    return query_on(
+        rows, "enrich", lambda r: f"SELECT r.*, f.{_FACTOR} FROM {r} AS r LEFT JOIN {table} AS f ON {on}"
+    )
 
 
 def _reader(rel: duckdb.DuckDBPyRelation) -> pa.RecordBatchReader:

@@ -437,7 +437,7 @@ def factors_by_row_key(keys: pl.DataFrame, factors: pl.DataFrame) -> pl.DataFram
 
 
 def calibration_summary(rec: Reconciliation) -> dict[str, Any]:
-    """What a calibration to ``rec``'s provider figures did, as plain data (``assumptions["calibration"]``)."""
+    """What calibrating to ``rec``'s provider figures did, as plain data (``assumptions["calibration"]``)."""
     matched = rec.lines.filter(pl.col("match") == "matched")
     return {
         "to": "provider",

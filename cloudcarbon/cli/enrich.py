@@ -9,6 +9,7 @@ import typer
 
 from cloudcarbon.cli._options import ConfigOpt, FactorsOpt, MonthOpt, SourcesOpt
 from cloudcarbon.cli.estimate import _method
+from cloudcarbon.cli.reconcile import CalibrateOpt, FootprintOpt
 from cloudcarbon.config import load_config
 
 __all__ = ["enrich_command"]
@@ -36,6 +37,8 @@ def enrich_command(
         ),
     ] = "cloudcarbon",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
+    provider_footprint: FootprintOpt = None,
+    calibrate: CalibrateOpt = None,
 ) -> None:
     """Write every billing row of the month with carbon columns appended (FOCUS sustainability names).
 
@@ -44,20 +47,41 @@ def enrich_command(
     Per row: x_PowerConsumption (kWh), x_CarbonEmissionEquivalentLocationBased (kgCO2e) with Low/High,
     x_GridEmissionFactor, x_PUE, x_EmbodiedEmissions, x_CloudCarbonDataQuality and its reason.
 
+    With --provider-footprint and --calibrate provider, the CO2e of every row of a provider x account x
+    region x service key the provider reports is scaled to the provider's own total (quality Calibrated).
+
     Nothing is recorded in the ledger. Example:
 
         cloudcarbon enrich -m 2026-10 -s focus:focus-2026-10.csv -o enriched.parquet
+
+    Example: cloudcarbon enrich -m 2026-10 -s aws:cur -o e.csv --provider-footprint co2 --calibrate provider
     """
     from cloudcarbon._escape import safe_terminal
     from cloudcarbon.enrichment import enrich
 
-    result = enrich(source, month, out, config=load_config(config), factor_set=factors, method=method)
+    if calibrate is not None and not provider_footprint:
+        raise typer.BadParameter(
+            "--calibrate provider needs the providers' figures: add --provider-footprint FILE",
+            param_hint="--calibrate",
+        )
+    result = enrich(
+        source,
+        month,
+        out,
+        config=load_config(config),
+        factor_set=factors,
+        method=method,
+        calibrate=calibrate,
+        provider_footprint=tuple(provider_footprint or ()),
+    )
     if not quiet:
         kg = result.estimate.total("co2e_kg")
         typer.echo(
             safe_terminal(
                 f"wrote {result.rows} rows of {month} to {result.path} "
-                f"({result.columns} columns; {kg:,.3f} kgCO2e location-based)"
+                f"({result.columns} columns; {kg:,.3f} kgCO2e location-based"
+                + ("; calibrated to the providers' figures" if result.estimate.calibrated else "")
+                + ")"
             ),
             err=True,
         )
