@@ -185,3 +185,33 @@ def test_cli_calibrates_and_needs_the_footprint(
     with out.open(encoding="utf-8") as fh:
         quality = [r["x_CloudCarbonDataQuality"] for r in csv.DictReader(fh)]
     assert quality == ["Calibrated", "Calibrated", "Estimated", "Excluded"]
+
+
+def test_focus_rows_are_calibrated_in_place(tmp_path: Path) -> None:
+    # tests/test_enrich.py's small FOCUS file: two identical m5.large hours (0.003725774 kg operational +
+    # 0.000957710 kg embodied each, worked there) of 012345678901 / us-east-1 / AmazonEC2, a tax and a
+    # credit. AWS reports 0.00001 t = 0.01 kg for the key: each hour becomes 0.005 kg; the FOCUS file's
+    # own columns come out as read, the tax and credit stay Excluded.
+    from tests.test_enrich import _small_focus
+
+    src = _small_focus(tmp_path / "focus.csv")
+    fp = write_csv(tmp_path / "aws.csv", [aws_row("0.00001", account="012345678901")], AWS_COLUMNS)
+    res = enrich(
+        [f"focus:{src}"], MONTH, tmp_path / "o.parquet", factor_set=PINNED_FACTORS,
+        calibrate="provider", provider_footprint=[fp],
+    )  # fmt: skip
+    rows = pq.read_table(res.path).to_pylist()
+    assert [r["x_CloudCarbonDataQuality"] for r in rows] == [
+        "Calibrated",
+        "Excluded",
+        "Calibrated",
+        "Excluded",
+    ]
+    assert _total(rows[0]) == pytest.approx(0.005, abs=1e-12) and _total(rows[2]) == pytest.approx(
+        0.005, abs=1e-12
+    )
+    # the operational / embodied split of the hour is kept: 0.003725774 / 0.000957710
+    assert rows[0]["x_CarbonEmissionEquivalentLocationBased"] / rows[0][
+        "x_EmbodiedEmissions"
+    ] == pytest.approx(0.003725774 / 0.000957710, rel=1e-5)
+    assert rows[1]["ChargeCategory"] == "Tax" and rows[1]["x_CarbonEmissionEquivalentLocationBased"] is None
