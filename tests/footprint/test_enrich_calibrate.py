@@ -215,3 +215,18 @@ def test_focus_rows_are_calibrated_in_place(tmp_path: Path) -> None:
         "x_EmbodiedEmissions"
     ] == pytest.approx(0.003725774 / 0.000957710, rel=1e-5)
     assert rows[1]["ChargeCategory"] == "Tax" and rows[1]["x_CarbonEmissionEquivalentLocationBased"] is None
+
+
+def test_footprint_of_another_month_is_one_line_and_writes_nothing(
+    bills: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cur, _ = bills
+    fp = write_csv(tmp_path / "sept.csv", [aws_row("0.00045", account=A, month="2026-09")], AWS_COLUMNS)
+    out = tmp_path / "cal.parquet"
+    args = ["enrich", "-m", MONTH, "-s", f"aws:{cur}", "-o", str(out), "--factors", PINNED_FACTORS]
+    code, err = cli([*args, "--provider-footprint", str(fp), "--calibrate", "provider"], monkeypatch, capsys)
+    one_line_error(code, err, 3, "no figures for 2026-10", "2026-09")
+    assert list(tmp_path.glob("*.parquet")) == [] and list(tmp_path.glob(".cal.parquet*")) == []
