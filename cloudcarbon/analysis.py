@@ -101,6 +101,8 @@ _SCHEMA: dict[str, Any] = {
     "activity_unit": pl.String,
     "energy_kwh": _DEC,
     "co2e_kg": _DEC,
+    "market_co2e_kg": _DEC,
+    "water_l": _DEC,
     "factor_set": pl.String,
     "method": pl.String,
 }
@@ -122,6 +124,12 @@ def _activity(figures: Mapping[str, Decimal], fate: str | None, currency: str | 
     return figures.get("cost", _ZERO), cost_unit
 
 
+def _side_figure(figures: Mapping[str, Decimal], name: str) -> Decimal | None:
+    if name in figures:
+        return figures[name]
+    return None if figures.get("energy_kwh", _ZERO) > 0 else _ZERO
+
+
 def lines_activity_table(
     lines: Iterable[LineRecord], *, factor_set: str = "", method: str = ""
 ) -> pl.DataFrame:
@@ -139,6 +147,8 @@ def lines_activity_table(
                 "activity_unit": unit,
                 "energy_kwh": ln.figures.get("energy_kwh", _ZERO),
                 "co2e_kg": ln.figures.get("co2e_kg", _ZERO),
+                # beside the bridge (cloudcarbon.compare): none where a line with energy lacks it
+                **{f: _side_figure(ln.figures, f) for f in ("market_co2e_kg", "water_l")},
                 "factor_set": factor_set,
                 "method": method,
             }

@@ -72,6 +72,16 @@ The result holds decimals of ``scale`` places (default 6, i.e. milligrams of CO2
 per project, ``base + method + activity + mix + efficiency + grid + unattributed + restatement ==
 current`` holds exactly in decimal arithmetic.
 
+Market-based CO2e and water
+---------------------------
+When ``base`` or ``current`` has a ``market_co2e_kg`` or ``water_l`` column, each project also gets
+that figure's total in both periods and its change (``base_market_co2e_kg``,
+``current_market_co2e_kg``, ``change_market_co2e_kg``, ``market_co2e_note``; ``base_water_l``, ...).
+They are plain totals, not bridged. A period in which any row of the project has no such figure (null,
+or a table without the column) has a null total, and the change is then null with the note saying which
+period lacks it: a partial sum would misstate the change. A project absent from a period counts 0 there,
+as in the bridge.
+
 Trends
 ======
 :func:`trend` sums figures month by month (optionally per ``by`` group) and sets each month against
@@ -88,11 +98,13 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["BRIDGE_PARTS", "bridge", "shapley", "trend"]
+__all__ = ["BRIDGE_PARTS", "SIDE_FIGURES", "bridge", "shapley", "trend"]
 
 #: Parts of the bridge, in the order of the chain (columns ``<part>_kg`` of :func:`bridge`'s result).
 BRIDGE_PARTS = ("method", "activity", "mix", "efficiency", "grid", "unattributed", "restatement")
 _MEASURES = ("activity", "energy_kwh", "co2e_kg")
+#: Figures totalled beside the bridge, each with its label for the note (see the module doc).
+SIDE_FIGURES = {"market_co2e_kg": "market-based CO2e", "water_l": "water"}
 _UNIT = "activity_unit"
 _LIKE_FOR_LIKE = ("factor_set", "method")
 _F0 = Fraction(0)
@@ -272,6 +284,47 @@ def _apportion(parts: list[Fraction], target: int, unit: Fraction) -> list[int]:
     return out
 
 
+def _side_totals(df: pl.DataFrame, col: str, by: list[str]) -> dict[tuple[Any, ...], Fraction | None] | None:
+    """Per project: the exact total of ``col``, None where a row has none; None without the column."""
+    if col not in df.columns:
+        return None
+    out: dict[tuple[Any, ...], Fraction | None] = {}
+    for i, row in enumerate(df.select([*by, col]).iter_rows(), start=1):
+        p, v = tuple(row[:-1]), row[-1]
+        if v is None:
+            out[p] = None
+        elif p not in out or out[p] is not None:
+            out[p] = (out.get(p) or _F0) + _frac(v, "side", col, i, p)
+    return out
+
+
+def _side_columns(
+    base: pl.DataFrame, current: pl.DataFrame, by: list[str], projects: list[tuple[Any, ...]], scale: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Per project (in ``projects`` order): both periods' totals of each :data:`SIDE_FIGURES` figure
+    that either table has, their change and a note where the change is null; and the column names."""
+    unit = Fraction(1, 10**scale)
+    out: list[dict[str, Any]] = [{} for _ in projects]
+    names: list[str] = []
+    for col, label in SIDE_FIGURES.items():
+        if col not in base.columns and col not in current.columns:
+            continue
+        sides = (_side_totals(base, col, by), _side_totals(current, col, by))
+        names += [f"base_{col}", f"current_{col}", f"change_{col}", f"{col}_note"]
+        for row, p in zip(out, projects, strict=True):
+            vals = [None if t is None else t.get(p, _F0) for t in sides]
+            dec = [None if v is None else Decimal(_round_half_even(v / unit)).scaleb(-scale) for v in vals]
+            lacking = [n for n, v in zip(("base", "current"), vals, strict=True) if v is None]
+            row[f"base_{col}"], row[f"current_{col}"] = dec
+            row[f"change_{col}"] = None if lacking else dec[1] - dec[0]  # type: ignore[operator]
+            row[f"{col}_note"] = (
+                f"no {label} figure in the {' and '.join(lacking)} period" + ("s" if len(lacking) > 1 else "")
+                if lacking
+                else None
+            )
+    return out, names
+
+
 def _round_half_even(x: Fraction) -> int:
     return round(x)  # Fraction.__round__ rounds half to even
 
@@ -387,10 +440,15 @@ def bridge(
         row["current_co2e_kg"] = Decimal(c_units).scaleb(-scale)
         row["change_kg"] = Decimal(c_units - b_units).scaleb(-scale)
         rows.append(row)
+    side, side_names = _side_columns(base, current, by, projects, scale)
+    for row, extra in zip(rows, side, strict=True):
+        row.update(extra)
     dec = pl.Decimal(38, scale)
     schema: dict[str, Any] = {c: base.schema[c] if c in base.schema else current.schema[c] for c in by}
     for c in ("base_co2e_kg", *(f"{n}_kg" for n in BRIDGE_PARTS), "current_co2e_kg", "change_kg"):
         schema[c] = dec
+    for c in side_names:
+        schema[c] = pl.String if c.endswith("_note") else dec
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 

@@ -40,7 +40,7 @@ __all__ = [
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
     "2026.12": "a6de65f164393e5584844f0fd690d716ec9a2589538454dac0f5549354aaf814",
-    "2026.12.1": "5823f1f424b5788453ec61d36d07a6a55d4eeba499a5299a851e3d2895031f87",
+    "2026.12.1": "73f8f5eb3ff4f729efbb1eda3aff139df77c5cd1e277cc364a9674d0898598e2",
 }
 
 #: Boundaries a grid factor can have (the ``boundary`` column of 2026.12.1 on): ``operational`` =

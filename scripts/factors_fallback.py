@@ -9,9 +9,12 @@ Derivation (every row's ``note`` repeats its own numbers):
 
 * ``compute``: one hour of the provider's 2-vCPU / 8-GB general-purpose VM at its public on-demand Linux
   price ``P`` (cited per provider below). Energy per hour ``E(u) = (2 x (min + u x (max - min)) + 8 x
-  0.392) W x PUE``, with the provider-average min/max W per vCPU of ``cpu_power.csv`` (``*`` row), the
-  memory coefficient 0.392 W/GB (CCF MEMORY_COEFFICIENT) and the provider PUE of ``pue.csv`` (``*``
-  row). Central = ``E(0.5) / P``; low = ``E(0) / (2 P)`` (an idle machine at twice the on-demand price,
+  m) W x PUE``, with the provider-average min/max W per vCPU of ``cpu_power.csv`` (``*`` row), the
+  memory watts per GB ``m`` and the provider PUE of ``pue.csv`` (``*`` row). Since factor set 2026.12.1
+  ``m = 0``: the set declares one power boundary, the whole server (``power_boundary_whole_server``,
+  ``memory_kwh_per_gb_hour = 0``; docs/method.md section 2), whose per-vCPU watts include memory. Sets
+  2026.11 and 2026.12 were built with ``m = 0.392`` (CCF MEMORY_COEFFICIENT) and are not rebuilt.
+  Central = ``E(0.5) / P``; low = ``E(0) / (2 P)`` (an idle machine at twice the on-demand price,
   as a licensed OS or premium support roughly doubles it); high = ``E(1) / ((1 - d) P)`` (a busy
   machine at the provider's deepest published commitment discount ``d``).
 * ``storage``: one GB-month of standard object storage at its public price ``P``: ``E = 0.65 Wh/TB-h
@@ -37,7 +40,13 @@ from typing import Any
 APACHE = "Apache-2.0"
 CCF = "cloud-carbon-footprint/cloud-carbon-footprint@b7a049c"
 AWS_CONST = f"{CCF}:packages/aws/src/domain/AwsFootprintEstimationConstants.ts"
-MEMORY_W_PER_GB = 0.392  # CCF MEMORY_COEFFICIENT 0.000392 kWh/GB-h
+#: Memory W per GB on top of the per-vCPU watts: 0 under the whole-server boundary of this set
+#: (coefficients.csv memory_kwh_per_gb_hour, scripts/factors_power.py); sets up to 2026.12 used 0.392.
+MEMORY_W_PER_GB = 0.0
+BOUNDARY = (
+    "memory 0 W/GB: inside the whole-server per-vCPU watts (coefficients power_boundary_whole_server = 1, "
+    "memory_kwh_per_gb_hour = 0; cloudcarbon docs/method.md section 2)"
+)
 HDD_WH_PER_TB_H = 0.65  # CCF HDDCOEFFICIENT
 SSD_WH_PER_TB_H = 1.2  # CCF SSDCOEFFICIENT
 HOURS_PER_MONTH = 730.0
@@ -166,7 +175,7 @@ def _usd_rows(provider: str) -> list[dict[str, Any]]:
 
     central, low, high = kwh(0.5) / price, kwh(0.0) / (2 * price), kwh(1.0) / ((1 - disc) * price)
     pue_src = _provider_row("pue", provider, "region")["source"]
-    common_src = f"{cpu['source']}; {AWS_CONST} MEMORY_COEFFICIENT; PUE: {pue_src}"
+    common_src = f"{cpu['source']}; {BOUNDARY}; PUE: {pue_src}"
     compute = {
         "service_class": "compute",
         "kwh_per_cost": central,

@@ -345,3 +345,40 @@ def test_trend_html_renders_in_headless_chromium(
     run = chromium.run(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1000,800")
     assert not run.console, run.console
     assert shot.stat().st_size > 10_000
+
+
+def test_compare_shows_market_and_water_in_every_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # by hand: web market-based 3 kg -> 5 kg (change +2), water 20 L -> 30 L (+10); db has energy in
+    # February but no market-based figure (no factor for its region): its February market total and
+    # change are null, and so is the organisation's (3 kg -> n/a); db's water 0 -> 4 L
+    path = tmp_path / "ledger.sqlite"
+    monkeypatch.setenv("CLOUDCARBON_LEDGER", str(path))
+    with Ledger(path) as led:
+        led.record(run("2026-01", [line("web", vcpu_hours=100, energy_kwh=10, co2e_kg=4,
+                                        market_co2e_kg=3, water_l=20)]))  # fmt: skip
+        db = line("db", vcpu_hours=10, energy_kwh=1, co2e_kg=1, water_l=4)
+        led.record(run("2026-02", [line("web", vcpu_hours=100, energy_kwh=10, co2e_kg=4,
+                                        market_co2e_kg=5, water_l=30), db]))  # fmt: skip
+    code, out, _ = cli(capsys, monkeypatch, "compare", "-m", "2026-02", "--against", "2026-01", "-f", "json")
+    assert code == 0
+    doc = json.loads(out)
+    rows = {r["project"]: r for r in doc["rows"]}
+    assert D(rows["web"]["change_market_co2e_kg"]) == D(2) and D(rows["web"]["change_water_l"]) == D(10)
+    assert rows["db"]["change_market_co2e_kg"] is None
+    assert rows["db"]["market_co2e_kg_note"] == "no market-based CO2e figure in the current period"
+    assert D(rows["db"]["change_water_l"]) == D(4)
+    assert doc["total"]["change_market_co2e_kg"] is None and D(doc["total"]["change_water_l"]) == D(14)
+
+    code, out, _ = cli(capsys, monkeypatch, "compare", "-m", "2026-02", "--against", "2026-01", "-f", "csv")
+    head = next(csv.reader(io.StringIO(out)))
+    assert "change_market_co2e_kg" in head and "change_water_l" in head
+
+    code, out, _ = cli(capsys, monkeypatch, "compare", "-m", "2026-02", "--against", "2026-01")
+    text = " ".join(out.split())
+    assert (
+        "Market-based CO2e: base 3.000000 kg, current n/a, change n/a (no market-based CO2e figure in "
+        "the current period)." in text
+    )
+    assert "Water: base 20.000000 L, current 34.000000 L, change 14.000000 L." in text

@@ -285,3 +285,43 @@ def test_trend_with_baseline() -> None:
     ]
     # a: baseline 8 -> 10, 12, 0 : +25 %, +50 %, -100 %; b has no baseline
     assert per["change_pct"].to_list() == pytest.approx([25.0, None, 50.0, None, -100.0, None], nan_ok=True)
+
+
+def test_market_and_water_totals_beside_the_bridge() -> None:
+    # by hand: project a: market 1.5 + 2.25 = 3.75 kg in the base, 4.0 kg now: change 0.25;
+    # water 10 + 5 = 15 L, then 12 L: change -3. Project b: market 1.0 in the base, but one of its
+    # current rows has none (null) -> current total null, change null, with the note naming the
+    # period; its water 2 L -> 0 + 0 L: change -2
+    def table(rows: list[tuple[str, str, float, float | None, float]]) -> pl.DataFrame:
+        return pl.DataFrame(
+            [
+                {"project": p, "region": r, "activity": 1.0, "energy_kwh": 1.0, "co2e_kg": c,
+                 "market_co2e_kg": m, "water_l": w}
+                for p, r, c, m, w in rows
+            ],
+            schema_overrides={"market_co2e_kg": pl.Float64},
+        )  # fmt: skip
+
+    base = table([("a", "x", 1.0, 1.5, 10.0), ("a", "y", 1.0, 2.25, 5.0), ("b", "x", 1.0, 1.0, 2.0)])
+    cur = table([("a", "x", 2.0, 4.0, 12.0), ("b", "x", 1.0, None, 0.0), ("b", "y", 1.0, 0.5, 0.0)])
+    out = {r["project"]: r for r in bridge(base, cur, ["project", "region"]).iter_rows(named=True)}
+    a, b = out["a"], out["b"]
+    assert (a["base_market_co2e_kg"], a["current_market_co2e_kg"]) == (Decimal("3.75"), Decimal("4"))
+    assert a["change_market_co2e_kg"] == Decimal("0.25") and a["market_co2e_kg_note"] is None
+    assert a["change_water_l"] == Decimal("-3") and a["base_water_l"] == Decimal("15")
+    assert b["base_market_co2e_kg"] == Decimal("1") and b["current_market_co2e_kg"] is None
+    assert b["change_market_co2e_kg"] is None
+    assert b["market_co2e_kg_note"] == "no market-based CO2e figure in the current period"
+    assert b["change_water_l"] == Decimal("-2") and b["water_l_note"] is None
+    # the bridge itself is unchanged: a's CO2e 2 -> 2, b's 1 -> 2
+    assert a["change_kg"] == Decimal("0") and b["change_kg"] == Decimal("1")
+
+
+def test_a_table_without_the_market_column_gives_null_change() -> None:
+    base = pl.DataFrame({"project": ["a"], "activity": [1.0], "energy_kwh": [1.0], "co2e_kg": [1.0]})
+    cur = base.with_columns(pl.lit(0.5).alias("market_co2e_kg"))
+    (row,) = bridge(base, cur, ["project"]).iter_rows(named=True)
+    assert row["base_market_co2e_kg"] is None and row["current_market_co2e_kg"] == Decimal("0.5")
+    assert row["change_market_co2e_kg"] is None
+    assert row["market_co2e_kg_note"] == "no market-based CO2e figure in the base period"
+    assert "change_water_l" not in row  # neither table has water

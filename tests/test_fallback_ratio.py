@@ -6,6 +6,8 @@ written by the test (not the shipped one), so the arithmetic does not depend on 
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 import pytest
 
@@ -204,3 +206,27 @@ def test_service_class() -> None:
         *("compute", "storage", "storage", "compute", "storage", "compute", "*", "*"),
         *("storage", "compute", "compute"),
     ]
+
+
+def test_reference_ratio_follows_the_whole_server_boundary_in_2026_12_1() -> None:
+    # AWS m5.large at 0.096 USD/h, cpu_power '*' 0.74-3.5 W/vCPU, PUE 1.135, no memory term:
+    #   central E(0.5) = 2 x (0.74 + 0.5 x 2.76) = 4.24 W x 1.135 / 1000 = 0.0048124 kWh / 0.096
+    #           = 0.0501292 kWh/USD; low E(0) = 1.48 W x 1.135 / 1000 / (2 x 0.096) = 0.0087490;
+    #   high E(1) = 7 W x 1.135 / 1000 / (0.28 x 0.096) = 0.2955729
+    # 2026.12 keeps the memory term 8 x 0.392 W: (4.24 + 3.136) x 1.135 / 1000 / 0.096 = 0.0872058
+    from cloudcarbon.factors import load_factor_set
+
+    def aws_compute(version: str) -> dict[str, Any]:
+        t = load_factor_set(version).table("fallback_reference_ratios")
+        (row,) = t.filter(
+            (pl.col("provider") == "aws")
+            & (pl.col("currency") == "USD")
+            & (pl.col("service_class") == "compute")
+        ).iter_rows(named=True)
+        return row
+
+    new = aws_compute("2026.12.1")
+    assert new["kwh_per_cost"] == pytest.approx(0.0501292, abs=1e-6)
+    assert new["kwh_per_cost_low"] == pytest.approx(0.0087490, abs=1e-6)
+    assert new["kwh_per_cost_high"] == pytest.approx(0.2955729, abs=1e-6)
+    assert aws_compute("2026.12")["kwh_per_cost"] == pytest.approx(0.0872058, abs=1e-6)

@@ -50,8 +50,34 @@ def compare_command(
             raise typer.Exit(8)
     rows, label, basis = out
     title = f"CO2e {month} against {label} (kg; base + parts = current)"
-    figures = [c for c in rows.columns if c.endswith("_kg")]
-    total = {by: "Total", **{c: sum(rows[c].to_list(), Decimal(0)) for c in figures}}
+    from cloudcarbon.compare import SIDE_FIGURES
+
+    side = [c for c in rows.columns if any(c.endswith((f, f"{f}_note")) for f in SIDE_FIGURES)]
+    figures = [c for c in rows.columns if c != by and not c.endswith("_note")]
+    # a market-based or water total is the whole or nothing: null when a project's figure is null
+    total: dict[str, object] = {by: "Total"}
+    for c in figures:
+        total[c] = None if rows[c].null_count() else sum(rows[c].to_list(), Decimal(0))
+    for c in (c for c in rows.columns if c.endswith("_note")):
+        total[c] = "; ".join(sorted({str(v) for v in rows[c].to_list() if v is not None})) or None
+    notes = [f"Basis: {basis}."]
+    if fmt is TableFormat.table and side:  # the terminal keeps the bridge's columns; totals in words
+        notes += _side_notes(total)
+        rows = rows.drop(side)
+        total = {k: v for k, v in total.items() if k not in side}
     width = terminal_width(sys.stdout, 200)
-    text = render_rows(rows, fmt, title=title, notes=[f"Basis: {basis}."], total=total, width=width)
+    text = render_rows(rows, fmt, title=title, notes=notes, total=total, width=width)
     typer.echo(text, nl=False)
+
+
+def _side_notes(total: dict[str, object]) -> list[str]:
+    """The market-based CO2e and water totals of both periods and their change, in words."""
+    out = []
+    for col, label, unit in (("market_co2e_kg", "Market-based CO2e", "kg"), ("water_l", "Water", "L")):
+        if f"change_{col}" not in total:
+            continue
+        b, c, d = (total[f"{k}_{col}"] for k in ("base", "current", "change"))
+        shown = [("n/a" if v is None else f"{v} {unit}") for v in (b, c)]
+        change = f"n/a ({total[f'{col}_note']})" if d is None else f"{d} {unit}"
+        out.append(f"{label}: base {shown[0]}, current {shown[1]}, change {change}.")
+    return out

@@ -8,6 +8,11 @@ Metrics (estimated rows only: fallback and excluded rows carry no activity to di
 * ``co2e_per_tb_month`` per provider and storage class (SSD / HDD, replication included);
 * ``pue`` and ``grid_g_co2e_per_kwh`` per provider and region: the factors the estimate used.
 
+Beside each location-based ``value``: ``market_value`` (the market-based CO2e in the same unit; on a
+``grid_g_co2e_per_kwh`` row the market-based gCO2e/kWh) and ``water_l_per_unit`` (litres, on-site plus
+electricity, per unit; on a grid row litres per kWh). Each is null when any row behind the metric has
+no market-based or water factor (a partial sum would understate it), and on ``pue`` rows.
+
 Every metric gives ``n_rows``, the billing rows behind it; a metric with fewer than ``k`` rows (default
 5) is dropped. No account, project, tag, resource, run or instance-type value is written: the labels
 come only from the factor set's own vocabulary (providers, instance families and accelerator models of
@@ -47,6 +52,8 @@ BENCHMARK_COLUMNS = (
     "unit",
     "kwh_per_unit",
     "embodied_kg_per_unit",
+    "market_value",
+    "water_l_per_unit",
     "activity_amount",
     "activity_unit",
     "n_rows",
@@ -57,6 +64,13 @@ OTHER = "(other)"
 
 def _per(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     return pl.when(den > 0).then(num / den).otherwise(None)
+
+
+def _whole_sum(frame: pl.DataFrame, col: str) -> pl.Expr:
+    """Sum of ``col`` in a group, null when any row has none (or the result has no such column)."""
+    if col not in frame.columns:
+        return pl.lit(None, pl.Float64)
+    return pl.when(pl.col(col).is_null().any()).then(None).otherwise(pl.col(col).sum()).cast(pl.Float64)
 
 
 def _vocabulary(factors: FactorSet) -> tuple[list[str], pl.DataFrame, list[str]]:
@@ -88,6 +102,8 @@ def _metric(
         pl.col("co2e_kg").sum(),
         pl.col("energy_kwh").sum(),
         pl.col("embodied_co2e_kg").sum(),
+        _whole_sum(frame, "market_co2e_kg").alias("market_co2e_kg"),
+        _whole_sum(frame, "water_l").alias("water_l"),
         pl.col("rows").sum().alias("n_rows"),
     )
     return agg.select(
@@ -99,6 +115,8 @@ def _metric(
         pl.lit(unit).alias("unit"),
         _per(pl.col("energy_kwh"), pl.col("activity_amount")).alias("kwh_per_unit"),
         _per(pl.col("embodied_co2e_kg"), pl.col("activity_amount")).alias("embodied_kg_per_unit"),
+        _per(pl.col("market_co2e_kg"), pl.col("activity_amount")).alias("market_value"),
+        _per(pl.col("water_l"), pl.col("activity_amount")).alias("water_l_per_unit"),
         "activity_amount",
         pl.lit(activity_unit).alias("activity_unit"),
         "n_rows",
@@ -180,6 +198,10 @@ def benchmark_groups(result: EstimateResult, factors: FactorSet | None = None) -
     grid = powered.group_by("provider", "subject", "grid_dataset", "grid_year").agg(
         # the kWh-weighted grid factor: g = kg x 1000 / kWh
         _per(pl.col("co2e_kg").sum() * 1000.0, pl.col("energy_kwh").sum()).alias("value"),
+        _per(_whole_sum(powered, "market_co2e_kg") * 1000.0, pl.col("energy_kwh").sum()).alias(
+            "market_value"
+        ),
+        _per(_whole_sum(powered, "water_l"), pl.col("energy_kwh").sum()).alias("water_l_per_unit"),
         pl.col("energy_kwh").sum().alias("activity_amount"),
         pl.col("rows").sum().alias("n_rows"),
     )

@@ -27,7 +27,21 @@ def _money(v: object) -> str:
 
 
 #: Columns left out, in this order, when the table does not fit the width (the note says so).
-_OPTIONAL = ("Embodied kg", "Energy kWh")
+_OPTIONAL = ("Water L", "Embodied kg", "Energy kWh", "Market CO2e kg")
+
+#: How a market-based or water figure with no factor shows (the sentence under the table says why).
+NOT_AVAILABLE = "n/a"
+
+
+def _na(v: float | None) -> str:
+    return NOT_AVAILABLE if v is None else _fmt(v)
+
+
+def _partial(v: float | None, share: float | None) -> str:
+    """A total of a market-based or water figure; ``(part)`` when it covers only part of the energy."""
+    if v is None:
+        return NOT_AVAILABLE
+    return _fmt(v) if share is None or share >= 1 - 1e-12 else f"{_fmt(v)} (part)"
 
 
 def _columns(result: EstimateResult, *, range_below: bool) -> list[Col]:
@@ -61,8 +75,14 @@ def _columns(result: EstimateResult, *, range_below: bool) -> list[Col]:
         cols.append(Col("Currency", [Text(safe_text(r["currency"])) for r in lines], folds=True))
     cols.append(Col("Energy kWh", [_fmt(r["energy_kwh"]) for r in lines], footer=_fmt(t["energy_kwh"])))
     cols.append(Col("CO2e kg (range)", [co2e(r) for r in lines], footer=co2e(t)))
+    if "market_co2e_kg" in result.lines.columns:  # results made before these figures have none
+        cols.append(Col("Market CO2e kg", [_na(r["market_co2e_kg"]) for r in lines],
+                        footer=_partial(t.get("market_co2e_kg"), t.get("market_kwh_share"))))  # fmt: skip
     cols.append(Col("Embodied kg", [_fmt(r["embodied_co2e_kg"]) for r in lines],
                     footer=_fmt(t["embodied_co2e_kg"])))  # fmt: skip
+    if "water_l" in result.lines.columns:
+        cols.append(Col("Water L", [_na(r["water_l"]) for r in lines],
+                        footer=_partial(t.get("water_l"), t.get("water_kwh_share"))))  # fmt: skip
     return cols
 
 

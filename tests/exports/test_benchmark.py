@@ -173,3 +173,59 @@ def test_demo_month_read_back_with_polars(demo_result: EstimateResult, tmp_path:
 def test_k_below_one_refused(demo_result: EstimateResult) -> None:
     with pytest.raises(CloudCarbonError, match="k must be at least 1"):
         benchmark(demo_result, k=0)
+
+
+def _market_result(tmp_path: Path, *, germany: bool) -> EstimateResult:
+    from cloudcarbon.config import Config, MarketOptions
+    from cloudcarbon.factors import load_factor_set
+    from cloudcarbon.residual_mix import read_residual_mix
+    from tests.conftest import write_cur
+
+    rows = [cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large") for _ in range(5)]
+    if germany:
+        rows.append(
+            cur_row("EUC1-BoxUsage:m5.large", 24, "2.30", "Hrs", instance="m5.large", region="eu-central-1")
+        )
+    rm = tmp_path / "residual.csv"
+    rm.write_text("zone,year,g_co2e_per_kwh,source\nSRVC,2025,300,Green-e test edition\n", encoding="utf-8")
+    mk = MarketOptions(residual_mix=str(rm), residual_rows=read_residual_mix(rm))
+    return estimate_for_export(
+        [write_cur(tmp_path / "cur.csv", rows)],
+        "2026-10",
+        config=Config(market=mk),
+        factor_set=load_factor_set("2026.12.1"),
+    )
+
+
+def test_market_and_water_beside_location_worked_by_hand(tmp_path: Path) -> None:
+    # factor set 2026.12.1 (tests/statements/test_market_water_outputs.py): one m5.large day in
+    # us-east-1 = 0.128495411 kWh; the residual mix gives SRVC 300 g/kWh, so market-based
+    # 0.128495411 x 300 / 1000 = 0.0385486233 kg a day; water 0.013585418 L on site + 0.297171851 L
+    # electricity = 0.310757269 L a day. Five days, 48 vCPU-h each: per vCPU-h market
+    # 0.0385486233 / 48 = 0.000803096319 kg, water 0.310757269 / 48 = 0.00647410977 L; on the grid
+    # row market 300 g/kWh and water 0.310757269 / 0.128495411 = 2.41842 L/kWh
+    df = benchmark(_market_result(tmp_path, germany=False))
+    m5 = df.filter(pl.col("metric") == "co2e_per_vcpu_hour").row(0, named=True)
+    assert m5["n_rows"] == 5
+    assert m5["market_value"] == pytest.approx(0.000803096319, rel=1e-6)
+    assert m5["water_l_per_unit"] == pytest.approx(0.00647410977, rel=1e-6)
+    grid = df.filter(pl.col("metric") == "grid_g_co2e_per_kwh").row(0, named=True)
+    assert grid["market_value"] == pytest.approx(300.0, rel=1e-6)
+    assert grid["water_l_per_unit"] == pytest.approx(0.310757269 / 0.128495411, rel=1e-6)
+    pue = df.filter(pl.col("metric") == "pue").row(0, named=True)
+    assert pue["market_value"] is None and pue["water_l_per_unit"] is None
+
+
+def test_market_null_where_a_row_has_no_factor(tmp_path: Path) -> None:
+    # an eu-central-1 day joins the m5 family: the residual mix has no row for Germany, so the
+    # family's market-based intensity is null (not the us-east-1 part over all vCPU-hours), while
+    # the us-east-1 grid row keeps its 300 g/kWh
+    df = benchmark(_market_result(tmp_path, germany=True), k=1)
+    m5 = df.filter(pl.col("metric") == "co2e_per_vcpu_hour").row(0, named=True)
+    assert m5["n_rows"] == 6 and m5["value"] is not None
+    assert m5["market_value"] is None
+    grids = {
+        r["subject"]: r for r in df.filter(pl.col("metric") == "grid_g_co2e_per_kwh").iter_rows(named=True)
+    }
+    assert grids["us-east-1"]["market_value"] == pytest.approx(300.0, rel=1e-6)
+    assert grids["eu-central-1"]["market_value"] is None

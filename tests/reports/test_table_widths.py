@@ -92,7 +92,8 @@ def _render(result: EstimateResult, width: int) -> str:
     return buf.getvalue()
 
 
-ALL = ["project", "service", "region", "Cost USD", "Energy kWh", "CO2e kg (range)", "Embodied kg"]
+ALL = ["project", "service", "region", "Cost USD", "Energy kWh", "CO2e kg (range)", "Market CO2e kg",
+       "Embodied kg", "Water L"]  # fmt: skip
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -118,3 +118,29 @@ def test_statements_show_the_market_figure_read_back_from_html_and_xlsx(tmp_path
     assert rows["Market-based CO2e"][1] == pytest.approx(MARKET_KG, rel=1e-6)
     assert rows["Market-based CO2e"][2] == "kg"
     assert rows["Water (on-site + electricity)"][1] == pytest.approx(0.310757, abs=1e-6)
+
+
+def test_terminal_line_table_has_market_and_water_columns(tmp_path: Path) -> None:
+    # one line: market-based 0.0385486233 kg -> "0.039" (two significant digits below 1); water
+    # 0.013585418 + 0.297171851 = 0.310757269 L -> "0.31"; the total row shows the same figures
+    from tests.reports.test_table_widths import column, headers
+
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(render_table(_result(tmp_path)))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    shown = headers(text)
+    assert "Market CO2e kg" in shown and "Water L" in shown
+    assert shown.index("Market CO2e kg") == shown.index("CO2e kg (range)") + 1  # beside CO2e
+    market = column(text, shown.index("Market CO2e kg"))
+    water = column(text, shown.index("Water L"))
+    assert market.startswith("0.039") and water.startswith("0.31")
+    assert "(part)" not in text.split("Market-based CO2e:")[0]
+
+
+def test_terminal_line_table_marks_a_partial_market_total(tmp_path: Path) -> None:
+    # with the eu-central-1 day, the residual mix covers half the energy: the total is the covered
+    # 0.039 kg, marked "(part)" in the footer (the sentence below says it covers 50.0%)
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    console.print(render_table(_result(tmp_path, germany=True)))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "0.039 (part)" in text.split("Market-based CO2e:")[0]
