@@ -77,6 +77,15 @@ def month_filter(month: str) -> str:
     return f"properties/usageStart ge '{start:%Y-%m-%d}' and properties/usageEnd le '{last:%Y-%m-%d}'"
 
 
+def default_credential() -> Any:
+    """``azure.identity.DefaultAzureCredential()`` (environment, managed identity, Azure CLI ...)."""
+    try:
+        from azure.identity import DefaultAzureCredential
+    except ImportError as exc:
+        raise MissingDependency("azure-identity", "azure") from exc
+    return DefaultAzureCredential()
+
+
 def make_client(
     credential: Any = None,
     *,
@@ -111,11 +120,7 @@ def make_client(
     except ImportError as exc:
         raise MissingDependency("azure-mgmt-consumption", "azure") from exc
     if credential is None:
-        try:
-            from azure.identity import DefaultAzureCredential
-        except ImportError as exc:
-            raise MissingDependency("azure-identity", "azure") from exc
-        credential = DefaultAzureCredential()
+        credential = default_credential()
     m = _SUBSCRIPTION.match(scope)
     return ConsumptionManagementClient(
         credential,

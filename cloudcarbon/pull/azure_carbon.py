@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cloudcarbon.pull import MissingDependency, PullError, PullResult, _atomic_path, month_bounds
+from cloudcarbon.pull.azure import default_credential
 
 __all__ = ["CATEGORIES", "REPORT_TYPES", "SCOPES", "build_query", "make_client", "pull"]
 
@@ -137,11 +138,7 @@ def make_client(
     except ImportError as exc:
         raise MissingDependency("azure-mgmt-carbonoptimization", "azure") from exc
     if credential is None:
-        try:
-            from azure.identity import DefaultAzureCredential
-        except ImportError as exc:
-            raise MissingDependency("azure-identity", "azure") from exc
-        credential = DefaultAzureCredential()
+        credential = default_credential()
     return CarbonOptimizationMgmtClient(
         credential,
         retry_total=retries,

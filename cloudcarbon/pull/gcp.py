@@ -273,6 +273,26 @@ def resolve_accelerator_skus(
     return {k: str(v["description"]) for k, v in sorted(found.items())}
 
 
+def _client_and_config(
+    bigquery: Any,
+    client: Any,
+    params: Sequence[tuple[str, str, Any]],
+    project: str | None,
+    location: str | None,
+) -> tuple[Any, Any]:
+    """The BigQuery client (``client`` when given) and a standard-SQL job config with ``params``."""
+    if client is None:
+        try:
+            client = bigquery.Client(project=project, location=location)
+        except Exception as exc:
+            raise _google_error(exc, "creating the BigQuery client") from exc
+    config = bigquery.QueryJobConfig(
+        query_parameters=[bigquery.ScalarQueryParameter(n, t, v) for n, t, v in params],
+        use_legacy_sql=False,
+    )
+    return client, config
+
+
 def pull(
     month: str,
     dest: Path,
@@ -332,15 +352,7 @@ def pull(
     sql, params = build_query(
         table, month, billing_account=billing_account, partition_filter=partition_filter, late_days=late_days
     )
-    if client is None:
-        try:
-            client = bigquery.Client(project=project or table_project, location=location)
-        except Exception as exc:
-            raise _google_error(exc, "creating the BigQuery client") from exc
-    config = bigquery.QueryJobConfig(
-        query_parameters=[bigquery.ScalarQueryParameter(n, t, v) for n, t, v in params],
-        use_legacy_sql=False,
-    )
+    client, config = _client_and_config(bigquery, client, params, project or table_project, location)
     import pyarrow.parquet as pq
 
     dest = Path(dest)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudcarbon.pull import PullError, PullResult, _atomic_path, month_bounds
-from cloudcarbon.pull.gcp import _bigquery, _google_error, _parse_table
+from cloudcarbon.pull.gcp import _bigquery, _client_and_config, _google_error, _parse_table
 
 __all__ = ["build_query", "flat_columns", "flat_row", "pull"]
 
@@ -185,15 +185,7 @@ def pull(
     bigquery = _bigquery()
     table_project, _, _ = _parse_table(table)
     sql, params = build_query(table, month, billing_account=billing_account)
-    if client is None:
-        try:
-            client = bigquery.Client(project=project or table_project, location=location)
-        except Exception as exc:
-            raise _google_error(exc, "creating the BigQuery client") from exc
-    config = bigquery.QueryJobConfig(
-        query_parameters=[bigquery.ScalarQueryParameter(n, t, v) for n, t, v in params],
-        use_legacy_sql=False,
-    )
+    client, config = _client_and_config(bigquery, client, params, project or table_project, location)
     dest = Path(dest)
     target = dest / f"gcp-carbon-footprint-{month}.csv"
     rows = 0
