@@ -40,7 +40,7 @@ __all__ = [
 SHIPPED_SHA256: dict[str, str] = {
     "2026.11": "fd64c1c472d30b6704b8d06e8ab33c8413e07ba18d278b9afd870fdd1ceac657",
     "2026.12": "a6de65f164393e5584844f0fd690d716ec9a2589538454dac0f5549354aaf814",
-    "2026.12.1": "73f8f5eb3ff4f729efbb1eda3aff139df77c5cd1e277cc364a9674d0898598e2",
+    "2026.12.1": "81981e634323855eeba182bb7b3a9efaa30abecf5917e6d3026342ebf9f7438a",
 }
 
 #: Boundaries a grid factor can have (the ``boundary`` column of 2026.12.1 on): ``operational`` =

@@ -9,7 +9,8 @@ public source, never the reference folder.
   why not. No residual-mix values are shipped: the AIB European Residual Mixes and the Green-e Residual
   Mix Emissions Rates carry no open licence, so users supply them (``[market] residual_mix``). Google's
   carbon-free energy share (CFE%) is an hourly matching score, not an emission factor, and AWS and
-  Azure publish market-based figures only in their own footprint exports (``cloudcarbon footprint``).
+  Azure publish market-based figures only in their own footprint exports (read by ``cloudcarbon
+  reconcile --provider-footprint``).
 * ``grid_market_zones.csv``: cloud region -> country (ISO 3166 alpha-2) and, for US regions, eGRID
   subregion: the keys a user's residual-mix table is matched on.
 * ``water_wue.csv``: on-site water usage effectiveness (L per IT kWh) per provider and region, with a
@@ -121,7 +122,8 @@ def _zone(loc: dict[str, str]) -> str:
 def _market() -> list[dict[str, Any]]:
     export = (
         "publishes market-based figures only in its own carbon footprint export (read them with "
-        "`cloudcarbon footprint`); no market-based factor per region is published for reuse, and no "
+        "`cloudcarbon reconcile --provider-footprint`); no market-based factor per region is published "
+        "for reuse, and no "
         "residual mix is shipped (AIB and Green-e grant no open licence): supply one with "
         "[market] residual_mix"
     )

@@ -127,7 +127,8 @@ def _market_gap(lines: Sequence[LineRecord]) -> str:
     share = kwh / total if total else _ZERO
     return (
         f"no market-based factor for {share:.1%} of the energy ({shown}); add a residual mix for them "
-        "([market] residual_mix) or read the providers' own market-based figures (cloudcarbon footprint)"
+        "([market] residual_mix) or read the providers' own market-based figures "
+        "(cloudcarbon reconcile --provider-footprint)"
     )
 
 
