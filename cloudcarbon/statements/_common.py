@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from cloudcarbon.statements.model import STAGE_LABELS, Stage, Statement
+from cloudcarbon.statements.model import STAGE_LABELS, Comparison, Stage, Statement
 
 __all__ = [
     "RECONCILE_HEADER",
     "RECONCILE_TEXT",
+    "SIDE_HEADER",
     "kg",
     "money",
     "pct",
     "reconcile_intro",
     "reconcile_rows",
+    "side_rows",
     "stage_columns",
     "stage_value",
     "trend_table",
@@ -140,4 +142,28 @@ def reconcile_intro(st: Statement) -> list[str]:
         out.append(f"Not compared (no provider figures given): {', '.join(rec.not_compared)}.")
     out += [f"{code}: {text}." for code, text in rec.reasons]
     out += [f"Ignored provider row: {x}" for x in rec.ignored]
+    return out
+
+
+#: Columns of the comparison's market-based CO2e and water table, the same in every format.
+SIDE_HEADER = ["Figure", "Unit", "Baseline", "Current", "Change"]
+#: What a cell shows where a month lacks the figure (the change cell adds the reason).
+NOT_AVAILABLE = "not available"
+
+
+def side_rows(c: Comparison, esc: Callable[[str], str]) -> list[list[str]]:
+    """Market-based CO2e and water totals of both months and their change; "not available" where a
+    month lacks the figure, the change cell then saying why (never the location-based figure)."""
+    out = []
+    for f in c.side_totals():
+        change = f"{f.change:+,.3f}" if f.change is not None else esc(f"{NOT_AVAILABLE}: {f.note or ''}")
+        out.append(
+            [
+                esc(f.label[0].upper() + f.label[1:]),
+                esc(f.unit),
+                NOT_AVAILABLE if f.base is None else kg(f.base),
+                NOT_AVAILABLE if f.current is None else kg(f.current),
+                change,
+            ]
+        )
     return out

@@ -19,14 +19,25 @@ from decimal import Decimal
 from typing import Any
 
 from cloudcarbon._escape import safe_csv_cell, safe_terminal, visible_controls
-from cloudcarbon.statements._common import kg, money, pct, stage_columns, stage_value
-from cloudcarbon.statements.model import BRIDGE_STEPS, STAGE_LABELS, Statement
+from cloudcarbon.statements._common import SIDE_HEADER, kg, money, pct, side_rows, stage_columns, stage_value
+from cloudcarbon.statements.model import BRIDGE_STEPS, STAGE_LABELS, SideFigure, Statement
 
 __all__ = ["render_csv", "render_json", "render_table", "statement_data"]
 
 
 def _d(v: Decimal | None) -> str | None:
     return None if v is None else str(v)
+
+
+def _side(f: SideFigure) -> dict[str, Any]:
+    return {
+        "figure": f.label,
+        "unit": f.unit,
+        "base": _d(f.base),
+        "current": _d(f.current),
+        "change": _d(f.change),
+        "note": f.note,
+    }
 
 
 def statement_data(st: Statement) -> dict[str, Any]:
@@ -163,9 +174,11 @@ def statement_data(st: Statement) -> dict[str, Any]:
                     "base_kg": _d(ln.base_kg),
                     "current_kg": _d(ln.current_kg),
                     "parts": {p: _d(ln.part(p)) for p in BRIDGE_STEPS},
+                    **({"sides": [_side(f) for f in c.sides[i]]} if c.sides else {}),
                 }
-                for ln in c.lines
+                for i, ln in enumerate(c.lines)
             ],
+            "sides": [_side(f) for f in c.side_totals()],
         }
     if st.trend is not None:
         out["trend"] = {
@@ -280,6 +293,11 @@ def render_csv(st: Statement) -> str:
             for step in BRIDGE_STEPS:
                 row("comparison", ln.project, step, ln.part(step), "kg")
             row("comparison", ln.project, "current_kg", ln.current_kg, "kg")
+        for f in st.comparison.side_totals():
+            for k, fv in (("base", f.base), ("current", f.current), ("change", f.change)):
+                row("comparison", f"total {f.label}", k, fv, f.unit)
+            if f.note:
+                row("comparison", f"total {f.label}", "note", f.note)
     if st.trend is not None:
         for s in st.trend.series:
             for pt in s.points:
@@ -425,6 +443,12 @@ def render_table(st: Statement) -> Any:
                 kg(ln.current_kg),
             )
         parts.append(cmp_)
+        side = Table(title="Market-based CO2e and water (totals, not bridged)", title_justify="left")
+        for col in SIDE_HEADER:
+            side.add_column(col, justify="left" if col in ("Figure", "Unit") else "right")
+        for cells in side_rows(st.comparison, e):
+            side.add_row(*cells)
+        parts.append(side)
     if st.trend is not None:
         tr = Table(title="Trend (kg CO2e)", title_justify="left")
         tr.add_column("Series")

@@ -15,12 +15,14 @@ from cloudcarbon.statements._common import (
     RECONCILE_TEXT,
     RESTATEMENT_HEADER,
     RESTATEMENT_TEXT,
+    SIDE_HEADER,
     kg,
     money,
     pct,
     reconcile_intro,
     reconcile_rows,
     restatement_rows,
+    side_rows,
     stage_columns,
     stage_value,
     trend_table,
@@ -240,6 +242,8 @@ def render_html(st: Statement) -> str:
              f"{c.current_kg - c.base_kg:+,.3f}"]
         )  # fmt: skip
         parts.append(_table(head, brow, total_last=True))
+        parts.append("<p>Market-based CO2e and water (totals, not bridged):</p>")
+        parts.append(_table(SIDE_HEADER, side_rows(c, esc), text=(0, 1)))
     parts.append("</section>")
 
     # trend

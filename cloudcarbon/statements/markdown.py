@@ -11,12 +11,14 @@ from cloudcarbon.statements._common import (
     RECONCILE_TEXT,
     RESTATEMENT_HEADER,
     RESTATEMENT_TEXT,
+    SIDE_HEADER,
     kg,
     money,
     pct,
     reconcile_intro,
     reconcile_rows,
     restatement_rows,
+    side_rows,
     stage_columns,
     stage_value,
     trend_table,
@@ -154,6 +156,8 @@ def render_markdown(st: Statement) -> str:
              f"{c.current_kg - c.base_kg:+,.3f}"]
         )  # fmt: skip
         out += _table(head, brow)
+        out += ["Market-based CO2e and water (totals, not bridged):", ""]
+        out += _table(SIDE_HEADER, side_rows(c, esc), text=(0, 1))
 
     months, series = trend_table(st)
     out += ["## Trend", ""]

@@ -28,6 +28,7 @@ __all__ = [
     "ProviderReconciliation",
     "ReconcileLine",
     "Restatement",
+    "SideFigure",
     "Source",
     "Stage",
     "Statement",
@@ -311,6 +312,36 @@ class BridgeLine:
         return sum((v for p, v in self.parts if p == name), _ZERO)
 
 
+#: Figures carried beside the bridge (market-based CO2e, water): field name, label, unit.
+SIDE_FIGURES = (("market_co2e_kg", "market-based CO2e", "kg"), ("water_l", "water", "L"))
+
+
+@dataclass(frozen=True)
+class SideFigure:
+    """One figure's total in the baseline and the current month, not bridged; ``None`` where a month
+    lacks the figure, and then the change is ``None`` with ``note`` saying which month lacks it."""
+
+    label: str
+    unit: str
+    base: Decimal | None
+    current: Decimal | None
+    note: str | None = None
+
+    @property
+    def change(self) -> Decimal | None:
+        return None if self.base is None or self.current is None else self.current - self.base
+
+    @classmethod
+    def of(cls, label: str, unit: str, base: Decimal | None, current: Decimal | None) -> SideFigure:
+        lacking = [n for n, v in (("base", base), ("current", current)) if v is None]
+        note = (
+            f"no {label} figure in the {' and '.join(lacking)} period" + ("s" if len(lacking) > 1 else "")
+            if lacking
+            else None
+        )
+        return cls(label, unit, base, current, note)
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The change against a baseline, explained per project."""
@@ -318,6 +349,23 @@ class Comparison:
     baseline: str  # e.g. "baseline 'fy2025' (2025 monthly average)"
     basis: str  # which version is used, e.g. "recomputed under factor set 2026.11"
     lines: tuple[BridgeLine, ...]
+    #: Per line (same order), the market-based CO2e and water beside the bridge (:data:`SIDE_FIGURES`);
+    #: empty when not given. A figure the bridge did not carry is ``None`` in both months.
+    sides: tuple[tuple[SideFigure, ...], ...] = ()
+
+    def side_totals(self) -> tuple[SideFigure, ...]:
+        """Market-based CO2e and water over all lines, in both months: a month's total is ``None``
+        (with the note naming the month) when any line lacks the figure there, never a partial sum."""
+        out = []
+        for i, (_, label, unit) in enumerate(SIDE_FIGURES):
+            figs = [s[i] for s in self.sides] if self.sides else []
+            totals: list[Decimal | None] = []
+            for attr in ("base", "current"):
+                vals = [getattr(f, attr) for f in figs]
+                ok = bool(figs) and all(v is not None for v in vals)
+                totals.append(sum((v for v in vals if v is not None), _ZERO) if ok else None)
+            out.append(SideFigure.of(label, unit, totals[0], totals[1]))
+        return tuple(out)
 
     @property
     def base_kg(self) -> Decimal:
@@ -344,7 +392,22 @@ class Comparison:
             )
             for r in rows
         )
-        return cls(baseline=baseline, basis=basis, lines=lines)
+        sides = tuple(
+            tuple(
+                SideFigure(
+                    label,
+                    unit,
+                    None if r.get(f"base_{col}") is None else _dec(r[f"base_{col}"]),
+                    None if r.get(f"current_{col}") is None else _dec(r[f"current_{col}"]),
+                    r.get(f"{col}_note"),
+                )
+                if f"base_{col}" in r
+                else SideFigure.of(label, unit, None, None)
+                for col, label, unit in SIDE_FIGURES
+            )
+            for r in rows
+        )
+        return cls(baseline=baseline, basis=basis, lines=lines, sides=sides)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cloudcarbon._escape import visible_controls
-from cloudcarbon.statements._common import stage_columns, stage_value, trend_table
+from cloudcarbon.statements._common import NOT_AVAILABLE, SIDE_HEADER, stage_columns, stage_value, trend_table
 from cloudcarbon.statements.model import BRIDGE_STEPS, STAGE_LABELS, Statement
 
 __all__ = ["SHEETS", "render_xlsx"]
@@ -241,7 +241,20 @@ def render_xlsx(st: Statement, target: str | Path | IO[bytes]) -> None:
         brows.append(
             ["Total", c.base_kg, *[c.part(p) for p in BRIDGE_STEPS], c.current_kg, c.current_kg - c.base_kg]
         )
-        w.table(ws, 2, bhead, brows, None, [32, *[16] * (len(bhead) - 1)])
+        r = w.table(ws, 2, bhead, brows, None, [32, *[16] * (len(bhead) - 1)])
+        w.string(ws, r + 1, 0, "Market-based CO2e and water (totals, not bridged)")
+        srows: list[list[Cell]] = [
+            [f.label[0].upper() + f.label[1:], f.unit,
+             NOT_AVAILABLE if f.base is None else f.base,
+             NOT_AVAILABLE if f.current is None else f.current,
+             f.change if f.change is not None else f"{NOT_AVAILABLE}: {f.note or ''}"]
+            for f in c.side_totals()
+        ]  # fmt: skip
+        for col, name in enumerate(SIDE_HEADER):  # not w.table: the panes stay frozen on the bridge
+            w.string(ws, r + 2, col, name, w.bold)
+        for i, values in enumerate(srows, start=r + 3):
+            for col, v in enumerate(values):
+                w.cell(ws, i, col, v)
 
     ws = w.sheet("Trend", "CO2e per month (kg)")
     months, series = trend_table(st)
