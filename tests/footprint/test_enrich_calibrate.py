@@ -32,7 +32,7 @@ import pytest
 
 from cloudcarbon import load_config
 from cloudcarbon.enrichment import enrich
-from tests.conftest import CUR_COLUMNS, PINNED_FACTORS, cur_row
+from tests.conftest import PINNED_FACTORS, cur_row, write_cur
 from tests.footprint.fixtures import AWS_COLUMNS, aws_row, write_csv
 from tests.hostile._build import cli, one_line_error
 
@@ -56,10 +56,7 @@ def bills(tmp_path: Path) -> tuple[Path, Path]:
         cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", account=B, project="etl"),
         cur_row("", 0, "0.50", "", line_item_type="Tax", account=A),
     ]
-    with cur.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, CUR_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    write_cur(cur, rows)
     cfg = tmp_path / "cloudcarbon.toml"
     cfg.write_text('[[projects.rules]]\ntag = "user:project"\n', encoding="utf-8")
     return cur, cfg

@@ -20,7 +20,6 @@ AWS CARBON_EMISSIONS (MTCO2e): 111111111111 / AmazonEC2 0.00045 t = 0.45 kg (mar
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import polars as pl
@@ -30,7 +29,7 @@ from cloudcarbon import estimate, load_config
 from cloudcarbon.exceptions import CloudCarbonError
 from cloudcarbon.footprint import read_footprints
 from cloudcarbon.reconcile import calibrate, reconcile, reconcile_sources
-from tests.conftest import CUR_COLUMNS, PINNED_FACTORS, cur_row
+from tests.conftest import PINNED_FACTORS, cur_row, write_cur
 from tests.footprint.fixtures import (
     AWS_COLUMNS,
     GCP_COLUMNS,
@@ -58,10 +57,7 @@ def bills(tmp_path: Path) -> tuple[Path, Path]:
         cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", account=A, project="api"),
         cur_row("BoxUsage:m5.large", 24, "2.304", "Hrs", instance="m5.large", account=B, project="etl"),
     ]
-    with cur.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, CUR_COLUMNS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
+    write_cur(cur, rows)
     cfg = tmp_path / "cloudcarbon.toml"
     cfg.write_text('[[projects.rules]]\ntag = "user:project"\n', encoding="utf-8")
     return cur, cfg
