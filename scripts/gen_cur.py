@@ -4,6 +4,8 @@ Examples
 --------
 python scripts/gen_cur.py --out /tmp/cur --flavour legacy --format csv.gz
 python scripts/gen_cur.py --out /tmp/cur --large 10000000
+python scripts/gen_cur.py --out /work/bench-data/big --split 100000000 --files 100
+python scripts/gen_cur.py --out /work/bench-data/big-csv --split 10000000 --files 20 --flavour legacy
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
-from synth.cur import generate_cur_month, generate_large_cur_parquet
+from synth.cur import generate_cur_month, generate_large_cur_parquet, generate_split_cur_month
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,9 +35,42 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ROWS",
         help="instead write <out>/cur2-large-<ROWS>.parquet with ROWS rows",
     )
+    parser.add_argument(
+        "--split",
+        type=int,
+        metavar="ROWS",
+        help="instead write a large month of ROWS rows split over --files files with its manifest "
+        "(cur2: snappy Parquet; legacy: CSV.gz), as AWS delivers it",
+    )
+    parser.add_argument("--files", type=int, default=10, help="number of data files for --split")
+    parser.add_argument(
+        "--adversarial",
+        action="store_true",
+        help="--split shape: every row draws its own usage kind (default: realistic, each resource keeps "
+        "its attributes all month)",
+    )
+    parser.add_argument("--chunk-rows", type=int, default=500_000, help="rows generated at a time")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    if args.split is not None:
+        split = generate_split_cur_month(
+            args.out,
+            args.split,
+            files=args.files,
+            flavour=args.flavour,
+            month=args.month,
+            seed=args.seed,
+            fixed_resources=not args.adversarial,
+            chunk_rows=args.chunk_rows,
+        )
+        print(f"manifest    {split.manifest_path}")
+        print(f"files       {len(split.data_files)} ({split.bytes_written} bytes)")
+        print(f"rows        {split.row_count}")
+        print(f"billed cost {split.billed_cost} USD")
+        print(f"source      aws:{split.root}")
+        print(f"took        {time.perf_counter() - started:.1f}s")
+        return 0
     if args.large:
         path = generate_large_cur_parquet(
             args.out / f"cur2-large-{args.large}.parquet",

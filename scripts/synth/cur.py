@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -76,8 +77,10 @@ __all__ = [
     "CUR2_COLUMNS",
     "CUR2_SCHEMA",
     "CurDelivery",
+    "SplitDelivery",
     "generate_cur_month",
     "generate_large_cur_parquet",
+    "generate_split_cur_month",
     "legacy_to_snake",
 ]
 
@@ -2402,3 +2405,240 @@ def generate_large_cur_parquet(
         if writer is not None:
             writer.close()
     return path
+
+
+# --------------------------------------------------------------------------------------------------
+# A large month split over many files, with its manifest, as AWS delivers it
+# --------------------------------------------------------------------------------------------------
+
+#: Legacy CUR category of each CUR 2.0 column prefix (legacy headers are ``category/Name``).
+_LEGACY_CATEGORY = (
+    ("identity_", "identity"),
+    ("bill_", "bill"),
+    ("line_item_", "lineItem"),
+    ("product_", "product"),
+    ("pricing_", "pricing"),
+    ("reservation_", "reservation"),
+    ("savings_plan_", "savingsPlan"),
+)
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _legacy_name(column: str) -> str:
+    """``line_item_usage_type`` -> ``lineItem/UsageType``; ``product_instance_type`` ->
+    ``product/instanceType`` (product and pricing attributes are lower camel case in legacy headers);
+    ``savings_plan_savings_plan_a_r_n`` -> ``savingsPlan/SavingsPlanARN``."""
+    for prefix, category in _LEGACY_CATEGORY:
+        if column.startswith(prefix):
+            words = column[len(prefix) :].split("_")
+            name = "".join(w[:1].upper() + w[1:] for w in words)
+            if category in ("product", "pricing"):
+                name = name[:1].lower() + name[1:]
+            return f"{category}/{name}"
+    raise ValueError(f"no legacy category for {column!r}")
+
+
+def _legacy_table(table: pa.Table) -> pa.Table:
+    """A CUR 2.0 chunk as legacy CSV columns: maps flattened to ``product/<attr>`` and
+    ``resourceTags/user:<key>`` columns, timestamps as ``2026-10-01T00:00:00Z`` text."""
+    import pyarrow.compute as pc
+
+    def lookup(col: pa.ChunkedArray, keys: Sequence[str]) -> list[pa.Array]:
+        # one pass over the flattened map for all keys (pc.map_lookup scans the map once per key)
+        arr = col.combine_chunks()
+        offsets = arr.offsets.to_numpy()
+        first, last = int(offsets[0]), int(offsets[-1])
+        parents = np.repeat(np.arange(len(arr)), np.diff(offsets))
+        flat_keys = arr.keys.slice(first, last - first)
+        flat_items = arr.items.slice(first, last - first)
+        out = []
+        for key in keys:
+            hit = pc.equal(flat_keys, key).to_numpy(zero_copy_only=False)
+            pos = np.full(len(arr), -1, dtype=np.int64)
+            pos[parents[hit]] = np.nonzero(hit)[0]
+            out.append(flat_items.take(pa.array(pos, mask=pos < 0)))
+        return out
+
+    names: list[str] = []
+    arrays: list[pa.Array | pa.ChunkedArray] = []
+    for column in table.column_names:
+        col = table.column(column)
+        if column == "product":
+            keys = [k for k in _MAP_KEYS if k != "region"]  # product_region_code is a column of its own
+            names += [_legacy_name(f"product_{key}") for key in keys]
+            arrays += lookup(col, keys)
+        elif column == "resource_tags":
+            names += ["resourceTags/user:project", "resourceTags/user:team"]
+            arrays += lookup(col, ["user_project", "user_team"])
+        elif column in ("cost_category", "discount"):
+            continue
+        else:
+            if pa.types.is_timestamp(col.type):
+                # few distinct instants: format each once
+                coded = col.combine_chunks().dictionary_encode()
+                col = pc.strftime(coded.dictionary, format=_TS_FORMAT).take(coded.indices)
+            elif pa.types.is_dictionary(col.type):
+                col = col.cast(pa.string())
+            names.append(_legacy_name(column))
+            arrays.append(col)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+@dataclass(frozen=True)
+class SplitDelivery:
+    """What :func:`generate_split_cur_month` wrote.
+
+    Attributes
+    ----------
+    root
+        Export (CUR 2.0) or report (legacy) folder, ``<out>/<prefix>/<name>``.
+    manifest_path
+        The month's manifest; its ``reportKeys`` (and, for CUR 2.0, ``dataFiles``) list every data file.
+    data_files
+        The data files in order (``...-00001.snappy.parquet`` or ``...-1.csv.gz`` onwards).
+    row_count
+        Rows written over all files.
+    billed_cost
+        Exact sum of the unblended cost over all rows (``line_item_unblended_cost`` /
+        ``lineItem/UnblendedCost``), summed from the written columns.
+    bytes_written
+        Total size of the data files.
+    """
+
+    root: Path
+    manifest_path: Path
+    data_files: tuple[Path, ...]
+    row_count: int
+    billed_cost: Decimal
+    bytes_written: int
+
+
+def generate_split_cur_month(
+    out_dir: Path,
+    rows: int,
+    *,
+    files: int = 10,
+    flavour: Literal["cur2", "legacy"] = "cur2",
+    month: str = "2026-10",
+    seed: int = 1,
+    fixed_resources: bool = True,
+    name: str = "cloudcarbon-large",
+    prefix: str = "cur",
+    chunk_rows: int = 500_000,
+) -> SplitDelivery:
+    """Write a large month split over ``files`` data files with its manifest, as AWS delivers it.
+
+    The rows are those of :func:`generate_large_cur_parquet` (same generator; by default its realistic
+    shape, ``fixed_resources=True``), made ``chunk_rows`` at a time and streamed to the files, so
+    memory stays bounded by the chunk size whatever ``rows`` is. Layouts (``<out>`` plays the bucket)::
+
+        cur2    <out>/<prefix>/<name>/data/BILLING_PERIOD=2026-10/<name>-00001.snappy.parquet ... -0000N
+                <out>/<prefix>/<name>/metadata/BILLING_PERIOD=2026-10/<name>-Manifest.json
+        legacy  <out>/<prefix>/<name>/20261001-20261101/<assemblyId>/<name>-1.csv.gz ... -N.csv.gz
+                <out>/<prefix>/<name>/20261001-20261101/<name>-Manifest.json  (month manifest)
+
+    CUR 2.0 files are snappy Parquet with :data:`CUR2_SCHEMA`; legacy files are gzip CSV with
+    ``category/Name`` headers (the ``product`` map spread to ``product/<attr>`` columns, tags to
+    ``resourceTags/user:project`` and ``resourceTags/user:team``). Rows are spread evenly: each file
+    holds ``rows // files`` rows, the first ``rows % files`` one more. An existing ``<name>`` folder is
+    removed first.
+
+    Returns
+    -------
+    SplitDelivery
+        The manifest, the files, the row count and the exact billed total.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if rows < 0 or files < 1:
+        raise ValueError("rows must be >= 0 and files >= 1")
+    out_dir = Path(out_dir)
+    root = out_dir / prefix / name
+    if root.exists():
+        shutil.rmtree(root)
+    start, end, _ = _month_bounds(month)
+    assembly = str(uuid.UUID(int=seed * 7919 + rows, version=4))
+    if flavour == "cur2":
+        part = f"BILLING_PERIOD={start:%Y-%m}"
+        folder = root / "data" / part
+        paths = [folder / f"{name}-{i:05d}.snappy.parquet" for i in range(1, files + 1)]
+    else:
+        period = f"{start:%Y%m%d}-{end:%Y%m%d}"
+        folder = root / period / assembly
+        paths = [folder / f"{name}-{i}.csv.gz" for i in range(1, files + 1)]
+    folder.mkdir(parents=True, exist_ok=True)
+    quota = [rows // files + (1 if i < rows % files else 0) for i in range(files)]
+
+    cat = _LargeCatalogue(month, seed)
+    rng = np.random.default_rng(seed)
+    billed = Decimal(0)
+    done = 0
+    cost_col = "line_item_unblended_cost"
+    for path, n_file in zip(paths, quota, strict=True):
+        with contextlib.ExitStack() as closing:
+            parquet: pq.ParquetWriter | None = None
+            csv_writer: pacsv.CSVWriter | None = None
+            written = 0
+            while written < n_file or (parquet is None and csv_writer is None):
+                n = min(chunk_rows, n_file - written)
+                parts = [
+                    _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i, fixed_resources=fixed_resources)
+                    for i in range(0, n, _SUB_BATCH)
+                ]
+                table = pa.concat_tables(parts) if parts else CUR2_SCHEMA.empty_table()
+                total = pc.sum(table.column(cost_col)).as_py()
+                billed += Decimal(total) if total is not None else Decimal(0)
+                if flavour == "cur2":
+                    if parquet is None:
+                        parquet = pq.ParquetWriter(
+                            path, table.schema, compression="snappy", store_schema=False
+                        )
+                        closing.callback(parquet.close)
+                    parquet.write_table(table, row_group_size=max(n, 1))
+                else:
+                    legacy = _legacy_table(table)
+                    if csv_writer is None:
+                        # gzip level 1: several times faster than Arrow's default level, same format
+                        gz = closing.enter_context(gzip.open(path, "wb", compresslevel=1))
+                        csv_writer = pacsv.CSVWriter(pa.PythonFile(gz, mode="w"), legacy.schema)
+                        closing.callback(csv_writer.close)
+                    csv_writer.write_table(legacy)
+                written += n
+                done += n
+                del parts, table
+
+    keys = [p.relative_to(out_dir).as_posix() for p in paths]
+    bucket = f"{name}-billing"
+    billing_period = {"start": f"{start:%Y%m%dT%H%M%S}.000Z", "end": f"{end:%Y%m%dT%H%M%S}.000Z"}
+    manifest: dict[str, Any] = {
+        "assemblyId": assembly,
+        "account": _PAYER,
+        "charset": "UTF-8",
+        "compression": "Parquet" if flavour == "cur2" else "GZIP",
+        "contentType": "Parquet" if flavour == "cur2" else "text/csv",
+        "reportName": name,
+        "billingPeriod": billing_period,
+        "bucket": bucket,
+        "reportKeys": keys,
+        "additionalArtifactKeys": [],
+    }
+    if flavour == "cur2":
+        manifest |= {
+            "executionId": assembly,
+            "dataFiles": [f"s3://{bucket}/{k}" for k in keys],
+            "schema": "2",
+            "columns": [{"name": n, "type": _cur2_manifest_type(t)} for n, t in CUR2_COLUMNS],
+        }
+        manifest_path = root / "metadata" / f"BILLING_PERIOD={start:%Y-%m}" / f"{name}-Manifest.json"
+    else:
+        manifest_path = root / f"{start:%Y%m%d}-{end:%Y%m%d}" / f"{name}-Manifest.json"
+    _write_bytes(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode())
+    return SplitDelivery(
+        root=root,
+        manifest_path=manifest_path,
+        data_files=tuple(paths),
+        row_count=done,
+        billed_cost=billed,
+        bytes_written=sum(p.stat().st_size for p in paths),
+    )
