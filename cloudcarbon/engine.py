@@ -98,6 +98,34 @@ def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
             con.execute("SET enable_progress_bar = false")
             if opts.threads:
                 con.execute(f"SET threads = {int(opts.threads)}")
-            yield Engine(con=con, workdir=workdir)
+            try:
+                yield Engine(con=con, workdir=workdir)
+            except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+                err = _out_of_room(exc, opts.memory_limit, spill)
+                if err is None:
+                    raise
+                raise err from exc
         finally:
             con.close()
+
+
+def _out_of_room(exc: duckdb.Error, memory_limit: str, spill: Path) -> ConfigError | None:
+    """One line for an engine that ran out of memory or of spill space (a full disk, a spill folder
+    that became unwritable); ``None`` for other engine errors."""
+    text = str(exc)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    where = str(spill)
+    if isinstance(exc, duckdb.IOException) and where not in text:
+        return None  # not about the spill folder: a source read error, reported by its reader
+    if "max_temp_directory_size" in text or "No space left" in text or isinstance(exc, duckdb.IOException):
+        return ConfigError(
+            None,
+            f"the engine ran out of spill space: it keeps [engine] memory_limit {memory_limit!r} in memory "
+            f"and writes the rest to [engine] temp_directory {where!r}, which is full or not writable "
+            f"({first}); free disk space there or set temp_directory to a folder on a larger disk",
+        )
+    return ConfigError(
+        None,
+        f"the engine needs more than [engine] memory_limit {memory_limit!r} for this step even when "
+        f'spilling to {where!r} ({first}); raise memory_limit (e.g. "2GB")',
+    )
