@@ -96,6 +96,8 @@ def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
             con.execute("SET preserve_insertion_order = false")
             # duckdb draws a progress bar on stdout for queries over 2 s: it would corrupt --format json/csv
             con.execute("SET enable_progress_bar = false")
+            # and never prints it, even when cloudcarbon.progress turns the tracking on to read its figures
+            con.execute("SET enable_progress_bar_print = false")
             if opts.threads:
                 con.execute(f"SET threads = {int(opts.threads)}")
             try:

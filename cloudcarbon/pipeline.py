@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +34,7 @@ from cloudcarbon.methods import METHODS, FallbackRatios, Method, get_method
 from cloudcarbon.methods.default.classify import classify
 from cloudcarbon.methods.fallback import apply_fallback
 from cloudcarbon.methods.market_water import apply_market_water, factor_table, summed
+from cloudcarbon.progress import ProgressCallback, ScanWatcher
 from cloudcarbon.results import EstimateResult, FactorSetInfo, InputFile, totals_of
 from cloudcarbon.schema import (
     BAND_SOURCES,
@@ -416,6 +417,7 @@ def estimate(
     detail_sink: DetailSink | None = None,
     calibrate: str | None = None,
     provider_footprint: Sequence[str | Path] = (),
+    progress: ProgressCallback | None = None,
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -458,6 +460,10 @@ def estimate(
         The providers' footprint files or folders (``PATH`` or ``aws:PATH``, ``gcp:PATH``,
         ``azure:PATH``): the estimate is set beside them (``result.reconciliation``, recorded in the
         ledger and shown by the statement) and, with ``calibrate``, scaled to them.
+    progress
+        Called with a :class:`~cloudcarbon.progress.ScanProgress` (files and bytes read, rows per
+        second) a few times a second while the exports are read, from a background thread; ``None``
+        (the default) reports nothing. The command line draws it as a progress bar.
 
     Returns
     -------
@@ -522,6 +528,9 @@ def estimate(
     with open_engine(cfg.engine) as engine, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
         frames, resolved = _scan_each(srcs, engine, cfg, month)
         inputs = hashing.submit(_inputs, resolved, month)
+        watch = ScanWatcher(engine.con, progress)
+        if watch.active:
+            watch.expect([_files_of(src, conn, month) for src, conn in resolved])
         frames = [f.filter(nw.col("billing_month") == month) for f in frames]
         if per_row:
             # one cost type for every source (a connector's decimal may be wider), so the frames concat
@@ -534,14 +543,17 @@ def estimate(
             ]
         else:
             # each source is reduced on its own: a connector's never-filled columns are no keys
-            frames = [
-                _reduce(f, [r], engine, getattr(r[1], "CONSTANT_NULL", ()))
-                for f, r in zip(frames, resolved, strict=True)
-            ]
+            reduced = []
+            for i, (f, r) in enumerate(zip(frames, resolved, strict=True)):
+                with watch.reading(i):
+                    reduced.append(_reduce(f, [r], engine, getattr(r[1], "CONSTANT_NULL", ())))
+            frames = reduced
         usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
         # model-API token rows (few) for the token lens, read before the model runs
         token_rows = _collect(token_candidates(allocate(usage, cfg)), resolved, engine)
-        rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
+        with watch.reading(None) if per_row else nullcontext():  # per row: the model's first step reads
+            rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
+        watch.close()
         # a by_tag sharing rule reads its tag on the groups
         sharing_tags = [tag_column(r.by_tag) for r in cfg.sharing if r.by_tag]
         agg = rows.group_by(_fine_keys(group_by, (*impl.EXTRA_KEYS, *keys, *sharing_tags))).agg(
@@ -718,17 +730,20 @@ def _inputs(resolved: list[tuple[Source, Connector]], month: str) -> tuple[Input
     the current delivery), else the file itself or every file under the folder."""
     seen: dict[Path, InputFile] = {}
     for src, conn in resolved:
-        pick = getattr(conn, "resolve_files", None)
-        if pick is not None:
-            files = list(pick(src.path, month))
-        elif src.path.is_file():
-            files = [src.path]
-        else:
-            files = sorted(p for p in src.path.rglob("*") if p.is_file())
-        for f in files:
+        for f in _files_of(src, conn, month):
             if f not in seen:
                 seen[f] = InputFile.of(f)
     return tuple(seen.values())
+
+
+def _files_of(src: Source, conn: Connector, month: str) -> list[Path]:
+    """The files of one source (see :func:`_inputs`)."""
+    pick = getattr(conn, "resolve_files", None)
+    if pick is not None:
+        return list(pick(src.path, month))
+    if src.path.is_file():
+        return [src.path]
+    return sorted(p for p in src.path.rglob("*") if p.is_file())
 
 
 def _per(num: pl.Expr, den: pl.Expr) -> pl.Expr:

@@ -19,6 +19,7 @@ from cloudcarbon.cli._options import (
     MonthOpt,
     SourcesOpt,
 )
+from cloudcarbon.cli._progress import scan_progress
 from cloudcarbon.cli._quiet import QuietOpt, notice, quietable
 from cloudcarbon.cli.reconcile import CalibrateOpt, FootprintOpt
 from cloudcarbon.config import load_config
@@ -142,17 +143,19 @@ def estimate_command(
     cfg = load_config(config)
     if grid_boundary is not None:
         cfg = dataclasses.replace(cfg, grid_boundary=cast(Boundary, grid_boundary))
-    result = estimate(
-        source,
-        month,
-        config=cfg,
-        factor_set=factors,
-        group_by=tuple(group_by or ["project"]),
-        method=method,
-        detail_to=detail,
-        calibrate=calibrate,
-        provider_footprint=tuple(provider_footprint or ()),
-    )
+    with scan_progress(table_output=fmt is Format.table) as progress:
+        result = estimate(
+            source,
+            month,
+            config=cfg,
+            factor_set=factors,
+            group_by=tuple(group_by or ["project"]),
+            method=method,
+            detail_to=detail,
+            calibrate=calibrate,
+            provider_footprint=tuple(provider_footprint or ()),
+            progress=progress,
+        )
     if tokens is not None:
         from cloudcarbon.reports.tokens import write_tokens_csv
 
