@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         "its attributes all month)",
     )
     parser.add_argument("--chunk-rows", type=int, default=500_000, help="rows generated at a time")
+    parser.add_argument("--workers", type=int, default=1, help="processes writing --split files in parallel")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             fixed_resources=not args.adversarial,
             chunk_rows=args.chunk_rows,
+            workers=args.workers,
         )
         print(f"manifest    {split.manifest_path}")
         print(f"files       {len(split.data_files)} ({split.bytes_written} bytes)")

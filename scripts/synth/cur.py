@@ -2513,6 +2513,50 @@ class SplitDelivery:
     bytes_written: int
 
 
+def _write_split_file(job: tuple[Path, int, str, str, int, int, bool, int]) -> tuple[int, Decimal]:
+    """Write one data file of :func:`generate_split_cur_month`; returns its rows and billed total.
+
+    Each file draws from its own generator (seeded by ``seed`` and the file's index), so files can be
+    written in any order or in parallel and the same arguments still give the same rows.
+    """
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    path, n_file, flavour, month, seed, index, fixed_resources, chunk_rows = job
+    cat = _LargeCatalogue(month, seed)
+    rng = np.random.default_rng([seed, index])
+    billed = Decimal(0)
+    written = 0
+    with contextlib.ExitStack() as closing:
+        parquet: pq.ParquetWriter | None = None
+        csv_writer: pacsv.CSVWriter | None = None
+        while written < n_file or (parquet is None and csv_writer is None):
+            n = min(chunk_rows, n_file - written)
+            parts = [
+                _large_chunk(cat, min(_SUB_BATCH, n - i), rng, written + i, fixed_resources=fixed_resources)
+                for i in range(0, n, _SUB_BATCH)
+            ]
+            table = pa.concat_tables(parts) if parts else CUR2_SCHEMA.empty_table()
+            total = pc.sum(table.column("line_item_unblended_cost")).as_py()
+            billed += Decimal(total) if total is not None else Decimal(0)
+            if flavour == "cur2":
+                if parquet is None:
+                    parquet = pq.ParquetWriter(path, table.schema, compression="snappy", store_schema=False)
+                    closing.callback(parquet.close)
+                parquet.write_table(table, row_group_size=max(n, 1))
+            else:
+                legacy = _legacy_table(table)
+                if csv_writer is None:
+                    # gzip level 1: several times faster than Arrow's default level, same format
+                    gz = closing.enter_context(gzip.open(path, "wb", compresslevel=1))
+                    csv_writer = pacsv.CSVWriter(pa.PythonFile(gz, mode="w"), legacy.schema)
+                    closing.callback(csv_writer.close)
+                csv_writer.write_table(legacy)
+            written += n
+            del parts, table
+    return written, billed
+
+
 def generate_split_cur_month(
     out_dir: Path,
     rows: int,
@@ -2525,6 +2569,7 @@ def generate_split_cur_month(
     name: str = "cloudcarbon-large",
     prefix: str = "cur",
     chunk_rows: int = 500_000,
+    workers: int = 1,
 ) -> SplitDelivery:
     """Write a large month split over ``files`` data files with its manifest, as AWS delivers it.
 
@@ -2540,16 +2585,15 @@ def generate_split_cur_month(
     CUR 2.0 files are snappy Parquet with :data:`CUR2_SCHEMA`; legacy files are gzip CSV with
     ``category/Name`` headers (the ``product`` map spread to ``product/<attr>`` columns, tags to
     ``resourceTags/user:project`` and ``resourceTags/user:team``). Rows are spread evenly: each file
-    holds ``rows // files`` rows, the first ``rows % files`` one more. An existing ``<name>`` folder is
-    removed first.
+    holds ``rows // files`` rows, the first ``rows % files`` one more, drawn from its own seeded
+    generator; ``workers`` processes write files in parallel (same rows whatever ``workers`` is). An
+    existing ``<name>`` folder is removed first.
 
     Returns
     -------
     SplitDelivery
         The manifest, the files, the row count and the exact billed total.
     """
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
 
     if rows < 0 or files < 1:
         raise ValueError("rows must be >= 0 and files >= 1")
@@ -2570,43 +2614,19 @@ def generate_split_cur_month(
     folder.mkdir(parents=True, exist_ok=True)
     quota = [rows // files + (1 if i < rows % files else 0) for i in range(files)]
 
-    cat = _LargeCatalogue(month, seed)
-    rng = np.random.default_rng(seed)
-    billed = Decimal(0)
-    done = 0
-    cost_col = "line_item_unblended_cost"
-    for path, n_file in zip(paths, quota, strict=True):
-        with contextlib.ExitStack() as closing:
-            parquet: pq.ParquetWriter | None = None
-            csv_writer: pacsv.CSVWriter | None = None
-            written = 0
-            while written < n_file or (parquet is None and csv_writer is None):
-                n = min(chunk_rows, n_file - written)
-                parts = [
-                    _large_chunk(cat, min(_SUB_BATCH, n - i), rng, done + i, fixed_resources=fixed_resources)
-                    for i in range(0, n, _SUB_BATCH)
-                ]
-                table = pa.concat_tables(parts) if parts else CUR2_SCHEMA.empty_table()
-                total = pc.sum(table.column(cost_col)).as_py()
-                billed += Decimal(total) if total is not None else Decimal(0)
-                if flavour == "cur2":
-                    if parquet is None:
-                        parquet = pq.ParquetWriter(
-                            path, table.schema, compression="snappy", store_schema=False
-                        )
-                        closing.callback(parquet.close)
-                    parquet.write_table(table, row_group_size=max(n, 1))
-                else:
-                    legacy = _legacy_table(table)
-                    if csv_writer is None:
-                        # gzip level 1: several times faster than Arrow's default level, same format
-                        gz = closing.enter_context(gzip.open(path, "wb", compresslevel=1))
-                        csv_writer = pacsv.CSVWriter(pa.PythonFile(gz, mode="w"), legacy.schema)
-                        closing.callback(csv_writer.close)
-                    csv_writer.write_table(legacy)
-                written += n
-                done += n
-                del parts, table
+    jobs = [
+        (path, n_file, flavour, month, seed, index, fixed_resources, chunk_rows)
+        for index, (path, n_file) in enumerate(zip(paths, quota, strict=True))
+    ]
+    if workers > 1 and files > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            written = list(pool.map(_write_split_file, jobs))
+    else:
+        written = [_write_split_file(job) for job in jobs]
+    done = sum(n for n, _ in written)
+    billed = sum((b for _, b in written), Decimal(0))
 
     keys = [p.relative_to(out_dir).as_posix() for p in paths]
     bucket = f"{name}-billing"

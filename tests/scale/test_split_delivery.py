@@ -87,3 +87,11 @@ def test_split_month_is_read_whole_through_its_manifest(
     cov = result.coverage_of("USD")
     assert cov["rows"] == ROWS
     assert cov["billed_cost"] == billed
+
+
+def test_parallel_workers_write_the_same_rows(tmp_path: Path) -> None:
+    one = generate_split_cur_month(tmp_path / "a", 3_001, files=2, workers=1)
+    two = generate_split_cur_month(tmp_path / "b", 3_001, files=2, workers=2)
+    for a, b in zip(one.data_files, two.data_files, strict=True):
+        assert pq.read_table(a).equals(pq.read_table(b))
+    assert one.row_count == two.row_count == 3_001 and one.billed_cost == two.billed_cost
