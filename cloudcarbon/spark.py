@@ -19,6 +19,8 @@ lazily, so ``import cloudcarbon`` never needs them.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -95,6 +97,46 @@ def transpile(sql: str, dialect: str = "spark") -> str:
                         exp.NEQ(this=exp.Abs(this=x.copy()), expression=inf),
                     )
                 )
+        if isinstance(node, exp.Anonymous | exp.Func) and _fname(node) in ("json_valid", "json_type"):
+            x = _args(node)[0]
+            parsed = exp.Anonymous(this="try_parse_json", expressions=[x.copy()])
+            if _fname(node) == "json_valid":
+                value: exp.Expression = exp.Not(this=exp.Is(this=parsed, expression=exp.Null()))
+            else:  # DuckDB's type names for the two kinds the connectors test: OBJECT, ARRAY
+                kind = exp.Anonymous(this="schema_of_variant", expressions=[parsed.copy()])
+                value = exp.Upper(
+                    this=exp.RegexpExtract(
+                        this=kind, expression=exp.Literal.string("^([A-Za-z]+)"), group=exp.Literal.number(1)
+                    )
+                )
+            return exp.Case(
+                ifs=[exp.If(this=exp.Is(this=parsed.copy(), expression=exp.Null()), true=exp.Null())],
+                default=value,
+            )
+        if isinstance(node, exp.Anonymous | exp.Func) and _fname(node) == "from_json":
+            args = _args(node)
+            if len(args) == 2 and isinstance(args[1], exp.Literal) and args[1].is_string:
+                try:
+                    structure = json.loads(args[1].this)
+                except json.JSONDecodeError:  # already Spark DDL
+                    return node
+                ddl = _spark_ddl(structure)
+                return exp.Anonymous(this="from_json", expressions=[args[0].copy(), exp.Literal.string(ddl)])
+        if isinstance(node, exp.RegexpReplace):
+            rep = node.args.get("replacement")
+            if isinstance(rep, exp.Literal) and re.search(r"\\[0-9]", rep.this):
+                # a group reference is \1 in DuckDB, $1 in Java's regex
+                node = node.copy()
+                node.set("replacement", exp.Literal.string(re.sub(r"\\+([0-9])", r"$\1", rep.this)))
+                return node
+        if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+            idx = node.expressions[0]
+            if isinstance(idx, exp.Literal) and idx.is_int:
+                # a list element by position (sqlglot holds it 0-based): Spark's [i] fails past the end under ANSI,
+                # get(list, i) gives NULL like DuckDB
+                return exp.Anonymous(
+                    this="get", expressions=[node.this.copy(), exp.Literal.number(int(idx.this))]
+                )
         if isinstance(node, exp.JSONObject):
             pairs: list[exp.Expression] = []
             for kv in node.expressions:
@@ -104,8 +146,52 @@ def transpile(sql: str, dialect: str = "spark") -> str:
             )
         return node
 
-    tree = tree.transform(fix)
+    # a replaced node's arguments are not visited again by transform: repeat until nothing changes
+    text = tree.sql(dialect="duckdb")
+    for _ in range(8):
+        tree = tree.transform(fix)
+        again = tree.sql(dialect="duckdb")
+        if again == text:
+            break
+        text = again
     return tree.sql(dialect=dialect)
+
+
+def _fname(node: Any) -> str:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return str(node.sql_name()).lower()
+
+
+def _args(node: Any) -> list[Any]:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Anonymous):
+        return list(node.expressions)
+    out = [node.this] if node.this is not None else []
+    for key in ("expression", "path"):
+        if node.args.get(key) is not None:
+            out.append(node.args[key])
+    return out + list(node.expressions)
+
+
+_SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "BIGINT": "bigint", "INTEGER": "int",
+                "BOOLEAN": "boolean", "TIMESTAMP": "timestamp"}
+
+
+def _spark_ddl(structure: Any) -> str:
+    """A DuckDB ``from_json`` structure (``[{"key": "VARCHAR"}]``, ``"MAP(VARCHAR, VARCHAR)"``) in Spark DDL."""
+    if isinstance(structure, list):
+        return f"array<{_spark_ddl(structure[0])}>"
+    if isinstance(structure, dict):
+        return "struct<" + ",".join(f"`{k}`:{_spark_ddl(v)}" for k, v in structure.items()) + ">"
+    name = str(structure).upper().replace(" ", "")
+    if name.startswith("MAP(") and name.endswith(")"):
+        k, v = name[4:-1].split(",", 1)
+        return f"map<{_spark_ddl(k)},{_spark_ddl(v)}>"
+    return _SPARK_TYPES.get(name, name.lower())
 
 
 def _expand_star_replace(sql: str, columns: Sequence[str]) -> str:
