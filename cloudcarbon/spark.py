@@ -19,6 +19,7 @@ lazily, so ``import cloudcarbon`` never needs them.
 from __future__ import annotations
 
 import itertools
+import logging
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -52,6 +53,7 @@ __all__ = [
 SPARK_EXTRA = "pip install 'cloudcarbon[spark]'"
 
 _counter = itertools.count()
+_QUERY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 
 
 def require_spark() -> None:
@@ -346,6 +348,12 @@ class SparkEngine:
         self.model_on_driver = model_on_driver
         self._cached: list[DataFrame] = []
         session.conf.set("spark.sql.session.timeZone", "UTC")
+        # pyspark logs every failed query with its JVM stack trace on stderr: while the engine is open, an
+        # error is reported once, as one line naming the file, row and column (cloudcarbon.pipeline)
+        self._loggers = {n: logging.getLogger(n) for n in _QUERY_LOGGERS}
+        self._disabled = {n: lg.disabled for n, lg in self._loggers.items()}
+        for lg in self._loggers.values():
+            lg.disabled = True
 
     @property
     def con(self) -> SparkEngine:
@@ -393,6 +401,8 @@ class SparkEngine:
             df.write_csv(path)
 
     def close(self) -> None:
+        for n, lg in self._loggers.items():
+            lg.disabled = self._disabled[n]
         for df in self._cached:
             df.unpersist()
         self._cached.clear()

@@ -170,3 +170,26 @@ def test_bad_value_on_spark_names_file_row_column(spark: Any, tmp_path: Path) ->
         estimate([f"aws:{path}"], MONTH, spark=spark)
     text = str(err.value)
     assert "row 3" in text and "lineItem/UsageAmount" in text and str(path) in text
+
+
+def test_cli_engine_spark(spark: Any, demo: tuple[list[str], cc.Config]) -> None:
+    """``--engine spark`` runs on the active session and prints the same total as the default engine."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cloudcarbon.cli import app
+
+    sources, _ = demo
+    focus = next(s for s in sources if s.startswith("focus:"))
+    runner = CliRunner()
+    args = ["estimate", "-m", MONTH, "-s", focus, "--format", "json", "--no-record"]
+    duck = runner.invoke(app, args)
+    on_spark = runner.invoke(app, [*args, "--engine", "spark"])
+    assert duck.exit_code == 0, duck.output
+    assert on_spark.exit_code == 0, on_spark.output
+    a, b = json.loads(duck.stdout), json.loads(on_spark.stdout)
+    assert a["totals"].keys() == b["totals"].keys()
+    for k, v in a["totals"].items():
+        assert _close(v, b["totals"][k]) if isinstance(v, float) else v == b["totals"][k], k
+    assert a["coverage"] == b["coverage"]
