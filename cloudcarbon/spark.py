@@ -19,8 +19,8 @@ lazily, so ``import cloudcarbon`` never needs them.
 from __future__ import annotations
 
 import itertools
-import logging
 import json
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -134,8 +134,8 @@ def transpile(sql: str, dialect: str = "spark") -> str:
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
             idx = node.expressions[0]
             if isinstance(idx, exp.Literal) and idx.is_int:
-                # a list element by position (sqlglot holds it 0-based): Spark's [i] fails past the end under ANSI,
-                # get(list, i) gives NULL like DuckDB
+                # a list element by position (sqlglot holds it 0-based): Spark's [i] fails past the end
+                # under ANSI mode, get(list, i) gives NULL like DuckDB
                 return exp.Anonymous(
                     this="get", expressions=[node.this.copy(), exp.Literal.number(int(idx.this))]
                 )
@@ -143,9 +143,7 @@ def transpile(sql: str, dialect: str = "spark") -> str:
             pairs: list[exp.Expression] = []
             for kv in node.expressions:
                 pairs += [kv.this.copy(), kv.expression.copy()]
-            return exp.Anonymous(
-                this="to_json", expressions=[exp.Anonymous(this="map", expressions=pairs)]
-            )
+            return exp.Anonymous(this="to_json", expressions=[exp.Anonymous(this="map", expressions=pairs)])
         return node
 
     # a replaced node's arguments are not visited again by transform: repeat until nothing changes
@@ -179,12 +177,19 @@ def _args(node: Any) -> list[Any]:
     return out + list(node.expressions)
 
 
-_SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "BIGINT": "bigint", "INTEGER": "int",
-                "BOOLEAN": "boolean", "TIMESTAMP": "timestamp"}
+_SPARK_TYPES = {
+    "VARCHAR": "string",
+    "DOUBLE": "double",
+    "BIGINT": "bigint",
+    "INTEGER": "int",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP": "timestamp",
+}
 
 
 def _spark_ddl(structure: Any) -> str:
-    """A DuckDB ``from_json`` structure (``[{"key": "VARCHAR"}]``, ``"MAP(VARCHAR, VARCHAR)"``) in Spark DDL."""
+    """A DuckDB ``from_json`` structure (``[{"key": "VARCHAR"}]``, ``"MAP(VARCHAR, VARCHAR)"``) as Spark
+    DDL."""
     if isinstance(structure, list):
         return f"array<{_spark_ddl(structure[0])}>"
     if isinstance(structure, dict):
@@ -384,7 +389,8 @@ class SparkEngine:
         df = native.persist(StorageLevel.MEMORY_AND_DISK)
         df.count()  # compute now: a bad value fails here, inside the pipeline's diagnosis
         self._cached.append(df)
-        return nw.from_native(df)
+        out: nw.LazyFrame[Any] = nw.from_native(df)
+        return out
 
     def write(
         self, lf: nw.LazyFrame[Any], path: Path, *, columns: Sequence[str], order_by: Sequence[str]
@@ -422,14 +428,16 @@ class SparkEngine:
 
         return SparkRelation(self, _uri.read_file(self.session, path, workdir))
 
-    def open_json(self, path: Path, workdir: Path, fields: dict[str, tuple[str, ...]], lists: Sequence[str]) -> SparkRelation:
+    def open_json(
+        self, path: Path, workdir: Path, fields: dict[str, tuple[str, ...]], lists: Sequence[str]
+    ) -> SparkRelation:
         from cloudcarbon.connectors import _uri
 
         return SparkRelation(self, _uri.read_json_fields(self.session, path, workdir, fields, lists))
 
     def empty_canonical(self, tag_keys: Sequence[str]) -> nw.LazyFrame[Any]:
-        from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
         from cloudcarbon.connectors._io import sql_ident
+        from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
 
         cols = [f"CAST(NULL AS {duckdb_type(c)}) AS {sql_ident(n)}" for n, c in CANONICAL_USAGE.items()]
         cols += [f"CAST(NULL AS VARCHAR) AS {sql_ident(tag_column(k))}" for k in tag_keys]
@@ -497,10 +505,6 @@ def spark_errors() -> tuple[type[BaseException], ...]:
     """The exception types a bad value raises on Spark (cast, arithmetic, ``raise_error``)."""
     try:
         from pyspark.errors import PySparkException
-    except ImportError:  # pragma: no cover - no pyspark, no Spark engine
+    except ImportError:  # no pyspark, no Spark engine
         return ()
-    try:
-        from py4j.protocol import Py4JJavaError
-    except ImportError:  # pragma: no cover
-        return (PySparkException,)
-    return (PySparkException, Py4JJavaError)
+    return (PySparkException,)

@@ -27,7 +27,17 @@ def test_engine_spark_without_pyspark_names_the_extra(
 ) -> None:
     # an entry of None in sys.modules makes `import pyspark` raise ImportError, as when it is not installed
     monkeypatch.setitem(sys.modules, "pyspark", None)
-    argv = ["cloudcarbon", "estimate", "-m", "2026-10", "-s", f"aws:{cur}", "--engine", "spark", "--no-record"]
+    argv = [
+        "cloudcarbon",
+        "estimate",
+        "-m",
+        "2026-10",
+        "-s",
+        f"aws:{cur}",
+        "--engine",
+        "spark",
+        "--no-record",
+    ]
     monkeypatch.setattr(sys, "argv", argv)
     with pytest.raises(SystemExit) as done:
         main()

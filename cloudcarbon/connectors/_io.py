@@ -518,7 +518,7 @@ def as_lazy(rel: duckdb.DuckDBPyRelation) -> nw.LazyFrame[Any]:
     """A relation of the engine (DuckDB's, or :class:`cloudcarbon.spark.SparkRelation`) as a lazy frame."""
     if isinstance(rel, duckdb.DuckDBPyRelation):
         return nw.from_native(rel)
-    lazy: nw.LazyFrame[Any] = rel.lazy()  # type: ignore[attr-defined]
+    lazy: nw.LazyFrame[Any] = cast(Any, rel).lazy()
     return lazy
 
 

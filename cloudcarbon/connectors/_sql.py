@@ -99,7 +99,9 @@ def ts(h: Header, column: str, *, try_: bool = False, fmt: str | None = None) ->
         # strip the zone suffix before replacing the date/time 'T' (else ' UTC' becomes ' U C')
         cleaned = f"replace(regexp_replace({x}, '(Z| UTC|\\+00:?00)$', ''), 'T', ' ')"
         # a non-zero offset after a time of day: local time minus the offset is UTC
-        sign, hours, mins = (f"regexp_extract({x}, {sql_str(_OFFSET)}, {g})" for g in (_SIGN, _HOURS, _MINUTES))
+        sign, hours, mins = (
+            f"regexp_extract({x}, {sql_str(_OFFSET)}, {g})" for g in (_SIGN, _HOURS, _MINUTES)
+        )
         local = f"replace(regexp_replace({x}, '\\s?[+-][0-9]{{2}}:?([0-9]{{2}})?$', ''), 'T', ' ')"
         minutes = (
             f"(CASE WHEN {sign} = '-' THEN -1 ELSE 1 END * (CAST({hours} AS INTEGER) * 60 + "

@@ -51,7 +51,7 @@ def list_files(session: SparkSession, uri: str, suffixes: Sequence[str]) -> list
     """
     jvm = session.sparkContext._jvm
     assert jvm is not None
-    conf = session.sparkContext._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+    conf = session.sparkContext._jsc.hadoopConfiguration()
     hpath = jvm.org.apache.hadoop.fs.Path(uri)
     fs = hpath.getFileSystem(conf)
     if not fs.exists(hpath):
@@ -83,7 +83,7 @@ def _with_row(df: DataFrame) -> DataFrame:
     parts = df.rdd.getNumPartitions()
     if parts <= 1:
         return tagged.select(*[F.col(f"`{c}`") for c in df.columns], (F.col("__mid") + 1).alias("__row"))
-    counts = dict(tagged.groupBy("__part").count().collect())  # type: ignore[arg-type]
+    counts: dict[int, int] = {int(r[0]): int(r[1]) for r in tagged.groupBy("__part").count().collect()}
     offset, before = {}, 0
     for p in range(parts):
         offset[p] = before
@@ -150,7 +150,7 @@ def read_json_fields(
     lines = lines.where(F.trim(F.col("value")) != "")
     numbered = _with_row(lines)
     cols = []
-    for f, p in fields.items():
+    for p in fields.values():
         jp = "$" + "".join(f"['{k}']" for k in p)
         cols.append(F.get_json_object(F.col("value"), jp).alias(".".join(p)))
     del lists

@@ -43,7 +43,9 @@ except ImportError:  # pragma: no cover - CI installs it
 
 if not HAVE_SPARK:
     if os.environ.get(OPT_OUT) == "1":
-        pytest.skip(f"{OPT_OUT}=1 and pyspark is not installed: Spark parity skipped", allow_module_level=True)
+        pytest.skip(
+            f"{OPT_OUT}=1 and pyspark is not installed: Spark parity skipped", allow_module_level=True
+        )
     raise RuntimeError(
         f"pyspark is needed for the Spark parity tests: pip install 'cloudcarbon[spark]' "
         f"(or set {OPT_OUT}=1 to skip them on purpose)"
