@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import re
 import tomllib
 import warnings
 from pathlib import Path
@@ -71,6 +72,13 @@ def parse_source(spec: str | Path | Source) -> Source:
 def _local(text: str) -> Path:
     """A ``file:`` URI (``file:///data/cur``, ``file:/data/cur``, as Spark and Hadoop write them) as the
     local path it names; any other text as a path."""
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]+):/", text)
+    if scheme and scheme.group(1).lower() != "file":
+        raise SourceError(
+            text,
+            f"{scheme.group(1)}: URIs are not read directly yet; mount the bucket or volume (on Databricks "
+            "/Volumes/... or /dbfs/...) or copy the export, and pass the local path (docs/spark.md)",
+        )
     if text.startswith("file:"):
         from urllib.parse import unquote, urlparse
 
