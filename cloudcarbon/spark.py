@@ -18,7 +18,6 @@ lazily, so ``import cloudcarbon`` never needs them.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import re
@@ -52,7 +51,6 @@ __all__ = [
 #: What to install for the Spark engine (named in the error when pyspark is missing).
 SPARK_EXTRA = "pip install 'cloudcarbon[spark]'"
 
-_counter = itertools.count()
 _QUERY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 
 
@@ -80,11 +78,24 @@ def transpile(sql: str, dialect: str = "spark") -> str:
     ``json_object(k, v, ...)`` -> ``to_json(map(k, v, ...))``.
     """
     import sqlglot
+
+    return _generate(sqlglot.parse_one(sql, read="duckdb"), dialect)
+
+
+def _generate(tree: Any, dialect: str = "spark") -> str:
+    """A parsed DuckDB statement as ``dialect`` SQL, with the rewrites of :func:`transpile`."""
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    changed = False
 
     def fix(node: exp.Expression) -> exp.Expression:
+        nonlocal changed
+        out = _fix(node)
+        if out is not node:
+            changed = True
+        return out
+
+    def _fix(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Anonymous):
             name = str(node.this).lower()
             args = list(node.expressions)
@@ -147,14 +158,12 @@ def transpile(sql: str, dialect: str = "spark") -> str:
         return node
 
     # a replaced node's arguments are not visited again by transform: repeat until nothing changes
-    text = tree.sql(dialect="duckdb")
     for _ in range(8):
+        changed = False
         tree = tree.transform(fix)
-        again = tree.sql(dialect="duckdb")
-        if again == text:
+        if not changed:
             break
-        text = again
-    return tree.sql(dialect=dialect)
+    return str(tree.sql(dialect=dialect))
 
 
 def _fname(node: Any) -> str:
@@ -201,26 +210,23 @@ def _spark_ddl(structure: Any) -> str:
     return _SPARK_TYPES.get(name, name.lower())
 
 
-def _expand_star_replace(sql: str, columns: Sequence[str]) -> str:
-    """``SELECT * REPLACE (e AS c) FROM v`` (DuckDB) as a plain column list: Spark has no REPLACE."""
-    import sqlglot
+def _expand_star_replace(tree: Any, columns: Sequence[str]) -> None:
+    """``SELECT * REPLACE (e AS c) FROM v`` (DuckDB) as a plain column list, in place: Spark has no
+    REPLACE."""
     from sqlglot import exp
 
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    changed = False
     for select in tree.find_all(exp.Select):
+        if not any(isinstance(e, exp.Star) and e.args.get("replace") for e in select.expressions):
+            continue
         new: list[exp.Expression] = []
         for e in select.expressions:
             replace = e.args.get("replace") if isinstance(e, exp.Star) else None
-            if isinstance(e, exp.Star) and replace:
+            if replace:
                 by = {r.alias_or_name: r for r in replace}
-                for c in columns:
-                    new.append(by[c].copy() if c in by else exp.column(c, quoted=True))
-                changed = True
+                new += [by[c].copy() if c in by else exp.column(c, quoted=True) for c in columns]
             else:
                 new.append(e)
         select.set("expressions", new)
-    return tree.sql(dialect="duckdb") if changed else sql
 
 
 # --------------------------------------------------------------------------------------------------
@@ -276,27 +282,18 @@ class SparkRelation:
     def types(self) -> list[str]:
         return [_duck_type(f.dataType) for f in self.df.schema.fields]
 
-    def _view(self, name: str | None = None) -> str:
-        view = name or f"__cc_spark_{next(_counter)}"
-        self.df.createOrReplaceTempView(view)
-        return view
-
     def query(self, view: str, sql: str) -> SparkRelation:
-        """``sql`` reading this relation as ``view`` (DuckDB dialect)."""
-        unique = f"{view}_{next(_counter)}"
-        self._view(unique)
-        import sqlglot
-        from sqlglot import exp
+        """``sql`` reading this relation as ``view`` (DuckDB dialect).
 
+        Spark resolves the view when ``sql`` is analysed, which ``session.sql`` does at once, so a later
+        query under the same view name does not change this one."""
+        import sqlglot
+
+        self.df.createOrReplaceTempView(view)
+        self.engine.views.add(view)
         tree = sqlglot.parse_one(sql, read="duckdb")
-        for t in tree.find_all(exp.Table):
-            if t.name == view:
-                t.set("this", exp.to_identifier(unique))
-        for c in tree.find_all(exp.Column):
-            if c.table == view:
-                c.set("table", exp.to_identifier(unique))
-        text = _expand_star_replace(tree.sql(dialect="duckdb"), self.columns)
-        return SparkRelation(self.engine, self.engine.session.sql(transpile(text)))
+        _expand_star_replace(tree, self.columns)
+        return SparkRelation(self.engine, self.engine.session.sql(_generate(tree)))
 
     def project(self, exprs: str) -> SparkRelation:
         return self.query("__p", f"SELECT {exprs} FROM __p")
@@ -352,6 +349,8 @@ class SparkEngine:
         self.local = local
         self.model_on_driver = model_on_driver
         self._cached: list[DataFrame] = []
+        #: temporary views the connectors' queries registered (dropped on close)
+        self.views: set[str] = set()
         session.conf.set("spark.sql.session.timeZone", "UTC")
         # pyspark logs every failed query with its JVM stack trace on stderr: while the engine is open, an
         # error is reported once, as one line naming the file, row and column (cloudcarbon.pipeline)
@@ -409,6 +408,9 @@ class SparkEngine:
     def close(self) -> None:
         for n, lg in self._loggers.items():
             lg.disabled = self._disabled[n]
+        for view in self.views:
+            self.session.catalog.dropTempView(view)
+        self.views.clear()
         for df in self._cached:
             df.unpersist()
         self._cached.clear()
