@@ -163,6 +163,8 @@ class EngineOptions:
     memory_limit: str = "600MB"
     threads: int | None = None
     temp_directory: str | None = None
+    #: ``duckdb`` (embedded, default) or ``spark`` (``cloudcarbon[spark]``, docs/spark.md)
+    kind: str = "duckdb"
 
 
 @dataclass(frozen=True)

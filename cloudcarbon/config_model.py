@@ -276,6 +276,10 @@ class EngineSection(_Table):
     temp_directory: Folder | None = Field(
         default=None, description="Spill folder (default: a temporary folder)."
     )
+    kind: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="duckdb (embedded) or spark (pip install 'cloudcarbon[spark]'; see docs/spark.md).",
+    )
 
 
 class EstimateSection(_Table):

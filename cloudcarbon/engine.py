@@ -1,7 +1,11 @@
-"""The embedded engine: a DuckDB connection with explicit memory and spill settings.
+"""Engines: the small protocol the pipeline runs on, and the embedded one (DuckDB).
 
-The estimation pipeline is written against Narwhals and only meets DuckDB here and in the connectors'
-readers, so running it on another backend means supplying another ``to_lazy``.
+The estimation pipeline is written against Narwhals and meets its engine only through :class:`Engine`:
+``to_lazy`` (a small polars table as a lazy frame of the engine), ``materialize``, ``write``, ``con``
+(what the connectors' readers open files with: a DuckDB connection, or the engine itself for
+:class:`cloudcarbon.spark.SparkEngine`) and ``dialect`` (the SQL the connectors' mapping is written in is
+DuckDB's; other engines transpile it). :class:`DuckDBEngine` is the default; the Spark engine is the
+optional extra ``cloudcarbon[spark]`` (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import narwhals as nw
@@ -23,17 +27,42 @@ from cloudcarbon.config import EngineOptions
 from cloudcarbon.connectors._io import sql_ident, sql_str
 from cloudcarbon.exceptions import ConfigError
 
-__all__ = ["Engine", "open_engine"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "open_engine"]
+
+#: Engine names accepted by ``--engine`` and ``[engine] kind``.
+ENGINES = ("duckdb", "spark")
 
 _counter = itertools.count()
 
 
+class Engine(Protocol):
+    """What the pipeline needs of an engine (see the module docstring)."""
+
+    @property
+    def con(self) -> Any: ...
+
+    @property
+    def workdir(self) -> Path: ...
+
+    @property
+    def dialect(self) -> str: ...
+
+    def to_lazy(self, df: pl.DataFrame) -> nw.LazyFrame[Any]: ...
+
+    def materialize(self, lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]: ...
+
+    def write(
+        self, lf: nw.LazyFrame[Any], path: Path, *, columns: Sequence[str], order_by: Sequence[str]
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
-class Engine:
+class DuckDBEngine:
     """A live DuckDB connection, a scratch folder, and the polars -> lazy-frame adapter."""
 
     con: duckdb.DuckDBPyConnection
     workdir: Path
+    dialect: str = "duckdb"
 
     def to_lazy(self, df: pl.DataFrame) -> nw.LazyFrame[Any]:
         """A small polars table (factors) as a lazy frame of this engine."""
@@ -65,7 +94,7 @@ class Engine:
 
 
 @contextmanager
-def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
+def open_engine(options: EngineOptions | None = None) -> Iterator[DuckDBEngine]:
     """Open an in-memory DuckDB with a memory limit and a spill folder; closed on exit."""
     opts = options or EngineOptions()
     with tempfile.TemporaryDirectory(prefix="cloudcarbon-") as tmp:
@@ -101,7 +130,7 @@ def open_engine(options: EngineOptions | None = None) -> Iterator[Engine]:
             if opts.threads:
                 con.execute(f"SET threads = {int(opts.threads)}")
             try:
-                yield Engine(con=con, workdir=workdir)
+                yield DuckDBEngine(con=con, workdir=workdir)
             except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
                 err = _out_of_room(exc, opts.memory_limit, spill)
                 if err is None:

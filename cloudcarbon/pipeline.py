@@ -26,7 +26,7 @@ from cloudcarbon.allocate import allocate
 from cloudcarbon.config import Config
 from cloudcarbon.connectors import Source, connector_for, expand_source, parse_source
 from cloudcarbon.connectors.base import Connector, ScanContext
-from cloudcarbon.engine import Engine, open_engine
+from cloudcarbon.engine import ENGINES, Engine, open_engine
 from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
 from cloudcarbon.factors import FactorSet, load_factor_set
 from cloudcarbon.fallback_ratio import fallback_shares
@@ -204,6 +204,43 @@ def _reading(resolved: list[tuple[Source, Connector]], engine: Engine) -> Iterat
             ", ".join(str(s) for s, _ in resolved),
             f"a value could not be read ({first}); check the export is complete and unmodified",
         ) from exc
+    except Exception as exc:
+        if engine.dialect == "duckdb" or not isinstance(exc, _engine_errors()):
+            raise
+        # another engine: the diagnosis re-reads the (local) files on DuckDB to name file, row, column
+        with open_engine() as duck:
+            ctx = ScanContext(con=duck.con, workdir=duck.workdir)
+            for src, conn in resolved:
+                conn.diagnose(src, ctx)
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise SourceError(
+            ", ".join(str(s) for s, _ in resolved),
+            f"a value could not be read ({first[:300]}); check the export is complete and unmodified",
+        ) from exc
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    from cloudcarbon.spark import spark_errors
+
+    return spark_errors()
+
+
+@contextmanager
+def _open(config: Config, kind: str | None, spark: Any) -> Iterator[Engine]:
+    """The engine of a run: ``kind`` (``"duckdb"``, ``"spark"``), else Spark when given a session, else
+    ``[engine] kind`` of the configuration."""
+    chosen = kind or ("spark" if spark is not None else config.engine.kind)
+    if chosen not in ENGINES:
+        raise ConfigError(None, f"unknown engine {chosen!r}; choose from {', '.join(ENGINES)}")
+    if chosen == "spark":
+        from cloudcarbon.spark import open_spark_engine, require_spark
+
+        require_spark()
+        with open_spark_engine(spark, config.engine) as spark_engine:
+            yield spark_engine
+    else:
+        with open_engine(config.engine) as duck:
+            yield duck
 
 
 def _table(
@@ -418,6 +455,8 @@ def estimate(
     calibrate: str | None = None,
     provider_footprint: Sequence[str | Path] = (),
     progress: ProgressCallback | None = None,
+    engine: str | None = None,
+    spark: Any = None,
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -464,6 +503,13 @@ def estimate(
         Called with a :class:`~cloudcarbon.progress.ScanProgress` (files and bytes read, rows per
         second) a few times a second while the exports are read, from a background thread; ``None``
         (the default) reports nothing. The command line draws it as a progress bar.
+    engine
+        ``"duckdb"`` (the embedded engine) or ``"spark"``; default ``[engine] kind`` of ``config``
+        (``"duckdb"``), or ``"spark"`` when ``spark`` is given. Spark needs ``cloudcarbon[spark]``
+        (docs/spark.md); the figures are the same on either engine.
+    spark
+        A ``pyspark.sql.SparkSession`` to run on (e.g. ``spark`` in a Databricks notebook); without one,
+        ``engine="spark"`` uses the active session or starts a local one.
 
     Returns
     -------
@@ -525,10 +571,10 @@ def estimate(
     impl = get_method(method)
     per_row = detail or detail_path is not None or detail_sink is not None
     # the input files are hashed (for the ledger) on a thread of their own while the engine reads them
-    with open_engine(cfg.engine) as engine, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
-        frames, resolved = _scan_each(srcs, engine, cfg, month)
+    with _open(cfg, engine, spark) as run, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
+        frames, resolved = _scan_each(srcs, run, cfg, month)
         inputs = hashing.submit(_inputs, resolved, month)
-        watch = ScanWatcher(engine.con, progress)
+        watch = ScanWatcher(run.con, progress)
         if watch.active:
             watch.expect([_files_of(src, conn, month) for src, conn in resolved])
         frames = [f.filter(nw.col("billing_month") == month) for f in frames]
@@ -546,13 +592,13 @@ def estimate(
             reduced = []
             for i, (f, r) in enumerate(zip(frames, resolved, strict=True)):
                 with watch.reading(i):
-                    reduced.append(_reduce(f, [r], engine, getattr(r[1], "CONSTANT_NULL", ())))
+                    reduced.append(_reduce(f, [r], run, getattr(r[1], "CONSTANT_NULL", ())))
             frames = reduced
         usage = frames[0] if len(frames) == 1 else nw.concat(frames, how="vertical")
         # model-API token rows (few) for the token lens, read before the model runs
-        token_rows = _collect(token_candidates(allocate(usage, cfg)), resolved, engine)
+        token_rows = _collect(token_candidates(allocate(usage, cfg)), resolved, run)
         with watch.reading(None) if per_row else nullcontext():  # per row: the model's first step reads
-            rows = _modelled(usage, factors, cfg, int(month[:4]), engine, impl, resolved, per_row=per_row)
+            rows = _modelled(usage, factors, cfg, int(month[:4]), run, impl, resolved, per_row=per_row)
         watch.close()
         # a by_tag sharing rule reads its tag on the groups
         sharing_tags = [tag_column(r.by_tag) for r in cfg.sharing if r.by_tag]
@@ -566,10 +612,10 @@ def estimate(
             nw.col("ChargePeriodStart").min().alias("usage_start"),
             nw.col("ChargePeriodEnd").max().alias("usage_end"),
         )
-        groups = _collect(agg, resolved, engine)
+        groups = _collect(agg, resolved, run)
         if groups.height == 0:
-            all_usage, resolved_all = _scan_all(srcs, engine, cfg, None)
-            raise MonthNotFound(month, _months(all_usage, resolved_all, engine))
+            all_usage, resolved_all = _scan_all(srcs, run, cfg, None)
+            raise MonthNotFound(month, _months(all_usage, resolved_all, run))
         ratios = impl.fallback_ratios(groups, factors)
         groups = apply_fallback(nw.from_native(groups, eager_only=True), ratios).to_native()
         # market-based CO2e and water, from the energy the fallback completed (docs/method.md 3.5, 3.6)
@@ -577,19 +623,19 @@ def estimate(
         groups = apply_market_water(nw.from_native(groups, eager_only=True), mw, keep=False).to_native()
         detail_df = None
         if per_row:
-            detail_rows = apply_fallback(rows, ratios, engine.to_lazy)
-            detail_rows = apply_market_water(detail_rows, mw, engine.to_lazy, keep=True)
+            detail_rows = apply_fallback(rows, ratios, run.to_lazy)
+            detail_rows = apply_market_water(detail_rows, mw, run.to_lazy, keep=True)
             if detail_path is not None:
                 cols = _detail_columns(detail_rows)
                 if detail_path.suffix.lower() == ".csv":
                     detail_rows = _neutralise_text(detail_rows, cols)
-                with _reading(resolved, engine):
-                    engine.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
+                with _reading(resolved, run):
+                    run.write(detail_rows, detail_path, columns=cols, order_by=_ORDER)
             if detail_sink is not None:
-                with _reading(resolved, engine):
-                    detail_sink(detail_rows, engine, resolved)
+                with _reading(resolved, run):
+                    detail_sink(detail_rows, run, resolved)
             if detail:
-                detail_df = _collect(detail_rows, resolved, engine).sort(*_ORDER)
+                detail_df = _collect(detail_rows, resolved, run).sort(*_ORDER)
     shares = _fallback_shares(groups)
     flags = _flags(groups, ratios, shares)
     if cfg.strict:

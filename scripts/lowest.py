@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Print pip constraints pinning every base dependency to its declared floor (``name>=X`` -> ``name==X``).
+"""Print pip constraints pinning every base dependency (and the ``spark`` extra) to its declared floor
+(``name>=X`` -> ``name==X``).
 
     python3 scripts/lowest.py > lowest.txt && pip install -c lowest.txt -e '.[dev]'
 
@@ -18,9 +19,17 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 _FLOOR = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*>=\s*([0-9][0-9A-Za-z.]*)\s*(,.*)?$")
 
 
+#: Optional extras whose floors are pinned too: the test set-up installs them (tests/spark runs in CI).
+PINNED_EXTRAS = ("spark",)
+
+
 def constraints(pyproject: Path = PYPROJECT) -> list[str]:
-    """``name==floor`` for each base dependency of ``pyproject``; raises ValueError when one has no floor."""
-    deps = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    """``name==floor`` for each base dependency of ``pyproject`` and of the extras in
+    :data:`PINNED_EXTRAS`; raises ValueError when one has no floor."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    deps = list(project["dependencies"])
+    for extra in PINNED_EXTRAS:
+        deps += [d for d in project.get("optional-dependencies", {}).get(extra, []) if d not in deps]
     pins = []
     for dep in deps:
         m = _FLOOR.match(dep.split(";")[0])

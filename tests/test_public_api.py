@@ -69,3 +69,19 @@ def test_load_usage_is_the_canonical_table(tmp_path: object) -> None:
     assert set(cloudcarbon.CANONICAL_USAGE) <= set(df.columns) and "project" in df.columns
     row = df.row(0, named=True)
     assert (row["instance_type"], row["project"], row["source_row"]) == ("m5.large", "012345678901", 1)
+
+
+def test_estimate_takes_an_engine_or_a_spark_session() -> None:
+    """``estimate(..., engine="spark")`` or ``estimate(..., spark=session)`` (docs/spark.md); the Spark
+    test of the call itself is tests/spark/test_parity.py."""
+    import inspect
+
+    params = inspect.signature(cloudcarbon.estimate).parameters
+    assert params["engine"].default is None and params["engine"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert params["spark"].default is None and params["spark"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_import_does_not_pull_in_spark() -> None:
+    code = "import sys, cloudcarbon; print(sorted(m for m in ('pyspark', 'sqlglot') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

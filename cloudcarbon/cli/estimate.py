@@ -66,6 +66,14 @@ def _tokens_file(value: Path | None) -> Path | None:
     return value
 
 
+def _engine(value: str | None) -> str | None:
+    from cloudcarbon.engine import ENGINES
+
+    if value is not None and value not in ENGINES:
+        raise typer.BadParameter(f"{value!r} is not an engine; choose from {', '.join(ENGINES)}")
+    return value
+
+
 def _method(value: str) -> str:
     if value not in METHODS:
         raise typer.BadParameter(f"{value!r} is not a method; choose from {', '.join(METHODS)}")
@@ -122,6 +130,15 @@ def estimate_command(
     quiet: QuietOpt = False,
     provider_footprint: FootprintOpt = None,
     calibrate: CalibrateOpt = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="duckdb (embedded, default) or spark: read and reduce the exports on PySpark (a local "
+            "session, or the active one); needs pip install 'cloudcarbon[spark]'. Overrides [engine] kind.",
+            callback=_engine,
+        ),
+    ] = None,
 ) -> None:
     """Estimate a month's energy and CO2e per project from billing exports, and record it in the ledger.
 
@@ -134,6 +151,8 @@ def estimate_command(
     Example: cloudcarbon estimate -m 2026-10 -s gcp:export.jsonl --grid-boundary lifecycle
 
     Example: cloudcarbon estimate -m 2026-10 -s aws:./cur --provider-footprint ./carbon --calibrate provider
+
+    Example: cloudcarbon estimate -m 2026-10 -s aws:./cur --engine spark
     """
     if calibrate is not None and not provider_footprint:
         raise typer.BadParameter(
@@ -155,6 +174,7 @@ def estimate_command(
             calibrate=calibrate,
             provider_footprint=tuple(provider_footprint or ()),
             progress=progress,
+            engine=engine,
         )
     if tokens is not None:
         from cloudcarbon.reports.tokens import write_tokens_csv

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import re
 import tomllib
 import warnings
 from pathlib import Path
@@ -60,10 +61,32 @@ def parse_source(spec: str | Path | Source) -> Source:
     text = str(spec)
     name, sep, rest = text.partition(":")
     if sep and name in CONNECTORS and rest:
-        return Source(Path(rest), name)
+        return Source(_local(rest), name)
+    if text.startswith("file:"):
+        return Source(_local(text))
     if sep and name.isalpha() and len(name) > 1 and name not in CONNECTORS and not Path(text).exists():
         raise SourceError(text, f"unknown source type {name!r}; use one of {', '.join(available())}")
     return Source(Path(text))
+
+
+def _local(text: str) -> Path:
+    """A ``file:`` URI (``file:///data/cur``, ``file:/data/cur``, as Spark and Hadoop write them) as the
+    local path it names; any other text as a path."""
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]+):/", text)
+    if scheme and scheme.group(1).lower() != "file":
+        raise SourceError(
+            text,
+            f"{scheme.group(1)}: URIs are not read directly yet; mount the bucket or volume (on Databricks "
+            "/Volumes/... or /dbfs/...) or copy the export, and pass the local path (docs/spark.md)",
+        )
+    if text.startswith("file:"):
+        from urllib.parse import unquote, urlparse
+
+        parsed = urlparse(text)
+        if parsed.netloc not in ("", "localhost"):
+            raise SourceError(text, "a file: URI must name a local file (file:///path); use the path itself")
+        return Path(unquote(parsed.path))
+    return Path(text)
 
 
 def _format_of(f: Path) -> tuple[str | None, list[tuple[int, str, list[str]]]]:

@@ -45,6 +45,7 @@ __all__ = [
     "DETECT_SUFFIXES",
     "JSON_SUFFIXES",
     "UNKNOWN_CURRENCY",
+    "as_lazy",
     "candidate_files",
     "claim_files",
     "data_files",
@@ -352,6 +353,8 @@ def open_relation(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> 
     CSV is read as text with the column names of its header (no dialect guessing, strict quoting), so
     that the connector decides how each column is parsed and a bad row is named; Parquet keeps its types.
     """
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # another engine's reader (cloudcarbon.spark)
+        return cast(duckdb.DuckDBPyRelation, con.open_relation(path, workdir))
     real = readable_path(path, workdir)
     lit = sql_str(str(real))
     try:
@@ -508,7 +511,15 @@ def union_all(parts: Sequence[duckdb.DuckDBPyRelation], *, guarded: bool = True)
     combined = _guard(parts[0]) if guarded else parts[0]
     for part in parts[1:]:
         combined = combined.union(_guard(part) if guarded else part)
-    return nw.from_native(combined)
+    return as_lazy(combined)
+
+
+def as_lazy(rel: duckdb.DuckDBPyRelation) -> nw.LazyFrame[Any]:
+    """A relation of the engine (DuckDB's, or :class:`cloudcarbon.spark.SparkRelation`) as a lazy frame."""
+    if isinstance(rel, duckdb.DuckDBPyRelation):
+        return nw.from_native(rel)
+    lazy: nw.LazyFrame[Any] = cast(Any, rel).lazy()
+    return lazy
 
 
 def find_bad_rows(frame: nw.LazyFrame[Any], describe: Callable[[str], str] | None = None) -> None:
@@ -555,6 +566,9 @@ def empty_canonical(con: duckdb.DuckDBPyConnection, tag_keys: Sequence[str]) -> 
     """An empty canonical usage table (a source whose files were all read already)."""
     from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type, tag_column
 
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # another engine (cloudcarbon.spark)
+        empty: nw.LazyFrame[Any] = con.empty_canonical(tag_keys)
+        return empty
     cols = [f"NULL::{duckdb_type(c)} AS {sql_ident(n)}" for n, c in CANONICAL_USAGE.items()]
     cols += [f"NULL::VARCHAR AS {sql_ident(tag_column(k))}" for k in tag_keys]
     return nw.from_native(con.sql("SELECT " + ", ".join(cols) + " WHERE false"))

@@ -75,8 +75,11 @@ def num(h: Header, column: str, sql_type: str, *, try_: bool = False) -> str:
 #: A UTC offset after a time of day (``...T23:30:00-05:00``, ``... 23:30:00 +0530``, ``...+01``).
 _OFFSET = (
     r"(?:[T ][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
-    r"\s?(?P<sign>[+-])(?P<h>[0-9]{2}):?(?P<m>[0-9]{2})?$"
+    r"\s?([+-])([0-9]{2}):?([0-9]{2})?$"
 )
+#: The groups of :data:`_OFFSET`: sign, hours, minutes (numbered, not named: Spark's regex has no
+#: ``(?P<name>...)``, and DuckDB's struct form of ``regexp_extract`` does not transpile).
+_SIGN, _HOURS, _MINUTES = 1, 2, 3
 
 
 def ts(h: Header, column: str, *, try_: bool = False, fmt: str | None = None) -> str:
@@ -96,15 +99,18 @@ def ts(h: Header, column: str, *, try_: bool = False, fmt: str | None = None) ->
         # strip the zone suffix before replacing the date/time 'T' (else ' UTC' becomes ' U C')
         cleaned = f"replace(regexp_replace({x}, '(Z| UTC|\\+00:?00)$', ''), 'T', ' ')"
         # a non-zero offset after a time of day: local time minus the offset is UTC
-        offset = f"regexp_extract({x}, {sql_str(_OFFSET)}, ['sign', 'h', 'm'])"
+        sign, hours, mins = (
+            f"regexp_extract({x}, {sql_str(_OFFSET)}, {g})" for g in (_SIGN, _HOURS, _MINUTES)
+        )
         local = f"replace(regexp_replace({x}, '\\s?[+-][0-9]{{2}}:?([0-9]{{2}})?$', ''), 'T', ' ')"
         minutes = (
-            f"(CASE WHEN {offset}.sign = '-' THEN -1 ELSE 1 END * (CAST({offset}.h AS INTEGER) * 60 + "
-            f"coalesce(TRY_CAST(NULLIF({offset}.m, '') AS INTEGER), 0)))"
+            f"(CASE WHEN {sign} = '-' THEN -1 ELSE 1 END * (CAST({hours} AS INTEGER) * 60 + "
+            f"coalesce(TRY_CAST(NULLIF({mins}, '') AS INTEGER), 0)))"
         )
+        # ``n * INTERVAL 1 MINUTE`` rather than DuckDB's ``to_minutes(n)``: both dialects have it
         return (
             f"CASE WHEN regexp_matches({x}, {sql_str(_OFFSET)}) "
-            f"THEN {cast}({local} AS TIMESTAMP) - to_minutes({minutes}) "
+            f"THEN {cast}({local} AS TIMESTAMP) - {minutes} * INTERVAL 1 MINUTE "
             f"ELSE {cast}({cleaned} AS TIMESTAMP) END"
         )
     if "TIME ZONE" in h.types[column].upper():

@@ -44,6 +44,8 @@ class Source:
 class ScanContext:
     """What a scan may use: the engine connection, the tag keys rules need, the month asked for."""
 
+    #: what the readers open files with: a DuckDB connection, or another engine implementing the reader
+    #: hooks (``open_relation``, ``empty_canonical``, ``from_arrow``: :class:`cloudcarbon.spark.SparkEngine`)
     con: duckdb.DuckDBPyConnection
     workdir: Path
     tag_keys: tuple[str, ...] = ()

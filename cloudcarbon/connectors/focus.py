@@ -335,8 +335,10 @@ def _select_sql(
         return text(c) if c is not None else "NULL::VARCHAR"
 
     def lit_map(mapping: dict[str, str]) -> str:
-        pairs = ", ".join(f"{sql_str(k)}: {sql_str(v)}" for k, v in mapping.items())
-        return "MAP {" + pairs + "}"
+        # map(keys, values): the MAP {k: v} literal has no Spark form that sqlglot generates
+        keys = ", ".join(sql_str(k) for k in mapping)
+        values = ", ".join(sql_str(v) for v in mapping.values())
+        return f"map([{keys}], [{values}])"
 
     present = [c for c in (h.raw(n) for n in _FIELDS["provider"]) if c is not None]
     raw_provider = f"coalesce({', '.join(text(c) for c in present)})" if present else "NULL::VARCHAR"

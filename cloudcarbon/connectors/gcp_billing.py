@@ -49,7 +49,7 @@ import re
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import narwhals as nw
@@ -195,6 +195,8 @@ def _list_child(t: DuckDBPyType) -> DuckDBPyType | None:
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> duckdb.DuckDBPyRelation:
+    if not isinstance(con, duckdb.DuckDBPyConnection):  # another engine's reader (cloudcarbon.spark)
+        return cast(duckdb.DuckDBPyRelation, con.open_json(path, workdir, _FIELDS, _LISTS))
     lit = sql_str(str(readable_path(path, workdir)))
     cols = []
     for f, p in _FIELDS.items():

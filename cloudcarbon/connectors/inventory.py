@@ -58,7 +58,7 @@ import narwhals as nw
 import polars as pl
 import pyarrow as pa
 
-from cloudcarbon.connectors._io import claim_files, data_files, sql_ident
+from cloudcarbon.connectors._io import as_lazy, claim_files, data_files, sql_ident
 from cloudcarbon.connectors._sql import query_on
 from cloudcarbon.connectors.base import ScanContext, Source
 from cloudcarbon.exceptions import SourceError, SourceNotFound
@@ -456,7 +456,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     rel = ctx.con.from_arrow(table)
     # name the columns explicitly so the relation has exactly the canonical order
     cols = ", ".join(sql_ident(c) for c in table.column_names)
-    return nw.from_native(query_on(rel, "inv", lambda v: f"SELECT {cols} FROM {v}"))
+    return as_lazy(query_on(rel, "inv", lambda v: f"SELECT {cols} FROM {v}"))
 
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
