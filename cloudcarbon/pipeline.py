@@ -269,7 +269,7 @@ def _reduce(
         nw.col("EffectiveCost").sum(),
         nw.col("ChargePeriodStart").min(),
         nw.col("ChargePeriodEnd").max(),
-        nw.col("source_rows").sum() if counted else nw.len().alias("source_rows"),
+        nw.col("source_rows").sum().cast(nw.Int64()) if counted else nw.len().alias("source_rows"),
     )
     table = _table(reduced, resolved, engine)
     # back in canonical column order, with the dropped columns as typed NULLs

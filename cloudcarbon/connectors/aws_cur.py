@@ -674,10 +674,11 @@ def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.Duck
 def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of a CUR file or report folder (lazy)."""
     rels = _relations(source, ctx)
-    if not rels:
-        return _empty(ctx)
-    parts: list[duckdb.DuckDBPyRelation] = []
     reduced = ctx.reduce and ctx.month is not None
+    if not rels:
+        empty = _empty(ctx)
+        return empty.with_columns(nw.lit(0, nw.Int64()).alias("source_rows")) if reduced else empty
+    parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in rels:
         build = _reduced_sql if reduced else _select_sql
         parts.append(query_on(rel, "cur", partial(build, h, f, ctx.tag_keys, ctx.month)))  # type: ignore[arg-type]
