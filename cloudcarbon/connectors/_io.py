@@ -36,7 +36,6 @@ from typing import IO, Any, cast
 
 import duckdb
 import narwhals as nw
-import pyarrow.parquet as pq
 
 from cloudcarbon.exceptions import CloudCarbonWarning, SourceError, SourceNotFound, ValueParseError
 
@@ -259,6 +258,8 @@ def read_header(path: Path) -> list[str]:
     """Column names of a data file, without reading its rows (JSON: keys of the first record)."""
     try:
         if path.name.lower().endswith(".parquet"):
+            import pyarrow.parquet as pq  # imported when a Parquet file is read
+
             names = list(pq.read_schema(path).names)
         elif path.name.lower().endswith(JSON_SUFFIXES):
             return _json_record_keys(path)
