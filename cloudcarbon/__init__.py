@@ -14,10 +14,11 @@ Library API (the CLI is a thin layer over it)::
 A worked walkthrough: docs/notebook.md.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from cloudcarbon._version import __version__
 from cloudcarbon.config import Config, load_config
 from cloudcarbon.demo import demo_sources
-from cloudcarbon.enrichment import EnrichResult, enrich
 from cloudcarbon.exceptions import (
     CloudCarbonError,
     CloudCarbonWarning,
@@ -35,7 +36,6 @@ from cloudcarbon.factors import FactorSet, available_factor_sets, load_factor_se
 from cloudcarbon.pipeline import GROUP_KEYS, estimate, load_usage
 from cloudcarbon.results import EstimateResult
 from cloudcarbon.schema import CANONICAL_USAGE
-from cloudcarbon.tracking import MlflowLogReport, mlflow_log
 
 __all__ = [
     "CANONICAL_USAGE",
@@ -66,3 +66,28 @@ __all__ = [
     "load_usage",
     "mlflow_log",
 ]
+
+#: Imported on first use (``cloudcarbon.enrich``, ``from cloudcarbon import mlflow_log``): their modules
+#: load pyarrow's Parquet writer and the MLflow glue, which an estimate does not need at start-up.
+_LAZY = {
+    "EnrichResult": "cloudcarbon.enrichment",
+    "enrich": "cloudcarbon.enrichment",
+    "MlflowLogReport": "cloudcarbon.tracking",
+    "mlflow_log": "cloudcarbon.tracking",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cloudcarbon' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from cloudcarbon.enrichment import EnrichResult, enrich
+    from cloudcarbon.tracking import MlflowLogReport, mlflow_log

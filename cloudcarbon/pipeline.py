@@ -120,9 +120,13 @@ def _fine_keys(group_by: Sequence[str], extra: Sequence[str]) -> list[str]:
 
 
 def _scan_each(
-    sources: Sequence[Source], engine: Engine, config: Config, month: str | None
+    sources: Sequence[Source], engine: Engine, config: Config, month: str | None, *, reduce: bool = False
 ) -> tuple[list[nw.LazyFrame[Any]], list[tuple[Source, Connector]]]:
-    """One canonical frame per source (same columns, same order), with its connector."""
+    """One canonical frame per source (same columns, same order), with its connector.
+
+    ``reduce``: a connector that can (``REDUCES``) returns its rows already reduced, with
+    ``source_rows`` (see :func:`_reduce`).
+    """
     columns = [*CANONICAL_USAGE, *(tag_column(k) for k in config.tag_keys())]
     frames = []
     resolved = []
@@ -136,9 +140,11 @@ def _scan_each(
             month=month,
             options=config.sources.get(conn.NAME, {}),
             claims=claims,
+            reduce=reduce,
         )
         resolved.append((src, conn))
-        frames.append(conn.scan(src, ctx).select(columns))
+        reduces = reduce and month is not None and getattr(conn, "REDUCES", False)
+        frames.append(conn.scan(src, ctx).select([*columns, *(["source_rows"] if reduces else [])]))
     if not frames:
         raise CloudCarbonError("no sources given; pass --source PATH (see `cloudcarbon estimate --help`)")
     return frames, resolved
@@ -286,7 +292,9 @@ def _reduce(
     """
     schema = usage.collect_schema()
     unread = (*_UNREAD, *constant_null)
-    keys = [c for c in schema.names() if c not in _REDUCED and c not in unread]
+    # a connector's reduced scan has counted its rows already (its groups never mix cost signs either)
+    counted = "source_rows" in schema.names()
+    keys = [c for c in schema.names() if c not in (*_REDUCED, "source_rows") and c not in unread]
     # negative and non-negative costs are never added together: a method's fallback basis may clip each
     # billing row's cost at 0, and the clip of a sum is not the sum of the clips
     reduced = usage.with_columns(
@@ -299,12 +307,13 @@ def _reduce(
         nw.col("EffectiveCost").sum(),
         nw.col("ChargePeriodStart").min(),
         nw.col("ChargePeriodEnd").max(),
-        nw.len().alias("source_rows"),
+        nw.col("source_rows").sum().cast(nw.Int64()) if counted else nw.len().alias("source_rows"),
     )
     table = _table(reduced, resolved, engine)
     # back in canonical column order, with the dropped columns as typed NULLs
+    names = [c for c in schema.names() if c != "source_rows"]
     return table.select(
-        [nw.col(c) if c not in unread else nw.lit(None, schema[c]).alias(c) for c in schema.names()]
+        [nw.col(c) if c not in unread else nw.lit(None, schema[c]).alias(c) for c in names]
         + [nw.col("source_rows")]
     )
 
@@ -572,7 +581,7 @@ def estimate(
     per_row = detail or detail_path is not None or detail_sink is not None
     # the input files are hashed (for the ledger) on a thread of their own while the engine reads them
     with _open(cfg, engine, spark) as run, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
-        frames, resolved = _scan_each(srcs, run, cfg, month)
+        frames, resolved = _scan_each(srcs, run, cfg, month, reduce=not per_row)
         inputs = hashing.submit(_inputs, resolved, month)
         watch = ScanWatcher(run.con, progress)
         if watch.active:

@@ -36,7 +36,6 @@ from typing import IO, Any, cast
 
 import duckdb
 import narwhals as nw
-import pyarrow.parquet as pq
 
 from cloudcarbon.exceptions import CloudCarbonWarning, SourceError, SourceNotFound, ValueParseError
 
@@ -260,6 +259,8 @@ def read_header(path: Path) -> list[str]:
     """Column names of a data file, without reading its rows (JSON: keys of the first record)."""
     try:
         if path.name.lower().endswith(".parquet"):
+            import pyarrow.parquet as pq  # imported when a Parquet file is read
+
             names = list(pq.read_schema(path).names)
         elif path.name.lower().endswith(JSON_SUFFIXES):
             return _json_record_keys(path)
@@ -466,23 +467,40 @@ _GUARD_COST = "a cost of a quadrillion or more"
 MAX_ROW_COST = "CAST(1000000000000000 AS DECIMAL(38,18))"
 
 
-def _guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
-    """The canonical relation with the shared row rules applied (see the module docstring)."""
+def row_where(file: str, row: str) -> str:
+    """SQL text ``<file>: row <n>`` for a guard's error message (``file``, ``row``: SQL expressions)."""
+    return f"{file} || ': row ' || CAST({row} AS VARCHAR)"
+
+
+def guarded_quantity(qty: str, where: str) -> str:
+    """``qty`` (a DOUBLE expression), or an error naming ``where`` when it is not a finite number."""
+    return (
+        f"CASE WHEN {qty} IS NULL OR isfinite({qty}) THEN {qty} ELSE error({where} || ': {_GUARD_QTY}') END"
+    )
+
+
+def guarded_cost(cost: str, where: str) -> str:
+    """``cost`` (a decimal expression), or an error naming ``where`` when it is MAX_ROW_COST or more."""
+    return (
+        f"CASE WHEN {cost} IS NULL OR abs({cost}) < {MAX_ROW_COST} THEN {cost} "
+        f"ELSE error({where} || ': {_GUARD_COST}') END"
+    )
+
+
+def _guard(rel: duckdb.DuckDBPyRelation, *, reduced: bool = False) -> duckdb.DuckDBPyRelation:
+    """The canonical relation with the shared row rules applied (see the module docstring).
+
+    ``reduced``: the relation's rows are sums of billing rows of one sign (a connector's reduced scan)
+    whose quantity and cost were checked row by row before they were added; the checks on values that
+    belong to one row are not repeated on the sums.
+    """
     cost = sql_ident("BilledCost")
     qty, cls, cur, month = (
         sql_ident(c) for c in ("ConsumedQuantity", "charge_class", "BillingCurrency", "billing_month")
     )
-    where = f"{sql_ident('source_file')} || ': row ' || CAST({sql_ident('source_row')} AS VARCHAR)"
+    where = row_where(sql_ident("source_file"), sql_ident("source_row"))
     replace = {
-        "ConsumedQuantity": (
-            f"CASE WHEN {qty} IS NULL OR isfinite({qty}) THEN {qty} "
-            f"ELSE error({where} || ': {_GUARD_QTY}') END"
-        ),
         "charge_class": f"CASE WHEN {cls} = 'usage' AND {qty} < 0 THEN 'correction' ELSE {cls} END",
-        "BilledCost": (
-            f"CASE WHEN {cost} IS NULL OR abs({cost}) < {MAX_ROW_COST} THEN {cost} "
-            f"ELSE error({where} || ': {_GUARD_COST}') END"
-        ),
         "BillingCurrency": (
             f"CASE WHEN {cur} IS NULL OR trim({cur}) = '' THEN {sql_str(UNKNOWN_CURRENCY)} "
             f"ELSE upper(trim({cur})) END"
@@ -491,6 +509,9 @@ def _guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
             f"CASE WHEN {month} IS NULL THEN error({where} || ': {_GUARD_MONTH}') ELSE {month} END"
         ),
     }
+    if not reduced:
+        replace["ConsumedQuantity"] = guarded_quantity(qty, where)
+        replace["BilledCost"] = guarded_cost(cost, where)
     from cloudcarbon.schema import CANONICAL_USAGE, duckdb_type
 
     cols = []
@@ -502,15 +523,22 @@ def _guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
     return rel.project(", ".join(cols))
 
 
-def union_all(parts: Sequence[duckdb.DuckDBPyRelation], *, guarded: bool = True) -> nw.LazyFrame[Any]:
+def union_all(
+    parts: Sequence[duckdb.DuckDBPyRelation], *, guarded: bool = True, reduced: bool = False
+) -> nw.LazyFrame[Any]:
     """The canonical relations of a source's files (same columns, same order) as one lazy frame.
 
     With ``guarded`` (the default) the shared row rules apply; :func:`find_bad_rows` reads the
-    unguarded frame to name the first row that breaks them.
+    unguarded frame to name the first row that breaks them. ``reduced``: the parts are a connector's
+    reduced scan (see :func:`_guard`).
     """
-    combined = _guard(parts[0]) if guarded else parts[0]
+
+    def guard(rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+        return _guard(rel, reduced=reduced) if guarded else rel
+
+    combined = guard(parts[0])
     for part in parts[1:]:
-        combined = combined.union(_guard(part) if guarded else part)
+        combined = combined.union(guard(part))
     return as_lazy(combined)
 
 

@@ -32,7 +32,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,11 @@ from cloudcarbon.connectors._io import (
     empty_canonical,
     find_bad_rows,
     find_bad_value,
+    guarded_cost,
+    guarded_quantity,
     open_relation,
     read_header,
+    row_where,
     sql_ident,
     sql_str,
     union_all,
@@ -69,6 +72,8 @@ from cloudcarbon.schema import CANONICAL_USAGE, COST_SQL, HINT_COLUMNS, duckdb_t
 __all__ = ["NAME", "diagnose", "resolve_files", "scan", "sniff"]
 
 NAME = "aws"
+#: ``scan`` with ``ScanContext.reduce`` returns the month's rows reduced (``source_rows`` counts them).
+REDUCES = True
 #: Canonical columns this connector never fills (the pipeline does not group by them).
 CONSTANT_NULL = HINT_COLUMNS[2:]
 
@@ -288,14 +293,19 @@ def resolve_files(path: Path, month: str | None = None) -> list[Path]:
     return files
 
 
-def _attr(h: Header, field: str) -> str:
+#: builds the value of the first present key of a MAP or JSON column (:func:`map_lookup`, or the
+#: reduced scan's stand-in naming a column computed per row before the reduction)
+Lookup = Callable[[Header, str, Sequence[str]], str]
+
+
+def _attr(h: Header, field: str, lookup: Lookup = map_lookup) -> str:
     """Text value of a product attribute: its own column, else a key of the CUR 2.0 product map."""
     col = _find(h, field)
     if col is not None:
         return val(h, col)
     product = h.raw("product")
     if product is not None and field in _PRODUCT_MAP_KEYS:
-        return map_lookup(h, product, _PRODUCT_MAP_KEYS[field])
+        return lookup(h, product, _PRODUCT_MAP_KEYS[field])
     return "NULL::VARCHAR"
 
 
@@ -326,7 +336,7 @@ def _hints(h: Header, view: str) -> tuple[str, str, str]:
     return cte, "__hints.__hint_vcpu", "__hints.__hint_mem"
 
 
-def _tag_expr(h: Header, key: str) -> str:
+def _tag_expr(h: Header, key: str, lookup: Lookup = map_lookup) -> str:
     legacy = h.raw(f"resourceTags/{key}")
     if legacy is not None:
         return text(legacy)
@@ -335,7 +345,7 @@ def _tag_expr(h: Header, key: str) -> str:
         return text(athena)
     tags = h.raw("resource_tags")
     if tags is not None:
-        return map_lookup(h, tags, [key, key.replace(":", "_")])
+        return lookup(h, tags, [key, key.replace(":", "_")])
     return "NULL::VARCHAR"
 
 
@@ -374,6 +384,45 @@ def _effective_cost(h: Header, lit: str) -> str:
     )
 
 
+def _col(h: Header, field: str) -> str:
+    c = _find(h, field)
+    return val(h, c) if c is not None else "NULL::VARCHAR"
+
+
+def _instance(h: Header, lookup: Lookup = map_lookup) -> str:
+    attr = _attr(h, "instance_type", lookup)
+    # RDS, SageMaker, ElastiCache and OpenSearch prefix/suffix their EC2 instance types; rows without
+    # a product instance type get theirs from the usage type during classification (once per value)
+    return (
+        f"CASE WHEN {attr} LIKE 'db.%' OR {attr} LIKE 'ml.%' THEN substr({attr}, 4) "
+        f"WHEN {attr} LIKE 'cache.%' THEN substr({attr}, 7) "
+        f"WHEN {attr} LIKE '%.search' THEN substr({attr}, 1, length({attr}) - 7) "
+        f"WHEN {attr} LIKE '%.elasticsearch' THEN substr({attr}, 1, length({attr}) - 14) "
+        f"ELSE {attr} END"
+    )
+
+
+def _region(h: Header, lookup: Lookup = map_lookup) -> str:
+    region = _attr(h, "region", lookup)
+    az = _find(h, "az")
+    if az is not None:
+        # an AZ like us-west-2a (or us-gov-west-1a) names its region when the product columns do not
+        region = (
+            f"CASE WHEN {region} IS NOT NULL THEN {region} ELSE NULLIF(regexp_extract({val(h, az)}, "
+            "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), '') END"
+        )
+    return region
+
+
+def _charge_class(h: Header) -> str:
+    # a report without a line item type column (some trimmed exports) holds usage only
+    return _CHARGE_CLASS_SQL.format(
+        lit=f"coalesce({_col(h, 'line_item_type')}, 'Usage')",
+        billing_entity=_col(h, "billing_entity"),
+        product_code=_col(h, "product_code"),
+    )
+
+
 def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | None, view: str) -> str:
     missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
     if missing:
@@ -402,24 +451,8 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
     # a report without a line item type column (some trimmed exports) holds usage only
     lit_or_usage = f"coalesce({lit}, 'Usage')"
     usage_type = col("usage_type")
-    attr = _attr(h, "instance_type")
-    # RDS, SageMaker, ElastiCache and OpenSearch prefix/suffix their EC2 instance types; rows without
-    # a product instance type get theirs from the usage type during classification (once per value)
-    instance = (
-        f"CASE WHEN {attr} LIKE 'db.%' OR {attr} LIKE 'ml.%' THEN substr({attr}, 4) "
-        f"WHEN {attr} LIKE 'cache.%' THEN substr({attr}, 7) "
-        f"WHEN {attr} LIKE '%.search' THEN substr({attr}, 1, length({attr}) - 7) "
-        f"WHEN {attr} LIKE '%.elasticsearch' THEN substr({attr}, 1, length({attr}) - 14) "
-        f"ELSE {attr} END"
-    )
-    region = _attr(h, "region")
-    az = _find(h, "az")
-    if az is not None:
-        # an AZ like us-west-2a (or us-gov-west-1a) names its region when the product columns do not
-        region = (
-            f"CASE WHEN {region} IS NOT NULL THEN {region} ELSE NULLIF(regexp_extract({val(h, az)}, "
-            "'^([a-z]+(-[a-z]+)+-[0-9]+)[a-z]$', 1), '') END"
-        )
+    instance = _instance(h)
+    region = _region(h)
     hints_cte, hint_vcpu, hint_memory = _hints(h, view)
     account = col("account")
     payer_col = _find(h, "payer")
@@ -438,11 +471,7 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
         "product_family": _attr(h, "product_family"),
         "instance_type": instance,
         "line_item_type": lit_or_usage,
-        "charge_class": _CHARGE_CLASS_SQL.format(
-            lit=lit_or_usage,
-            billing_entity=col("billing_entity"),
-            product_code=col("product_code"),
-        ),
+        "charge_class": _charge_class(h),
         "ConsumedQuantity": f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)",  # type: ignore[arg-type]
         "ConsumedUnit": col("unit"),
         "BilledCost": f"coalesce({num(h, _find(h, 'cost'), COST_SQL)}, 0)",  # type: ignore[arg-type]
@@ -474,6 +503,141 @@ def _select_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str | Non
             f" OR {period_ts} IS NULL"
         )
     return sql
+
+
+#: Canonical columns the reduced scan leaves NULL: no step after the reduction reads them (the per-row
+#: detail, which does, reads the per-row scan).
+_UNREAD_AFTER_REDUCTION = ("BillingAccountId", "operation", "line_item_type", "Tags")
+#: Product attributes whose own column (legacy CUR) or product-map key (CUR 2.0) the reduction groups by.
+_KEY_FIELDS = (
+    "account",
+    "billing_entity",
+    "line_item_type",
+    "product_code",
+    "usage_type",
+    "az",
+    "unit",
+    "currency",
+    "region",
+    "instance_type",
+    "product_family",
+    "servicecode",
+    "vcpu",
+    "memory",
+)
+
+
+def _reduced_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str, view: str) -> str:
+    """The canonical rows of the month, reduced first and classified after.
+
+    Three steps, each plain SQL: (1) per billing row only what is cheap: the raw text columns the
+    estimate reads (as written: dictionary-encoded in Parquet), one value per MAP or JSON lookup, the
+    parsed quantity and costs (checked as the per-row guard checks them), the timestamps and whether
+    the row's billing period is the month; (2) the rows grouped by those raw values, the signs of the
+    quantity, the billed and the amortised cost, and the month test: quantities and costs summed, the
+    first start and last end kept, the rows counted; (3) the connector's own per-value expressions
+    (charge class, instance type prefixes, region from the AZ, tags, vCPU and memory hints) once per
+    group. Rows outside the month are grouped too (the hints of an instance type are the largest over
+    all its rows, as in the per-row scan) and dropped after the hints are taken.
+    """
+    missing = [_FIELDS[f][0] for f in _REQUIRED if _find(h, f) is None]
+    if missing:
+        raise SchemaError(path, "an AWS Cost and Usage Report", missing)
+    lookups: dict[str, str] = {}
+
+    def lookup(h: Header, column: str, keys: Sequence[str]) -> str:
+        return lookups.setdefault(map_lookup(h, column, keys), f"__m{len(lookups)}")
+
+    # (3) per group, reading the grouped raw columns and lookups
+    inst_col, product = _find(h, "instance_type"), h.raw("product")
+    if _find(h, "vcpu") is None and inst_col is not None and product is not None:
+        # as in _hints: the largest value over all rows of the instance type
+        vcpu = f"TRY_CAST({lookup(h, product, _PRODUCT_MAP_KEYS['vcpu'])} AS DOUBLE)"
+        mem = _memory_gb(lookup(h, product, _PRODUCT_MAP_KEYS["memory"]))
+        inst = sql_ident(inst_col)
+        hint_vcpu = f"CASE WHEN {inst} IS NOT NULL THEN max({vcpu}) OVER (PARTITION BY {inst}) END"
+        hint_mem = f"CASE WHEN {inst} IS NOT NULL THEN max({mem}) OVER (PARTITION BY {inst}) END"
+    else:
+        hint_vcpu = f"TRY_CAST({_attr(h, 'vcpu', lookup)} AS DOUBLE)"
+        hint_mem = _memory_gb(_attr(h, "memory", lookup))
+    first = f"TIMESTAMP '{month}-01 00:00:00'"
+    exprs = {
+        "ProviderName": "'aws'",
+        "BillingAccountId": "NULL::VARCHAR",
+        "SubAccountId": _col(h, "account"),
+        "billing_month": f"CASE WHEN __in_month THEN {sql_str(month)} END",
+        "billing_period_hours": f"CAST(date_diff('hour', {first}, {first} + INTERVAL 1 MONTH) AS DOUBLE)",
+        "ChargePeriodStart": "__start",
+        "ChargePeriodEnd": "__end",
+        "ServiceName": (
+            _col(h, "product_code") if _find(h, "product_code") else _attr(h, "servicecode", lookup)
+        ),
+        "RegionId": _region(h, lookup),
+        "usage_type": _col(h, "usage_type"),
+        "operation": "NULL::VARCHAR",
+        "product_family": _attr(h, "product_family", lookup),
+        "instance_type": _instance(h, lookup),
+        "line_item_type": "NULL::VARCHAR",
+        "charge_class": _charge_class(h),
+        "ConsumedQuantity": "__qty",
+        "ConsumedUnit": _col(h, "unit"),
+        "BilledCost": "__cost",
+        "EffectiveCost": "__effective",
+        "BillingCurrency": _col(h, "currency") if _find(h, "currency") else "'USD'",
+        "vcpu_hint": "__hint_vcpu",
+        "memory_gb_hint": "__hint_mem",
+        **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},
+        "Tags": "NULL::VARCHAR",
+        "source_file": sql_str(str(path)),
+        "source_row": "CAST(__row AS BIGINT)",
+    }
+    assert list(exprs) == list(CANONICAL_USAGE)
+    select = [f"{e} AS {sql_ident(name)}" for name, e in exprs.items()]
+    select += [f"{_tag_expr(h, k, lookup)} AS {sql_ident(tag_column(k))}" for k in tag_keys]
+    select.append("__n AS source_rows")
+
+    # (1) per row
+    keys = [c for c in dict.fromkeys(_find(h, f) for f in _KEY_FIELDS) if c is not None]
+    for k in tag_keys:
+        athena = "resource_tags_" + re.sub(r"[^0-9a-zA-Z]", "_", k).lower()
+        keys += [c for c in (h.raw(f"resourceTags/{k}"), h.raw(athena)) if c is not None and c not in keys]
+    start = ts(h, _find(h, "usage_start"))  # type: ignore[arg-type]
+    end_col = _find(h, "usage_end")
+    end = ts(h, end_col) if end_col else start
+    bp_col = _find(h, "bp_start")
+    period_ts = f"coalesce({ts(h, bp_col)}, {start})" if bp_col else start
+    where = row_where(sql_str(str(path)), "__row")
+    lit_or_usage = f"coalesce({_col(h, 'line_item_type')}, 'Usage')"
+    qty = guarded_quantity(f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)", where)  # type: ignore[arg-type]
+    cost = guarded_cost(f"coalesce({num(h, _find(h, 'cost'), COST_SQL)}, 0)", where)  # type: ignore[arg-type]
+    per_row = [
+        *(sql_ident(c) for c in keys),
+        *(f"{e} AS {alias}" for e, alias in lookups.items()),
+        # NULL (no date: kept, for the guard to name it), true (the month) or false (another month)
+        f"({period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH) AS __in_month",
+        f"{qty} AS __qty",
+        f"{cost} AS __cost",
+        f"{_effective_cost(h, lit_or_usage)} AS __effective",
+        f"{start} AS __start",
+        f"{end} AS __end",
+        "__row",
+    ]
+    # (2) grouped by the raw values and the signs (a sum never mixes signs: see pipeline._reduce)
+    key_cols = [sql_ident(c) for c in keys] + list(lookups.values())
+    group = [*key_cols, "__in_month", "__qty < 0", "__cost < 0", "__effective < 0"]
+    reduced = (
+        f"SELECT {', '.join([*key_cols, '__in_month'])}, sum(__qty) AS __qty, sum(__cost) AS __cost, "
+        "sum(__effective) AS __effective, min(__start) AS __start, max(__end) AS __end, "
+        f"count(*) AS __n, min(__row) AS __row FROM __rows GROUP BY {', '.join(group)}"
+    )
+    # (3) per group
+    hinted = f"SELECT *, {hint_vcpu} AS __hint_vcpu, {hint_mem} AS __hint_mem FROM __groups"
+    return (
+        f"WITH __rows AS (SELECT {', '.join(per_row)} FROM {view}), __groups AS ({reduced}), "
+        f"__hinted AS ({hinted}) SELECT "
+        + ",\n  ".join(select)
+        + " FROM __hinted WHERE __in_month IS NOT FALSE"
+    )
 
 
 def _checks(h: Header) -> list[tuple[str, str, str]]:
@@ -510,12 +674,15 @@ def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.Duck
 def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of a CUR file or report folder (lazy)."""
     rels = _relations(source, ctx)
+    reduced = ctx.reduce and ctx.month is not None
     if not rels:
-        return _empty(ctx)
+        empty = _empty(ctx)
+        return empty.with_columns(nw.lit(0, nw.Int64()).alias("source_rows")) if reduced else empty
     parts: list[duckdb.DuckDBPyRelation] = []
     for f, rel, h in rels:
-        parts.append(query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month)))
-    return union_all(parts, guarded=ctx.guard)
+        build = _reduced_sql if reduced else _select_sql
+        parts.append(query_on(rel, "cur", partial(build, h, f, ctx.tag_keys, ctx.month)))  # type: ignore[arg-type]
+    return union_all(parts, guarded=ctx.guard, reduced=reduced)
 
 
 def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:

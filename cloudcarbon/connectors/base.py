@@ -58,6 +58,10 @@ class ScanContext:
     #: apply the shared row rules of :func:`cloudcarbon.connectors._io.union_all` (diagnosis turns
     #: them off to name the offending row)
     guard: bool = True
+    #: a connector that declares ``REDUCES = True`` may return the month's rows already added up by the
+    #: attributes the estimate reads (one row per group, ``source_rows`` counting its billing rows), as
+    #: the pipeline's reduced path does anyway; the per-row detail and diagnosis leave this off
+    reduce: bool = False
 
 
 class Connector(Protocol):
