@@ -528,6 +528,14 @@ _KEY_FIELDS = (
 
 
 def _reduced_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str, view: str) -> str:
+    """The reduced scan of one file (see :func:`_reduced_parts`)."""
+    rows, groups = _reduced_parts(h, path, tag_keys, month)
+    return f"WITH __rows AS ({rows(view)}), {groups}"
+
+
+def _reduced_parts(
+    h: Header, path: Path, tag_keys: Sequence[str], month: str
+) -> tuple[Callable[..., str], str]:
     """The canonical rows of the month, reduced first and classified after.
 
     Three steps, each plain SQL: (1) per billing row only what is cheap: the raw text columns the
@@ -588,7 +596,7 @@ def _reduced_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str, vie
         "memory_gb_hint": "__hint_mem",
         **{c: f"NULL::{duckdb_type(CANONICAL_USAGE[c])}" for c in HINT_COLUMNS[2:]},
         "Tags": "NULL::VARCHAR",
-        "source_file": sql_str(str(path)),
+        "source_file": "__file",
         "source_row": "CAST(__row AS BIGINT)",
     }
     assert list(exprs) == list(CANONICAL_USAGE)
@@ -606,38 +614,51 @@ def _reduced_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str, vie
     end = ts(h, end_col) if end_col else start
     bp_col = _find(h, "bp_start")
     period_ts = f"coalesce({ts(h, bp_col)}, {start})" if bp_col else start
-    where = row_where(sql_str(str(path)), "__row")
     lit_or_usage = f"coalesce({_col(h, 'line_item_type')}, 'Usage')"
-    qty = guarded_quantity(f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)", where)  # type: ignore[arg-type]
-    cost = guarded_cost(f"coalesce({num(h, _find(h, 'cost'), COST_SQL)}, 0)", where)  # type: ignore[arg-type]
-    per_row = [
-        *(sql_ident(c) for c in keys),
-        *(f"{e} AS {alias}" for e, alias in lookups.items()),
-        # NULL (no date: kept, for the guard to name it), true (the month) or false (another month)
-        f"({period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH) AS __in_month",
-        f"{qty} AS __qty",
-        f"{cost} AS __cost",
-        f"{_effective_cost(h, lit_or_usage)} AS __effective",
-        f"{start} AS __start",
-        f"{end} AS __end",
-        "__row",
-    ]
-    # (2) grouped by the raw values and the signs (a sum never mixes signs: see pipeline._reduce)
+
+    def rows(view: str, file: Path = path) -> str:
+        # (1) per billing row of one file; a bad value names this file and its row
+        where = row_where(sql_str(str(file)), "__row")
+        qty = guarded_quantity(f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)", where)  # type: ignore[arg-type]
+        cost = guarded_cost(f"coalesce({num(h, _find(h, 'cost'), COST_SQL)}, 0)", where)  # type: ignore[arg-type]
+        per_row = [
+            *(sql_ident(c) for c in keys),
+            *(f"{e} AS {alias}" for e, alias in lookups.items()),
+            # NULL (no date: kept, for the guard to name it), true (the month) or false (another month)
+            f"({period_ts} >= {first} AND {period_ts} < {first} + INTERVAL 1 MONTH) AS __in_month",
+            f"{qty} AS __qty",
+            f"{cost} AS __cost",
+            f"{_effective_cost(h, lit_or_usage)} AS __effective",
+            f"{start} AS __start",
+            f"{end} AS __end",
+            "__row",
+            f"{sql_str(str(file))} AS __file",
+        ]
+        return f"SELECT {', '.join(per_row)} FROM {view}"
+
+    # (2) grouped by the raw values and the signs (a sum never mixes signs: see pipeline._reduce), over
+    # every file of the source at once (one hash table, not one per file); rows without a date stay
+    # apart per file, so the guard names a file and a row of that file
     key_cols = [sql_ident(c) for c in keys] + list(lookups.values())
-    group = [*key_cols, "__in_month", "__qty < 0", "__cost < 0", "__effective < 0"]
+    undated = "CASE WHEN __in_month IS NULL THEN __file END"
+    group = [*key_cols, "__in_month", "__qty < 0", "__cost < 0", "__effective < 0", undated]
     reduced = (
         f"SELECT {', '.join([*key_cols, '__in_month'])}, sum(__qty) AS __qty, sum(__cost) AS __cost, "
         "sum(__effective) AS __effective, min(__start) AS __start, max(__end) AS __end, "
-        f"count(*) AS __n, min(__row) AS __row FROM __rows GROUP BY {', '.join(group)}"
+        f"count(*) AS __n, min(__row) AS __row, min(__file) AS __file FROM __rows GROUP BY {', '.join(group)}"
     )
     # (3) per group
     hinted = f"SELECT *, {hint_vcpu} AS __hint_vcpu, {hint_mem} AS __hint_mem FROM __groups"
-    return (
-        f"WITH __rows AS (SELECT {', '.join(per_row)} FROM {view}), __groups AS ({reduced}), "
-        f"__hinted AS ({hinted}) SELECT "
+    groups = (
+        f"__groups AS ({reduced}), __hinted AS ({hinted}) SELECT "
         + ",\n  ".join(select)
         + " FROM __hinted WHERE __in_month IS NOT FALSE"
     )
+    return rows, groups
+
+
+def _with_rows(groups: str, view: str) -> str:
+    return f"WITH __rows AS (SELECT * FROM {view}), {groups}"
 
 
 def _checks(h: Header) -> list[tuple[str, str, str]]:
@@ -679,10 +700,23 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
         empty = _empty(ctx)
         return empty.with_columns(nw.lit(0, nw.Int64()).alias("source_rows")) if reduced else empty
     parts: list[duckdb.DuckDBPyRelation] = []
+    if not reduced:
+        for f, rel, h in rels:
+            parts.append(query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month)))
+        return union_all(parts, guarded=ctx.guard)
+    # files of one header (a delivery split over many files) are reduced together: one aggregate
+    by_header: dict[tuple[tuple[str, str], ...], list[tuple[Path, duckdb.DuckDBPyRelation, Header]]] = {}
     for f, rel, h in rels:
-        build = _reduced_sql if reduced else _select_sql
-        parts.append(query_on(rel, "cur", partial(build, h, f, ctx.tag_keys, ctx.month)))  # type: ignore[arg-type]
-    return union_all(parts, guarded=ctx.guard, reduced=reduced)
+        by_header.setdefault(tuple((n, h.types[n]) for n in h.names), []).append((f, rel, h))
+    for same in by_header.values():
+        f0, _, h0 = same[0]
+        rows, groups = _reduced_parts(h0, f0, ctx.tag_keys, ctx.month)  # type: ignore[arg-type]
+        per_file = [query_on(rel, "currows", partial(rows, file=f)) for f, rel, _ in same]
+        combined = per_file[0]
+        for part in per_file[1:]:
+            combined = combined.union(part)
+        parts.append(query_on(combined, "cur", partial(_with_rows, groups)))
+    return union_all(parts, guarded=ctx.guard, reduced=True)
 
 
 def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:
