@@ -208,11 +208,20 @@ def _reading(resolved: list[tuple[Source, Connector]], engine: Engine) -> Iterat
     except Exception as exc:
         if engine.dialect == "duckdb" or not isinstance(exc, _engine_errors()):
             raise
-        # another engine: the diagnosis re-reads the (local) files on DuckDB to name file, row, column
+        # another engine: the diagnosis re-reads the local files on DuckDB to name file, row, column; a
+        # URI source (read through Spark's Hadoop FileSystem) is diagnosed on the engine that read it
         with open_engine() as duck:
             ctx = ScanContext(con=duck.con, workdir=duck.workdir)
             for src, conn in resolved:
-                conn.diagnose(src, ctx)
+                if isinstance(src.path, Path):
+                    conn.diagnose(src, ctx)
+                    continue
+                try:
+                    conn.diagnose(src, ScanContext(con=engine.con, workdir=engine.workdir))
+                except CloudCarbonError:
+                    raise
+                except Exception:  # the error below names the sources instead
+                    continue
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise SourceError(
             ", ".join(str(s) for s, _ in resolved),

@@ -99,3 +99,20 @@ def test_missing_uri_names_it(spark: Any, tmp_path: Path) -> None:
     uri = as_uri(tmp_path) + "/no-such-folder"
     with pytest.raises(cc.SourceNotFound, match="no-such-folder"):
         estimate([f"aws:{uri}"], MONTH, spark=spark)
+
+
+def test_bad_value_by_uri_is_one_line(spark: Any, tmp_path: Path) -> None:
+    """A cost that is not a number in a file named by URI: one error naming the file, row and column
+    (diagnosed on Spark, since the embedded engine cannot read the URI)."""
+    from tests.conftest import cur_row, write_cur
+
+    ec2 = ("BoxUsage:m5.large", "1", "0.096", "Hrs")
+    path = write_cur(
+        tmp_path / "cur.csv",
+        [cur_row(*ec2), cur_row("BoxUsage:m5.large", "one and a half", "0.096", "Hrs")],
+    )
+    with pytest.raises(cc.SourceError) as err:
+        estimate([f"aws:{as_uri(path)}"], MONTH, spark=spark)
+    text = str(err.value)
+    assert "\n" not in text and str(path) in text
+    assert "row 2" in text and "lineItem/UsageAmount" in text
