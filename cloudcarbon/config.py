@@ -165,6 +165,9 @@ class EngineOptions:
     temp_directory: str | None = None
     #: ``duckdb`` (embedded, default) or ``spark`` (``cloudcarbon[spark]``, docs/spark.md)
     kind: str = "duckdb"
+    #: where the model runs with the Spark engine: ``driver`` (default: the reduced table moves to the
+    #: embedded engine on the driver) or ``spark`` (every step on the cluster); docs/spark.md
+    spark_model: str = "driver"
 
 
 @dataclass(frozen=True)

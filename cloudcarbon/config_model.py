@@ -280,6 +280,12 @@ class EngineSection(_Table):
         default="duckdb",
         description="duckdb (embedded) or spark (pip install 'cloudcarbon[spark]'; see docs/spark.md).",
     )
+    spark_model: Literal["driver", "spark"] = Field(
+        default="driver",
+        description="With kind = spark: where the model runs after the per-row reduction on Spark: driver "
+        "(the reduced table moves to the embedded engine on the driver; faster) or spark (every step on "
+        "the cluster). The figures are the same (docs/spark.md).",
+    )
 
 
 class EstimateSection(_Table):

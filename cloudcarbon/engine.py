@@ -27,7 +27,7 @@ from cloudcarbon.config import EngineOptions
 from cloudcarbon.connectors._io import sql_ident, sql_str
 from cloudcarbon.exceptions import ConfigError
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "open_engine"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "list_item", "open_engine"]
 
 #: Engine names accepted by ``--engine`` and ``[engine] kind``.
 ENGINES = ("duckdb", "spark")
@@ -54,6 +54,12 @@ class Engine(Protocol):
     def write(
         self, lf: nw.LazyFrame[Any], path: Path, *, columns: Sequence[str], order_by: Sequence[str]
     ) -> None: ...
+
+
+def list_item(parts: nw.Expr, i: int) -> nw.Expr:
+    """Element ``i`` (0-based) of the list ``parts``, NULL past its end, on every engine: DuckDB and polars
+    give NULL, Spark's ``parts[i]`` fails under ANSI mode, so the element is read only where it exists."""
+    return nw.when(parts.list.len() > i).then(parts.list.get(i))
 
 
 @dataclass(frozen=True)

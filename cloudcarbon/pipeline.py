@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ import polars as pl
 
 from cloudcarbon.allocate import allocate
 from cloudcarbon.config import Config
-from cloudcarbon.connectors import Source, connector_for, expand_source, parse_source
+from cloudcarbon.connectors import Source, connector_for, expand_source, for_engine, parse_source
 from cloudcarbon.connectors.base import Connector, ScanContext
 from cloudcarbon.engine import ENGINES, Engine, open_engine
 from cloudcarbon.exceptions import CloudCarbonError, ConfigError, FactorNotFound, MonthNotFound, SourceError
@@ -131,7 +131,8 @@ def _scan_each(
     frames = []
     resolved = []
     claims: dict[str, Any] = {}  # files read so far: a file reached twice is read once
-    for s in [part for s0 in sources for part in expand_source(s0)]:
+    on = [for_engine(s, engine.dialect) for s in sources]  # a URI: Spark reads it, DuckDB refuses it
+    for s in [part for s0 in on for part in expand_source(s0)]:
         src, conn = connector_for(s)
         ctx = ScanContext(
             con=engine.con,
@@ -213,11 +214,20 @@ def _reading(resolved: list[tuple[Source, Connector]], engine: Engine) -> Iterat
     except Exception as exc:
         if engine.dialect == "duckdb" or not isinstance(exc, _engine_errors()):
             raise
-        # another engine: the diagnosis re-reads the (local) files on DuckDB to name file, row, column
+        # another engine: the diagnosis re-reads the local files on DuckDB to name file, row, column; a
+        # URI source (read through Spark's Hadoop FileSystem) is diagnosed on the engine that read it
         with open_engine() as duck:
             ctx = ScanContext(con=duck.con, workdir=duck.workdir)
             for src, conn in resolved:
-                conn.diagnose(src, ctx)
+                if isinstance(src.path, Path):
+                    conn.diagnose(src, ctx)
+                    continue
+                try:
+                    conn.diagnose(src, ScanContext(con=engine.con, workdir=engine.workdir))
+                except CloudCarbonError:
+                    raise
+                except Exception:  # the error below names the sources instead
+                    continue
         first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise SourceError(
             ", ".join(str(s) for s, _ in resolved),
@@ -232,7 +242,7 @@ def _engine_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def _open(config: Config, kind: str | None, spark: Any) -> Iterator[Engine]:
+def _open(config: Config, kind: str | None, spark: Any, spark_model: str | None = None) -> Iterator[Engine]:
     """The engine of a run: ``kind`` (``"duckdb"``, ``"spark"``), else Spark when given a session, else
     ``[engine] kind`` of the configuration."""
     chosen = kind or ("spark" if spark is not None else config.engine.kind)
@@ -242,7 +252,8 @@ def _open(config: Config, kind: str | None, spark: Any) -> Iterator[Engine]:
         from cloudcarbon.spark import open_spark_engine, require_spark
 
         require_spark()
-        with open_spark_engine(spark, config.engine) as spark_engine:
+        opts = config.engine if spark_model is None else replace(config.engine, spark_model=spark_model)
+        with open_spark_engine(spark, opts) as spark_engine:
             yield spark_engine
     else:
         with open_engine(config.engine) as duck:
@@ -466,6 +477,7 @@ def estimate(
     progress: ProgressCallback | None = None,
     engine: str | None = None,
     spark: Any = None,
+    spark_model: str | None = None,
 ) -> EstimateResult:
     """Estimate one month's energy and emissions from billing exports.
 
@@ -519,6 +531,10 @@ def estimate(
     spark
         A ``pyspark.sql.SparkSession`` to run on (e.g. ``spark`` in a Databricks notebook); without one,
         ``engine="spark"`` uses the active session or starts a local one.
+    spark_model
+        With the Spark engine, where the model runs after the per-row reduction: ``"driver"`` (the
+        reduced table, one row per distinct resource description, moves to the embedded engine on the
+        driver) or ``"spark"`` (every step on Spark); default ``[engine] spark_model`` (``"driver"``).
 
     Returns
     -------
@@ -580,7 +596,10 @@ def estimate(
     impl = get_method(method)
     per_row = detail or detail_path is not None or detail_sink is not None
     # the input files are hashed (for the ledger) on a thread of their own while the engine reads them
-    with _open(cfg, engine, spark) as run, ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing:
+    with (
+        _open(cfg, engine, spark, spark_model) as run,
+        ThreadPoolExecutor(1, "cloudcarbon-sha256") as hashing,
+    ):
         frames, resolved = _scan_each(srcs, run, cfg, month, reduce=not per_row)
         inputs = hashing.submit(_inputs, resolved, month)
         watch = ScanWatcher(run.con, progress)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SPARK_EXTRA",
+    "SPARK_MODEL",
     "SparkEngine",
     "SparkRelation",
     "local_session",
@@ -47,6 +48,9 @@ __all__ = [
     "require_spark",
     "transpile",
 ]
+
+#: Where the model runs on the Spark engine (``[engine] spark_model``, ``estimate(spark_model=...)``).
+SPARK_MODEL = ("driver", "spark")
 
 #: What to install for the Spark engine (named in the error when pyspark is missing).
 SPARK_EXTRA = "pip install 'cloudcarbon[spark]'"
@@ -352,6 +356,9 @@ class SparkEngine:
         #: temporary views the connectors' queries registered (dropped on close)
         self.views: set[str] = set()
         session.conf.set("spark.sql.session.timeZone", "UTC")
+        from cloudcarbon.connectors import _uri
+
+        _uri.bind(session)  # URI sources (HadoopPath) are listed and read through this session
         # pyspark logs every failed query with its JVM stack trace on stderr: while the engine is open, an
         # error is reported once, as one line naming the file, row and column (cloudcarbon.pipeline)
         self._loggers = {n: logging.getLogger(n) for n in _QUERY_LOGGERS}
@@ -406,6 +413,9 @@ class SparkEngine:
             df.write_csv(path)
 
     def close(self) -> None:
+        from cloudcarbon.connectors import _uri
+
+        _uri.bind(None)
         for n, lg in self._loggers.items():
             lg.disabled = self._disabled[n]
         for view in self.views:
@@ -472,10 +482,16 @@ def open_spark_engine(
     session: SparkSession | None = None,
     options: EngineOptions | None = None,
     *,
-    model_on_driver: bool = True,
+    model_on_driver: bool | None = None,
 ) -> Iterator[SparkEngine]:
     """A :class:`SparkEngine` on ``session`` (or the active/local one) with the driver's embedded engine
-    (``options``: its memory limit and spill folder); cached tables freed on exit."""
+    (``options``: its memory limit and spill folder); cached tables freed on exit. ``model_on_driver``
+    defaults to ``options.spark_model == "driver"``."""
+    if model_on_driver is None:
+        choice = (options or EngineOptions()).spark_model
+        if choice not in SPARK_MODEL:
+            raise ConfigError(None, f"[engine] spark_model {choice!r}: choose from {', '.join(SPARK_MODEL)}")
+        model_on_driver = choice == "driver"
     with open_engine(options) as local:
         engine = SparkEngine(
             session if session is not None else local_session(), local, model_on_driver=model_on_driver

@@ -29,6 +29,7 @@ __all__ = [
     "connector_for",
     "detect",
     "expand_source",
+    "for_engine",
     "parse_source",
 ]
 
@@ -61,12 +62,49 @@ def parse_source(spec: str | Path | Source) -> Source:
     text = str(spec)
     name, sep, rest = text.partition(":")
     if sep and name in CONNECTORS and rest:
-        return Source(_local(rest), name)
-    if text.startswith("file:"):
-        return Source(_local(text))
+        return Source(_path(rest), name)
+    if text.startswith("file:") or _is_uri(text):
+        return Source(_path(text))
     if sep and name.isalpha() and len(name) > 1 and name not in CONNECTORS and not Path(text).exists():
         raise SourceError(text, f"unknown source type {name!r}; use one of {', '.join(available())}")
     return Source(Path(text))
+
+
+def _is_uri(text: str) -> bool:
+    from cloudcarbon.connectors._uri import is_uri
+
+    return is_uri(text)
+
+
+def _path(text: str) -> Path:
+    """A path, or a URI (``s3a://``, ``abfss://``, ``gs://``, ``dbfs:/``, ``file:``) as a
+    :class:`~cloudcarbon.connectors._uri.HadoopPath`, read through Spark's Hadoop FileSystem (see
+    :func:`for_engine` for the embedded engine)."""
+    from cloudcarbon.connectors._uri import HadoopPath, is_uri
+
+    if is_uri(text):
+        if text.startswith("file:"):
+            _local(text)  # a file: URI naming another host is refused here, whatever the engine
+        return cast(Path, HadoopPath(text))
+    return Path(text)
+
+
+def for_engine(source: Source, dialect: str) -> Source:
+    """``source`` as the engine of ``dialect`` reads it: Spark reads a URI where it lies; the embedded
+    engine reads a ``file:`` URI as the local path it names and refuses other URIs with one line."""
+    from cloudcarbon.connectors._uri import HadoopPath
+
+    if dialect == "spark" or not isinstance(source.path, HadoopPath):
+        return source
+    text = str(source.path)
+    if text.startswith("file:"):
+        return Source(_local(text), source.provider)
+    scheme = text.split(":", 1)[0]
+    raise SourceError(
+        text,
+        f"{scheme}: URIs are read by the Spark engine only; run with --engine spark (docs/spark.md), or "
+        "download the export (or mount the bucket or volume) and pass the local path",
+    )
 
 
 def _local(text: str) -> Path:
@@ -183,6 +221,12 @@ def expand_source(source: Source) -> list[Source]:
         if not found:
             detect(source.path)  # raises UnrecognisedExport naming the first file
         return [Source(source.path, next(iter(found)))]
+    if not isinstance(source.path, Path):  # a URI folder (HadoopPath) holding several formats
+        kinds = ", ".join(f"{n} (e.g. {fs[0]})" for n, fs in sorted(found.items()))
+        raise SourceError(
+            source.path,
+            f"holds exports of several formats: {kinds}; pass each with its own --source NAME:URI",
+        )
     root = source.path
     out: list[Source] = []
     placed: list[Path] = []

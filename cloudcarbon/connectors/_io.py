@@ -141,7 +141,7 @@ def _json_rows(path: Path) -> bool:
 
 def literal_path(path: Path, workdir: Path) -> Path:
     """A name for ``path`` that DuckDB reads literally: itself, or a link without glob characters."""
-    if not _GLOB_CHARS.search(str(path)):
+    if not _GLOB_CHARS.search(str(path)) or not isinstance(path, Path):  # a URI is read as named
         return path
     suffix = "".join(path.suffixes[-2:]) if path.suffixes else ""
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
@@ -189,14 +189,15 @@ def _zip_member(path: Path, zf: zipfile.ZipFile) -> zipfile.ZipInfo:
 def _open_binary(path: Path) -> Iterator[IO[bytes]]:
     """The decompressed bytes of a plain, gzip or single-member zip file."""
     name = path.name.lower()
-    if name.endswith(".zip"):
-        with zipfile.ZipFile(path) as zf, zf.open(_zip_member(path, zf)) as member:
-            yield member
-    elif name.endswith(".gz"):
-        with gzip.open(path, "rb") as gz:
-            yield cast(IO[bytes], gz)
-    else:
-        with path.open("rb") as fh:
+    # path.open, not open(path): a HadoopPath (cloudcarbon.connectors._uri) reads through Hadoop
+    with path.open("rb") as fh:
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(fh) as zf, zf.open(_zip_member(path, zf)) as member:
+                yield member
+        elif name.endswith(".gz"):
+            with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+                yield cast(IO[bytes], gz)
+        else:
             yield fh
 
 
@@ -227,9 +228,8 @@ def _json_record_keys(path: Path) -> list[str]:
     """Top-level keys of the first record of a newline-delimited JSON file (.jsonl, .ndjson, .json)."""
     import json
 
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig") as fh:
+        with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
             for line in fh:
                 if line.strip():
                     try:
@@ -261,7 +261,8 @@ def read_header(path: Path) -> list[str]:
         if path.name.lower().endswith(".parquet"):
             import pyarrow.parquet as pq  # imported when a Parquet file is read
 
-            names = list(pq.read_schema(path).names)
+            with path.open("rb") as fh:
+                names = list(pq.read_schema(fh).names)
         elif path.name.lower().endswith(JSON_SUFFIXES):
             return _json_record_keys(path)
         else:
@@ -310,7 +311,7 @@ def readable_path(path: Path, workdir: Path) -> Path:
     try:
         enc = _text_encoding(path) if not lower.endswith(JSON_SUFFIXES) else "utf-8-sig"
         if lower.endswith(".zip"):
-            with zipfile.ZipFile(path) as zf:
+            with path.open("rb") as fh, zipfile.ZipFile(fh) as zf:
                 member = Path(_zip_member(path, zf).filename).name
             return _plain_copy(path, workdir, enc, member)
     except (OSError, zipfile.BadZipFile, gzip.BadGzipFile, EOFError) as exc:
@@ -387,6 +388,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _real(f: Path) -> str:
+    """The real path of a local file; a URI (cloudcarbon.connectors._uri.HadoopPath) as written."""
+    return os.path.realpath(f) if isinstance(f, Path) else str(f)
+
+
 def claim_files(claims: dict[str, Any], files: Iterable[Path], owner: str) -> list[Path]:
     """``files`` without those already read in this run (same real path, or byte-identical content).
 
@@ -399,7 +405,7 @@ def claim_files(claims: dict[str, Any], files: Iterable[Path], owner: str) -> li
     digests: dict[Path, str] = claims.setdefault("sha256", {})
     keep: list[Path] = []
     for f in files:
-        key = os.path.realpath(f)
+        key = _real(f)
         first = real.get(key)
         if first is None:
             size = f.stat().st_size
@@ -412,7 +418,7 @@ def claim_files(claims: dict[str, Any], files: Iterable[Path], owner: str) -> li
                     first = other
                     break
         if first is not None:
-            how = "the same file" if os.path.realpath(first) == key else "a byte-identical copy"
+            how = "the same file" if _real(first) == key else "a byte-identical copy"
             warnings.warn(
                 f"{f}: is {how} as {first}, already read in this run ({owner}); read once, not twice",
                 CloudCarbonWarning,
@@ -606,9 +612,8 @@ def find_bad_json_line(path: Path) -> None:
     """Raise :class:`SourceError` naming the first line of a JSON-lines file that is not a JSON object."""
     import json
 
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig") as fh:
+        with _open_binary(path) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue

@@ -17,15 +17,262 @@ is; :func:`list_files` lists such a folder through the Hadoop FileSystem of the 
 
 from __future__ import annotations
 
+import io
+import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["is_uri", "list_files", "read_file", "read_json_fields", "spark_path"]
+__all__ = [
+    "HadoopPath",
+    "UriStat",
+    "bind",
+    "is_uri",
+    "list_files",
+    "read_file",
+    "read_json_fields",
+    "spark_path",
+]
+
+#: the session whose Hadoop FileSystem :class:`HadoopPath` uses (set by the Spark engine, see :func:`bind`)
+_session: list[Any] = []
+
+
+def bind(session: SparkSession | None) -> None:
+    """Use ``session``'s Hadoop configuration for :class:`HadoopPath` (``None``: forget it)."""
+    _session.clear()
+    if session is not None:
+        _session.append(session)
+
+
+def _hadoop() -> tuple[Any, Any]:
+    """The JVM gateway and the Hadoop configuration of the bound (else the active) session."""
+    session = _session[0] if _session else None
+    if session is None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:  # pragma: no cover - parse_source only makes a HadoopPath for Spark runs
+            session = None
+        else:
+            session = SparkSession.getActiveSession()
+    if session is None:
+        from cloudcarbon.exceptions import ConfigError
+
+        raise ConfigError(None, "a URI source is read through Spark's Hadoop FileSystem: use --engine spark")
+    jvm = session.sparkContext._jvm
+    return jvm, session.sparkContext._jsc.hadoopConfiguration()
+
+
+@dataclass(frozen=True)
+class UriStat:
+    """What ``HadoopPath.stat()`` gives: size in bytes and modification time (seconds, as ``os.stat``)."""
+
+    st_size: int
+    st_mtime: float
+    st_mtime_ns: int
+
+
+class HadoopPath:
+    """A file or folder named by URI (``s3a://bucket/key``, ``abfss://c@a.dfs.core.windows.net/x``,
+    ``gs://b/k``, ``dbfs:/x``, ``file:///x``), with the part of :class:`pathlib.Path` the connectors use
+    (``name``, ``suffix``, ``parent``, ``/``, ``exists``, ``is_file``, ``is_dir``, ``rglob``, ``open``,
+    ``read_text``, ``stat``), answered by the Hadoop FileSystem of the Spark session: the connectors'
+    file logic (manifests, deliveries, detection) runs unchanged on local paths and on URIs.
+    """
+
+    __slots__ = ("_path", "_root")
+
+    def __init__(self, uri: str, _path: str | None = None) -> None:
+        if _path is not None:
+            self._root, self._path = uri, _path
+            return
+        m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*:(?://[^/]*)?)(/.*)?$", uri)
+        if m is None:  # pragma: no cover - callers check is_uri first
+            raise ValueError(uri)
+        root, path = m.group(1), m.group(2) or "/"
+        if root.lower() == "file:":  # file:/x as Hadoop writes it: the same file as file:///x
+            root = "file://"
+        self._root = root
+        self._path = posixpath.normpath(path) if path != "/" else "/"
+        if self._path.startswith("//"):
+            self._path = "/" + self._path.lstrip("/")
+
+    # -- pure parts --------------------------------------------------------------------------------
+    def __str__(self) -> str:
+        return self._root + self._path
+
+    def __repr__(self) -> str:
+        return f"HadoopPath({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HadoopPath) and str(other) == str(self)
+
+    def __lt__(self, other: HadoopPath) -> bool:
+        return str(self) < str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    @property
+    def name(self) -> str:
+        return posixpath.basename(self._path)
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix
+
+    @property
+    def suffixes(self) -> list[str]:
+        return Path(self.name).suffixes
+
+    @property
+    def stem(self) -> str:
+        return Path(self.name).stem
+
+    @property
+    def parent(self) -> HadoopPath:
+        return HadoopPath(self._root, posixpath.dirname(self._path) or "/")
+
+    @property
+    def parents(self) -> list[HadoopPath]:
+        out, p = [], self
+        while p._path != "/":
+            p = p.parent
+            out.append(p)
+        return out
+
+    def joinpath(self, *parts: str) -> HadoopPath:
+        path = self._path
+        for part in parts:
+            path = posixpath.join(path, str(part))
+        return HadoopPath(self._root, posixpath.normpath(path))
+
+    def __truediv__(self, part: str) -> HadoopPath:
+        return self.joinpath(part)
+
+    def resolve(self) -> HadoopPath:
+        return self
+
+    def as_uri(self) -> str:
+        return str(self)
+
+    def within(self, folder: HadoopPath) -> bool:
+        """Whether this path is ``folder`` or inside it (same file system)."""
+        if self._root != folder._root:
+            return False
+        return posixpath.commonpath([self._path, folder._path]) == folder._path
+
+    # -- through Hadoop ----------------------------------------------------------------------------
+    def _fs(self) -> tuple[Any, Any]:
+        jvm, conf = _hadoop()
+        hpath = jvm.org.apache.hadoop.fs.Path(str(self))
+        return hpath.getFileSystem(conf), hpath
+
+    def _status(self) -> Any:
+        fs, hpath = self._fs()
+        try:
+            return fs.getFileStatus(hpath)
+        except Exception as exc:  # py4j wraps java.io.FileNotFoundException
+            if "FileNotFoundException" in str(exc):
+                return None
+            raise
+
+    def exists(self) -> bool:
+        return self._status() is not None
+
+    def is_file(self) -> bool:
+        st = self._status()
+        return st is not None and bool(st.isFile())
+
+    def is_dir(self) -> bool:
+        st = self._status()
+        return st is not None and bool(st.isDirectory())
+
+    def stat(self) -> UriStat:
+        st = self._status()
+        if st is None:
+            raise FileNotFoundError(str(self))
+        ms = int(st.getModificationTime())
+        return UriStat(st_size=int(st.getLen()), st_mtime=ms / 1000.0, st_mtime_ns=ms * 1_000_000)
+
+    def rglob(self, pattern: str) -> Iterator[HadoopPath]:
+        """Files below this folder whose names match ``pattern`` (``*``, ``*Manifest.json``); folders
+        are not listed (Hadoop's recursive listing gives files only, which is what callers keep)."""
+        import fnmatch
+
+        if not self.is_dir():  # as pathlib: nothing below a missing folder or a file
+            return
+        fs, hpath = self._fs()
+        it = fs.listFiles(hpath, True)
+        found = []
+        while it.hasNext():
+            p = HadoopPath(str(it.next().getPath().toString()))
+            if fnmatch.fnmatchcase(p.name, pattern):
+                found.append(p)
+        yield from sorted(found)
+
+    def open(self, mode: str = "rb", encoding: str | None = None) -> Any:
+        if mode not in ("rb", "r", "rt"):
+            raise ValueError(f"{self}: read only ({mode!r})")
+        fs, hpath = self._fs()
+        length = int(fs.getFileStatus(hpath).getLen())
+        raw = io.BufferedReader(_HadoopStream(fs.open(hpath), length), buffer_size=1 << 20)
+        if mode == "rb":
+            return raw
+        return io.TextIOWrapper(raw, encoding=encoding or "utf-8")
+
+    def read_bytes(self) -> bytes:
+        with self.open("rb") as fh:
+            data: bytes = fh.read()
+            return data
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.read_bytes().decode(encoding)
+
+
+class _HadoopStream(io.RawIOBase):
+    """A Hadoop ``FSDataInputStream`` as a seekable Python binary stream (bytes cross py4j in blocks)."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._s = stream
+        self._len = length
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        pos = offset if whence == 0 else self._pos + offset if whence == 1 else self._len + offset
+        pos = max(0, min(pos, self._len))
+        self._s.seek(pos)
+        self._pos = pos
+        return pos
+
+    def readinto(self, b: Any) -> int:
+        n = min(len(b), self._len - self._pos)
+        if n <= 0:
+            return 0
+        data = bytes(self._s.readNBytes(n))
+        b[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._s.close()
+        super().close()
+
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:/")
 
@@ -102,14 +349,16 @@ def read_file(session: SparkSession, path: Path | str, workdir: Path) -> DataFra
 
     from cloudcarbon.connectors._io import read_header, readable_path
 
-    local = not is_uri(path)
-    real: Path | str = readable_path(Path(path), workdir) if local else str(path)
+    src: Any = path if not isinstance(path, str) else HadoopPath(path) if is_uri(path) else Path(path)
+    # zip members and UTF-16 text are converted on the driver (a local copy); other files, local or
+    # URI, are read where they lie
+    real = readable_path(src, workdir)
     name = str(real).lower()
     target = spark_path(real)
     if name.endswith(".parquet"):
         df = session.read.parquet(target)
         return df.select("*", (F.col("_metadata.row_index") + 1).alias("__row"))
-    names = read_header(Path(path)) if local else _uri_header(session, target)
+    names = read_header(src)  # the first record, through the Hadoop FileSystem for a URI
     schema = T.StructType([T.StructField(n, T.StringType(), True) for n in names])
     df = (
         session.read.option("header", True)
@@ -123,16 +372,6 @@ def read_file(session: SparkSession, path: Path | str, workdir: Path) -> DataFra
         .csv(target)
     )
     return _with_row(df)
-
-
-def _uri_header(session: SparkSession, uri: str) -> list[str]:
-    """Column names of a CSV file named by URI (its first record, read by Spark)."""
-    first = session.read.option("multiLine", True).option("escape", '"').csv(uri).limit(1).collect()
-    if not first:
-        from cloudcarbon.exceptions import SourceError
-
-        raise SourceError(uri, "the file is empty; export the report again")
-    return [str(v).strip().lstrip("\ufeff") for v in first[0]]
 
 
 def read_json_fields(

@@ -211,6 +211,8 @@ def _locate(key: str, root: Path, manifest_path: Path, allowed: Path | None = No
 
 
 def _within(path: Path, folder: Path) -> bool:
+    if not isinstance(path, Path) or not isinstance(folder, Path):  # URIs (connectors._uri.HadoopPath)
+        return bool(getattr(path, "within", lambda _: False)(folder))
     a, b = os.path.abspath(path), os.path.abspath(folder)
     return os.path.commonpath([a, b]) == b
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
-from collections.abc import Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -50,35 +49,6 @@ if not HAVE_SPARK:
         f"pyspark is needed for the Spark parity tests: pip install 'cloudcarbon[spark]' "
         f"(or set {OPT_OUT}=1 to skip them on purpose)"
     )
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local Spark session for the module: 2 threads, few shuffle partitions, no UI, UTC."""
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("cloudcarbon-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "1g")
-        # tiny inputs: interpreting the wide mapping SELECT is faster than compiling it
-        .config("spark.sql.codegen.wholeStage", "false")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("OFF")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], cc.Config]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return cc.demo_sources(tmp_path_factory.mktemp("demo"), MONTH)
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -121,12 +91,37 @@ def assert_coverage_adds_up(result: cc.EstimateResult) -> None:
         assert parts == Decimal(str(row["billed_cost"])), row
 
 
+MODEL_ON_SPARK_OPEN = (
+    "the model on Spark runs to the end but some group keys differ from DuckDB's (first seen in group 0 "
+    "of the sorted groups; not yet diagnosed, possibly the time zone of timestamps collected from Spark): "
+    "open work of issue 10"
+)
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["driver", pytest.param("spark", marks=pytest.mark.xfail(reason=MODEL_ON_SPARK_OPEN, strict=True))],
+)
 @pytest.mark.parametrize("method", METHODS)
-def test_demo_month_same_groups_on_spark(spark: Any, demo: tuple[list[str], cc.Config], method: str) -> None:
+def test_demo_month_same_groups_on_spark(
+    spark: Any,
+    demo: tuple[list[str], cc.Config],
+    duck_demo: Callable[[str], cc.EstimateResult],
+    method: str,
+    model: str,
+) -> None:
+    """Every method, with the model on the driver's embedded engine (default) and on Spark (the whole
+    pipeline on Spark), gives DuckDB's groups."""
     sources, config = demo
-    duck = estimate(sources, MONTH, config=config, method=method, group_by=["provider", "project"])
+    duck = duck_demo(method)
     on_spark = estimate(
-        sources, MONTH, config=config, method=method, group_by=["provider", "project"], spark=spark
+        sources,
+        MONTH,
+        config=config,
+        method=method,
+        group_by=["provider", "project"],
+        spark=spark,
+        spark_model=model,
     )
     # every provider of the demo is in the result (a source Spark read as empty would drop out)
     assert set(duck.groups["ProviderName"].unique()) >= {"aws", "gcp", "azure"}
@@ -134,7 +129,29 @@ def test_demo_month_same_groups_on_spark(spark: Any, demo: tuple[list[str], cc.C
     assert on_spark.coverage["rows"].to_list() == duck.coverage["rows"].to_list()
     assert_coverage_adds_up(on_spark)
     assert on_spark.total("co2e_kg") == pytest.approx(duck.total("co2e_kg"), rel=REL)
-    print(f"{method}: {duck.groups.height} groups, max relative difference {worst:.3g}")
+    print(f"{method} (model on {model}): {duck.groups.height} groups, max relative difference {worst:.3g}")
+
+
+def test_model_on_spark_runs_on_spark(spark: Any, demo: tuple[list[str], cc.Config]) -> None:
+    """With spark_model="spark" the model's frames are Spark DataFrames (nothing moves to the driver's
+    engine), with "driver" they are DuckDB relations."""
+    import narwhals as nw
+
+    from cloudcarbon.config import EngineOptions
+    from cloudcarbon.spark import open_spark_engine
+
+    frame = pl.DataFrame({"a": [1.0]})
+    for choice, module in (("spark", "pyspark."), ("driver", "duckdb")):
+        with open_spark_engine(spark, EngineOptions(spark_model=choice)) as engine:
+            lf = engine.materialize(nw.from_native(spark.createDataFrame(frame.to_arrow())))
+            assert type(lf.to_native()).__module__.startswith(module), choice
+            assert engine.to_lazy(frame).collect(backend="polars").to_native().equals(frame)
+
+
+def test_unknown_spark_model_is_refused(spark: Any, demo: tuple[list[str], cc.Config]) -> None:
+    sources, config = demo
+    with pytest.raises(cc.ConfigError, match="spark_model 'cluster'"):
+        estimate(sources[:1], MONTH, config=config, spark=spark, spark_model="cluster")
 
 
 def _lines() -> list[Line]:

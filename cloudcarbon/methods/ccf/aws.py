@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import narwhals as nw
 
+from cloudcarbon.engine import list_item
 from cloudcarbon.methods.ccf.common import contains_any, ends_any, is_in
 from cloudcarbon.methods.ccf.tables import Tables
 
@@ -50,7 +51,7 @@ def vcpu_key(ut: nw.Expr) -> nw.Expr:
         r"^(db|cache|dax|dms|ml|mq|KernelGateway-ml|.+Kafka)\.", ""
     )
     parts = ext.str.split(".")
-    return nw.concat_str([parts.list.get(0), nw.lit("."), parts.list.get(1)])
+    return nw.concat_str([list_item(parts, 0), nw.lit("."), list_item(parts, 1)])
 
 
 def embodied_key(key: nw.Expr) -> nw.Expr:

@@ -11,6 +11,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
+from cloudcarbon.engine import list_item
 from cloudcarbon.methods.base import ToLazy
 from cloudcarbon.methods.ccf import aws as aws_rules
 from cloudcarbon.methods.ccf import azure as azure_rules
@@ -194,7 +195,7 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         .otherwise(nw.lit(None, nw.String()))
         .alias("_ccf_ekey"),
         nw.when(aws)
-        .then(nw.concat_str([key_parts.list.get(0), nw.lit("."), key_parts.list.get(1)]))
+        .then(nw.concat_str([list_item(key_parts, 0), nw.lit("."), list_item(key_parts, 1)]))
         .otherwise(nw.lit(None, nw.String()))
         .alias("_ccf_mkey"),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import narwhals as nw
 
+from cloudcarbon.engine import list_item
+
 __all__ = ["PROVIDER", "host_instance_key", "instance_in_usage_type", "usage_type_core"]
 
 PROVIDER = "aws"
@@ -25,7 +27,7 @@ def usage_type_core(usage_type: nw.Expr) -> nw.Expr:
 
 def instance_in_usage_type() -> nw.Expr:
     """``BoxUsage:m5.large`` -> ``m5.large``; ``InstanceUsage:db.r5.large`` -> ``r5.large`` (AWS only)."""
-    after = nw.col("usage_type_core").str.split(":").list.get(1)
+    after = list_item(nw.col("usage_type_core").str.split(":"), 1)
     stripped = after.str.replace_all(r"^(db|ml|cache)\.", "").str.replace_all(
         r"\.(search|elasticsearch)$", ""
     )
