@@ -349,6 +349,30 @@ def read_error(path: Path, exc: Exception) -> SourceError:
     return SourceError(path, f"cannot be read as a table ({first})")
 
 
+def open_parquet_files(
+    con: duckdb.DuckDBPyConnection, paths: Sequence[Path], workdir: Path
+) -> duckdb.DuckDBPyRelation | None:
+    """One DuckDB relation over several Parquet files of one schema, with a 1-based ``__row`` (the row
+    in its file) and ``__file`` (the path as given), or None where that does not apply (another engine,
+    a file that is not Parquet, a path DuckDB would read as a glob).
+
+    One scan over the list keeps the engine's read buffers bounded however many files a delivery is
+    split into, where a union of one scan per file holds buffers for each.
+    """
+    if not isinstance(con, duckdb.DuckDBPyConnection) or len(paths) < 2:
+        return None
+    if any(not p.name.lower().endswith(".parquet") or literal_path(p, workdir) != p for p in paths):
+        return None
+    files = "[" + ", ".join(sql_str(str(p)) for p in paths) + "]"
+    try:
+        return con.sql(
+            "SELECT * EXCLUDE (file_row_number, filename), file_row_number + 1 AS __row, "
+            f"filename AS __file FROM read_parquet({files}, file_row_number = true, filename = true)"
+        )
+    except duckdb.Error as exc:
+        raise read_error(paths[0], exc) from exc
+
+
 def open_relation(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> duckdb.DuckDBPyRelation:
     """A DuckDB relation over one data file with a 1-based ``__row`` column.
 

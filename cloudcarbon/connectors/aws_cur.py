@@ -48,6 +48,7 @@ from cloudcarbon.connectors._io import (
     find_bad_value,
     guarded_cost,
     guarded_quantity,
+    open_parquet_files,
     open_relation,
     read_header,
     row_where,
@@ -618,9 +619,11 @@ def _reduced_parts(
     period_ts = f"coalesce({ts(h, bp_col)}, {start})" if bp_col else start
     lit_or_usage = f"coalesce({_col(h, 'line_item_type')}, 'Usage')"
 
-    def rows(view: str, file: Path = path) -> str:
-        # (1) per billing row of one file; a bad value names this file and its row
-        where = row_where(sql_str(str(file)), "__row")
+    def rows(view: str, file: Path | None = path) -> str:
+        # (1) per billing row of one file (``file`` None: the view names each row's file in ``__file``);
+        # a bad value names its file and row
+        name = sql_str(str(file)) if file is not None else "__file"
+        where = row_where(name, "__row")
         qty = guarded_quantity(f"coalesce({num(h, _find(h, 'amount'), 'DOUBLE')}, 0.0)", where)  # type: ignore[arg-type]
         cost = guarded_cost(f"coalesce({num(h, _find(h, 'cost'), COST_SQL)}, 0)", where)  # type: ignore[arg-type]
         per_row = [
@@ -634,7 +637,7 @@ def _reduced_parts(
             f"{start} AS __start",
             f"{end} AS __end",
             "__row",
-            f"{sql_str(str(file))} AS __file",
+            f"{name} AS __file",
         ]
         return f"SELECT {', '.join(per_row)} FROM {view}"
 
@@ -713,10 +716,14 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     for same in by_header.values():
         f0, _, h0 = same[0]
         rows, groups = _reduced_parts(h0, f0, ctx.tag_keys, ctx.month)  # type: ignore[arg-type]
-        per_file = [query_on(rel, "currows", partial(rows, file=f)) for f, rel, _ in same]
-        combined = per_file[0]
-        for part in per_file[1:]:
-            combined = combined.union(part)
+        together = open_parquet_files(ctx.con, [f for f, _, _ in same], ctx.workdir)
+        if together is not None:
+            combined = query_on(together, "currows", partial(rows, file=None))
+        else:
+            per_file = [query_on(rel, "currows", partial(rows, file=f)) for f, rel, _ in same]
+            combined = per_file[0]
+            for part in per_file[1:]:
+                combined = combined.union(part)
         parts.append(query_on(combined, "cur", partial(_with_rows, groups)))
     return union_all(parts, guarded=ctx.guard, reduced=True)
 

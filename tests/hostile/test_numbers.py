@@ -191,3 +191,19 @@ def test_duplicated_cost_column_azure_cli(
     f = azure(tmp_path / "az.csv", [az_row("1.00")], columns=[*AZURE_COLUMNS, "CostInBillingCurrency"])
     code, err = cli(["estimate", "--source", f"azure:{f}", "--month", "2026-10"], monkeypatch, capsys)
     one_line_error(code, err, 2, str(f), "CostInBillingCurrency", "appears twice")
+
+
+def test_non_finite_quantity_in_a_split_parquet_delivery_names_its_file_and_row(tmp_path: Path) -> None:
+    """A delivery split over several Parquet files is read as one scan (one aggregate for the month):
+    a bad value still names the file it is in and its row in that file, not the first file's."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, rows in (("part-1", [m5("1.00")]), ("part-2", [m5("1.00"), m5("2.00", amount="NaN")])):
+        csv_file = cur(tmp_path / f"{name}.csv", rows)
+        frame = pl.read_csv(csv_file, infer_schema=False)  # every column as text, as a CUR CSV is read
+        frame.write_parquet(folder / f"{name}.parquet")
+    with pytest.raises(SourceError) as exc:
+        run([folder])
+    msg = str(exc.value)
+    assert str(folder / "part-2.parquet") in msg and "row 2" in msg, msg
+    assert "part-1.parquet" not in msg
