@@ -530,12 +530,6 @@ _KEY_FIELDS = (
 )
 
 
-def _reduced_sql(h: Header, path: Path, tag_keys: Sequence[str], month: str, view: str) -> str:
-    """The reduced scan of one file (see :func:`_reduced_parts`)."""
-    rows, groups = _reduced_parts(h, path, tag_keys, month)
-    return f"WITH __rows AS ({rows(view)}), {groups}"
-
-
 def _reduced_parts(
     h: Header, path: Path, tag_keys: Sequence[str], month: str
 ) -> tuple[Callable[..., str], str]:
