@@ -62,6 +62,22 @@ def list_item(parts: nw.Expr, i: int) -> nw.Expr:
     return nw.when(parts.list.len() > i).then(parts.list.get(i))
 
 
+#: What :func:`split_on` splits on where the separator is special to a regular expression: the ASCII unit
+#: separator, which no engine's ``split`` reads specially and billing text does not contain.
+_UNIT_SEPARATOR = "\x1f"
+
+
+def split_on(text: nw.Expr, sep: str) -> nw.Expr:
+    """``text`` split on the literal ``sep`` on every engine.
+
+    DuckDB and polars split on the text itself; Spark's ``split`` reads it as a regular expression, where
+    ``"."`` is any character (so ``"m5.xlarge"`` would split into empty strings). A separator that is
+    special to a regular expression is first replaced, literally, by :data:`_UNIT_SEPARATOR`."""
+    if all(ch.isalnum() or ch in ":;,/_- " for ch in sep):
+        return text.str.split(sep)
+    return text.str.replace_all(sep, _UNIT_SEPARATOR, literal=True).str.split(_UNIT_SEPARATOR)
+
+
 @dataclass(frozen=True)
 class DuckDBEngine:
     """A live DuckDB connection, a scratch folder, and the polars -> lazy-frame adapter."""

@@ -271,7 +271,23 @@ def _table(
 def _collect(lf: nw.LazyFrame[Any], resolved: list[tuple[Source, Connector]], engine: Engine) -> pl.DataFrame:
     with _reading(resolved, engine):
         df: pl.DataFrame = lf.collect(backend="polars").to_native()
-    return df
+    return _declared_types(df)
+
+
+def _declared_types(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with the types the schema declares whatever engine computed it.
+
+    Timestamps are naive UTC (``schema.CANONICAL_USAGE``); Spark's come back zone-aware (UTC). Billing
+    row counts summed (``rows``) are exact Decimal(38, 0), as DuckDB's sum of 64-bit integers gives
+    them; Spark's sum stays a 64-bit integer."""
+    fixes = [
+        pl.col(c).dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        for c, t in df.schema.items()
+        if isinstance(t, pl.Datetime) and t.time_zone is not None
+    ]
+    if df.schema.get("rows") in (pl.Int64, pl.Int32):
+        fixes.append(pl.col("rows").cast(pl.Decimal(38, 0)))
+    return df.with_columns(fixes) if fixes else df
 
 
 #: Columns the reduction sums or spans instead of grouping by; everything else is a key.

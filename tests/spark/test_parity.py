@@ -91,16 +91,9 @@ def assert_coverage_adds_up(result: cc.EstimateResult) -> None:
         assert parts == Decimal(str(row["billed_cost"])), row
 
 
-MODEL_ON_SPARK_OPEN = (
-    "the model on Spark runs to the end but some group keys differ from DuckDB's (first seen in group 0 "
-    "of the sorted groups; not yet diagnosed, possibly the time zone of timestamps collected from Spark): "
-    "open work of issue 10"
-)
-
-
 @pytest.mark.parametrize(
     "model",
-    ["driver", pytest.param("spark", marks=pytest.mark.xfail(reason=MODEL_ON_SPARK_OPEN, strict=True))],
+    ["driver", "spark"],
 )
 @pytest.mark.parametrize("method", METHODS)
 def test_demo_month_same_groups_on_spark(
@@ -147,6 +140,46 @@ def test_model_on_spark_runs_on_spark(spark: Any, demo: tuple[list[str], cc.Conf
             # DuckDB 1.4 names the module "_duckdb", 2.0 "duckdb"
             assert type(lf.to_native()).__module__.lstrip("_").startswith(module), choice
             assert engine.to_lazy(frame).collect(backend="polars").to_native().equals(frame)
+
+
+def test_split_on_is_literal_on_every_engine(spark: Any) -> None:
+    """Spark's ``split`` reads its separator as a regular expression (``"."`` is any character, so
+    ``"m5.xlarge"`` splits into empty strings and CCF's vCPU key of every AWS row was lost on Spark);
+    ``split_on`` splits on the text on polars, DuckDB and Spark alike."""
+    import duckdb
+    import narwhals as nw
+
+    from cloudcarbon.engine import list_item, split_on
+
+    frame = pl.DataFrame({"k": ["m5.xlarge", "ml.g5.4xlarge", "plain", "a:b.c", None]})
+    # by hand: the first two parts on ".", and the parts on ":"
+    expect = [
+        {"k": "a:b.c", "p0": "a:b", "p1": "c", "colon": ["a", "b.c"]},
+        {"k": "m5.xlarge", "p0": "m5", "p1": "xlarge", "colon": ["m5.xlarge"]},
+        {"k": "ml.g5.4xlarge", "p0": "ml", "p1": "g5", "colon": ["ml.g5.4xlarge"]},
+        {"k": "plain", "p0": "plain", "p1": None, "colon": ["plain"]},
+        {"k": None, "p0": None, "p1": None, "colon": None},
+    ]
+    natives = {
+        "polars": frame.lazy(),
+        "duckdb": duckdb.connect().from_arrow(frame.to_arrow()),
+        "spark": spark.createDataFrame(frame.to_arrow()),
+    }
+    for name, native in natives.items():
+        dots = split_on(nw.col("k"), ".")
+        out = (
+            nw.from_native(native)
+            .select(
+                "k",
+                list_item(dots, 0).alias("p0"),
+                list_item(dots, 1).alias("p1"),
+                split_on(nw.col("k"), ":").alias("colon"),
+            )
+            .collect(backend="polars")
+            .to_native()
+            .sort("k", nulls_last=True)
+        )
+        assert out.to_dicts() == expect, name
 
 
 def test_unknown_spark_model_is_refused(spark: Any, demo: tuple[list[str], cc.Config]) -> None:

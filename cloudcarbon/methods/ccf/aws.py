@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import narwhals as nw
 
-from cloudcarbon.engine import list_item
+from cloudcarbon.engine import list_item, split_on
 from cloudcarbon.methods.ccf.common import contains_any, ends_any, is_in
 from cloudcarbon.methods.ccf.tables import Tables
 
@@ -50,7 +50,7 @@ def vcpu_key(ut: nw.Expr) -> nw.Expr:
     ext = ut.str.replace_all(r"^.*:", "").str.replace_all(
         r"^(db|cache|dax|dms|ml|mq|KernelGateway-ml|.+Kafka)\.", ""
     )
-    parts = ext.str.split(".")
+    parts = split_on(ext, ".")
     return nw.concat_str([list_item(parts, 0), nw.lit("."), list_item(parts, 1)])
 
 

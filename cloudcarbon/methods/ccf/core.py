@@ -11,7 +11,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
-from cloudcarbon.engine import list_item
+from cloudcarbon.engine import list_item, split_on
 from cloudcarbon.methods.base import ToLazy
 from cloudcarbon.methods.ccf import aws as aws_rules
 from cloudcarbon.methods.ccf import azure as azure_rules
@@ -188,7 +188,7 @@ def _fields(classified: nw.LazyFrame[Any], ctx: _Ctx) -> nw.LazyFrame[Any]:
         nw.when(gcp).then(nw.col("_gcp_machine").str.slice(0, 2)).alias("_ccf_prefix"),
         nw.when(aws).then(aws_rules.vcpu_key(ut)).otherwise(nw.lit(None, nw.String())).alias("_ccf_vkey"),
     )
-    key_parts = nw.col("_ccf_key").str.split(".")
+    key_parts = split_on(nw.col("_ccf_key"), ".")
     rows = rows.with_columns(
         nw.when(aws)
         .then(aws_rules.embodied_key(nw.col("_ccf_key")))

@@ -14,7 +14,7 @@ import narwhals as nw
 import polars as pl
 
 from cloudcarbon.config import Config
-from cloudcarbon.engine import list_item
+from cloudcarbon.engine import list_item, split_on
 from cloudcarbon.factors import FactorSet
 from cloudcarbon.methods.base import ToLazy
 from cloudcarbon.methods.default import aws, inventory
@@ -156,7 +156,7 @@ def join_factors(
         first(
             nw.col("_inst_family"),
             nw.col("machine_series"),
-            list_item(nw.col("instance_key").str.split("."), 0),
+            list_item(split_on(nw.col("instance_key"), "."), 0),
         ).alias("instance_family"),
     ).join(to_lazy(t["accelerators"]), on="accelerator_model", how="left")
     run: nw.Expr = nw.lit(None, nw.String())
