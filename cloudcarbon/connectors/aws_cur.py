@@ -27,7 +27,6 @@ column is ``UNKNOWN`` (reported as its own currency, never guessed).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -48,6 +47,7 @@ from cloudcarbon.connectors._io import (
     find_bad_value,
     guarded_cost,
     guarded_quantity,
+    open_csv_files,
     open_parquet_files,
     open_relation,
     read_header,
@@ -710,7 +710,10 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     for same in by_header.values():
         f0, _, h0 = same[0]
         rows, groups = _reduced_parts(h0, f0, ctx.tag_keys, ctx.month)  # type: ignore[arg-type]
-        together = open_parquet_files(ctx.con, [f for f, _, _ in same], ctx.workdir)
+        files = [f for f, _, _ in same]
+        together = open_parquet_files(ctx.con, files, ctx.workdir)
+        if together is None:
+            together = open_csv_files(ctx.con, files, ctx.workdir)
         if together is not None:
             combined = query_on(together, "currows", partial(rows, file=None))
         else:
@@ -728,9 +731,14 @@ def _empty(ctx: ScanContext) -> nw.LazyFrame[Any]:
 
 def diagnose(source: Source, ctx: ScanContext) -> None:
     """Raise :class:`~cloudcarbon.exceptions.ValueParseError` for the first unparseable value."""
-    for f, rel, h in _relations(source, ctx):
+    rels = _relations(source, ctx)
+    for f, rel, h in rels:
         find_bad_value(rel, f, _checks(h))
-    find_bad_rows(scan(source, dataclasses.replace(ctx, guard=False, claims={})), _describe)
+    # one file at a time, in the order the rows are named (a union of many CSV scans would hold every
+    # file's read buffers at once)
+    for f, rel, h in sorted(rels, key=lambda r: str(r[0])):
+        part = query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month))
+        find_bad_rows(union_all([part], guarded=False), _describe)
 
 
 def _describe(column: str) -> str:

@@ -207,3 +207,25 @@ def test_non_finite_quantity_in_a_split_parquet_delivery_names_its_file_and_row(
     msg = str(exc.value)
     assert str(folder / "part-2.parquet") in msg and "row 2" in msg, msg
     assert "part-1.parquet" not in msg
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_non_finite_quantity_in_a_split_csv_delivery_names_its_file_and_row(
+    tmp_path: Path, suffix: str
+) -> None:
+    """A delivery split over several CSV files is read as one scan over the list, which numbers no rows
+    per file: the diagnosis then reads each file on its own, so the message still names the file the bad
+    value is in and its row there (row 2: the second data row of part-2), not the first file's."""
+    import gzip
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, rows in (("part-1", [m5("1.00")]), ("part-2", [m5("1.00"), m5("2.00", amount="NaN")])):
+        text = cur(tmp_path / f"{name}.csv", rows).read_bytes()
+        target = folder / f"{name}{suffix}"
+        target.write_bytes(gzip.compress(text) if suffix.endswith(".gz") else text)
+    with pytest.raises(SourceError) as exc:
+        run([folder])
+    msg = str(exc.value)
+    assert str(folder / f"part-2{suffix}") in msg and "row 2" in msg, msg
+    assert "part-1" not in msg
