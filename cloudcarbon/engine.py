@@ -57,8 +57,9 @@ class Engine(Protocol):
 
 
 def list_item(parts: nw.Expr, i: int) -> nw.Expr:
-    """Element ``i`` (0-based) of the list ``parts``, NULL past its end, on every engine: DuckDB and polars
-    give NULL, Spark's ``parts[i]`` fails under ANSI mode, so the element is read only where it exists."""
+    """Element ``i`` (0-based) of the list ``parts``, NULL past its end, on both engines: DuckDB gives
+    NULL, Spark's ``parts[i]`` fails under ANSI mode, so the element is read only where it exists. (Not
+    for polars frames: polars before 2.0 fails on the index past the end even where ``when`` discards it.)"""
     return nw.when(parts.list.len() > i).then(parts.list.get(i))
 
 
