@@ -373,6 +373,16 @@ def open_parquet_files(
         raise read_error(paths[0], exc) from exc
 
 
+def _csv_options(names: Sequence[str]) -> str:
+    """The ``read_csv`` options of every CSV read: the header's columns as text, no dialect guessing,
+    strict RFC 4180 quoting, UTF-8."""
+    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    return (
+        f"header = true, auto_detect = false, columns = {columns}, strict_mode = true, delim = ',', "
+        "quote = '\"', escape = '\"', encoding = 'utf-8'"
+    )
+
+
 def open_csv_files(
     con: duckdb.DuckDBPyConnection, paths: Sequence[Path], workdir: Path
 ) -> duckdb.DuckDBPyRelation | None:
@@ -395,12 +405,10 @@ def open_csv_files(
     if "filename" in (n.lower() for n in names):
         return None
     files = "[" + ", ".join(sql_str(str(p)) for p in paths) + "]"
-    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     try:
         return con.sql(
-            f"SELECT * EXCLUDE (filename), NULL::BIGINT AS __row, filename AS __file FROM read_csv({files}, "
-            f"header = true, auto_detect = false, columns = {columns}, strict_mode = true, delim = ',', "
-            "quote = '\"', escape = '\"', encoding = 'utf-8', filename = true)"
+            f"SELECT * EXCLUDE (filename), NULL::BIGINT AS __row, filename AS __file "
+            f"FROM read_csv({files}, {_csv_options(names)}, filename = true)"
         )
     except duckdb.Error as exc:
         raise read_error(paths[0], exc) from exc
@@ -422,12 +430,9 @@ def open_relation(con: duckdb.DuckDBPyConnection, path: Path, workdir: Path) -> 
                 f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __row "
                 f"FROM read_parquet({lit}, file_row_number = true)"
             )
-        names = read_header(path)
-        columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
         return con.sql(
-            f"SELECT * EXCLUDE (ordinality), ordinality AS __row FROM read_csv({lit}, header = true, "
-            f"auto_detect = false, columns = {columns}, strict_mode = true, delim = ',', quote = '\"', "
-            "escape = '\"', encoding = 'utf-8') WITH ORDINALITY"
+            f"SELECT * EXCLUDE (ordinality), ordinality AS __row "
+            f"FROM read_csv({lit}, {_csv_options(read_header(path))}) WITH ORDINALITY"
         )
     except duckdb.Error as exc:
         raise read_error(path, exc) from exc

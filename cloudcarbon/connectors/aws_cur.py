@@ -691,6 +691,11 @@ def _relations(source: Source, ctx: ScanContext) -> list[tuple[Path, duckdb.Duck
     return out
 
 
+def _per_row(f: Path, rel: duckdb.DuckDBPyRelation, h: Header, ctx: ScanContext) -> duckdb.DuckDBPyRelation:
+    """The canonical rows of one file, one per billing row (not reduced)."""
+    return query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month))
+
+
 def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     """The canonical usage table of a CUR file or report folder (lazy)."""
     rels = _relations(source, ctx)
@@ -701,7 +706,7 @@ def scan(source: Source, ctx: ScanContext) -> nw.LazyFrame[Any]:
     parts: list[duckdb.DuckDBPyRelation] = []
     if not reduced:
         for f, rel, h in rels:
-            parts.append(query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month)))
+            parts.append(_per_row(f, rel, h, ctx))
         return union_all(parts, guarded=ctx.guard)
     # files of one header (a delivery split over many files) are reduced together: one aggregate
     by_header: dict[tuple[tuple[str, str], ...], list[tuple[Path, duckdb.DuckDBPyRelation, Header]]] = {}
@@ -737,8 +742,7 @@ def diagnose(source: Source, ctx: ScanContext) -> None:
     # one file at a time, in the order the rows are named (a union of many CSV scans would hold every
     # file's read buffers at once)
     for f, rel, h in sorted(rels, key=lambda r: str(r[0])):
-        part = query_on(rel, "cur", partial(_select_sql, h, f, ctx.tag_keys, ctx.month))
-        find_bad_rows(union_all([part], guarded=False), _describe)
+        find_bad_rows(union_all([_per_row(f, rel, h, ctx)], guarded=False), _describe)
 
 
 def _describe(column: str) -> str:
